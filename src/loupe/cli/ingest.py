@@ -1,0 +1,53 @@
+"""Ingestion commands: `loupe ingest FILE...` and `loupe collect`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from loupe.cli.app import Verbose, app, console, setup, stop_on_sigterm, warehouse_for
+from loupe.ingest.collector import require_schema, run_collector
+from loupe.ingest.files import ingest_files, uncompressed_size
+from loupe.ingest.writer import open_writer
+
+
+@app.command()
+def ingest(
+    files: Annotated[
+        list[Path], typer.Argument(help="NDJSON or JSON-array files of API-call records (.gz ok).")
+    ],
+    verbose: Verbose = False,
+) -> None:
+    """Load files of API-call records into pd.api_calls, printing counts loaded and rejected."""
+    settings = setup(verbose)
+    stop_on_sigterm()
+    total = sum(uncompressed_size(path) for path in files if path.is_file())
+    with warehouse_for(settings) as warehouse:
+        require_schema(warehouse)
+        progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        with progress, open_writer(settings, warehouse, source="ingest") as writer:
+            task = progress.add_task("ingesting", total=total or None)
+            result = ingest_files(files, writer, lambda n: progress.advance(task, n))
+    spooled = " (some spooled: the warehouse was unavailable)" if result.spooled else ""
+    console.print(
+        f"{result.files} files: {result.accepted} records loaded, "
+        f"{result.rejected} rejected (see pd.api_calls_rejected){spooled}"
+    )
+
+
+@app.command()
+def collect(verbose: Verbose = False) -> None:
+    """Run the collector: POST /v1/api-calls over HTTP into the warehouse (until stopped)."""
+    settings = setup(verbose)
+    with warehouse_for(settings) as warehouse:
+        run_collector(settings, warehouse)

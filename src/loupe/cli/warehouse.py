@@ -1,0 +1,97 @@
+"""Warehouse commands: `loupe init`, `loupe migrate`, `loupe sql`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from loupe.cli.app import Verbose, app, console, setup, warehouse_for
+from loupe.errors import LoupeError
+from loupe.schema.ddl import DDL
+from loupe.schema.init import initialise
+from loupe.schema.migrate import migrate, pending, render_all
+
+
+@app.command()
+def init(verbose: Verbose = False) -> None:
+    """Create the schemas (apply migrations) and link the production database as `mysql`."""
+    settings = setup(verbose)
+    with warehouse_for(settings) as warehouse:
+        report = initialise(settings, warehouse)
+    where = settings.data_dir if settings.engine == "embedded" else settings.clickhouse_host
+    console.print(f"warehouse ready ({settings.engine}: {where})")
+    console.print(f"migrations applied: {', '.join(report.applied) or 'none (up to date)'}")
+    console.print(f"production link `mysql`: {report.link}", highlight=False)
+    if report.linked_tables:
+        console.print(f"  tables: {', '.join(report.linked_tables)}")
+
+
+@app.command("migrate")
+def migrate_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the pending migrations; apply nothing.")
+    ] = False,
+    print_sql: Annotated[
+        bool,
+        typer.Option("--print-sql", help="Print every statement rendered for the settings."),
+    ] = False,
+    verbose: Verbose = False,
+) -> None:
+    """Apply pending schema migrations (forward-only, checksum-guarded)."""
+    settings = setup(verbose)
+    ddl = DDL(settings.cluster)
+    if print_sql:
+        for statement in render_all(ddl):
+            console.print(statement + ";\n", highlight=False, markup=False)
+        return
+    with warehouse_for(settings) as warehouse:
+        if dry_run:
+            todo = pending(warehouse, ddl)
+            console.print(f"pending: {', '.join(m.name for m in todo) or 'none'}")
+            return
+        applied = migrate(warehouse, ddl)
+    console.print(f"applied: {', '.join(m.name for m in applied) or 'none (up to date)'}")
+
+
+def _parse_params(values: list[str]) -> dict[str, str]:
+    params = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise LoupeError(f"--param expects name=value, got {item!r}")
+        params[name] = value
+    return params
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="The SQL to run; bind values with {name:Type}.")],
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="A ClickHouse output format (CSV, JSONEachRow, Pretty...)."
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A query parameter, name=value (repeatable)."),
+    ] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Run a query and print its result (a table by default, or any ClickHouse format)."""
+    settings = setup(verbose)
+    params = _parse_params(param or [])
+    with warehouse_for(settings) as warehouse:
+        if output_format:
+            sys.stdout.buffer.write(warehouse.query_bytes(query, output_format, params))
+            sys.stdout.flush()
+            return
+        result = warehouse.query(query, params)
+    table = Table(*result.column_names, show_lines=False)
+    for row in result.to_pylist():
+        table.add_row(*("" if value is None else str(value) for value in row.values()))
+    console.print(table)
+    console.print(f"{result.num_rows} rows", style="dim")

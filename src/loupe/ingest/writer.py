@@ -1,0 +1,311 @@
+"""BatchWriter: thread-safe batching of API-call records into the warehouse, losing nothing.
+
+Callers hand records over (`add`, `add_many`, `add_lines`); validation runs in the caller's
+thread, and a background thread flushes a batch when it holds `max_records` records or its oldest
+record is `max_delay_ms` old, and on `flush`/`close`. A failed insert is retried with exponential
+backoff; after the last retry the batch goes to the spool (fsynced) and is replayed later with the
+same deduplication token. Memory is bounded: past `max_pending` records the caller blocks, or gets
+`WriterFullError` when `when_full="raise"`. `add_many` returns a future that resolves once its
+records are durable (inserted or spooled): the collector answers only then.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from loupe.errors import WriterClosedError, WriterFullError
+from loupe.ingest import metrics
+from loupe.ingest.batch import Batch
+from loupe.ingest.records import Rejection, decode_line, normalize, now_ms
+from loupe.ingest.sinks import Sink, WarehouseSink
+from loupe.ingest.spool import Spool
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
+
+log = logging.getLogger("loupe.ingest")
+
+REPLAY_INTERVAL_S = 5.0
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of a group of records once durable."""
+
+    accepted: int
+    rejected: int
+    spooled: bool = False
+
+
+class BatchWriter:
+    """Batches records for a `Sink`; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        sink: Sink,
+        *,
+        max_records: int = 10_000,
+        max_delay_ms: int = 1_000,
+        max_pending: int = 200_000,
+        when_full: Literal["block", "raise"] = "block",
+        retries: int = 3,
+        backoff_s: float = 0.1,
+        spool_dir: Path | None = None,
+        max_record_bytes: int = 262_144,
+        source: str = "writer",
+    ) -> None:
+        self.sink = sink
+        self.max_records = max_records
+        self.max_delay_s = max_delay_ms / 1000
+        self.max_pending = max_pending
+        self.when_full = when_full
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self.max_record_bytes = max_record_bytes
+        self.source = source
+        self.spool = Spool(spool_dir) if spool_dir else None
+        self._cond = threading.Condition()
+        self._batch = Batch()
+        self._waiters: list[tuple[Future, int, int]] = []
+        self._oldest_at = 0.0
+        self._pending = 0
+        self._flush_requested = False
+        self._closing = False
+        self._next_replay_at = 0.0
+        if self.spool:
+            self.spool.clean_temporaries()
+            metrics.SPOOL_BATCHES.set(len(self.spool))
+        self._thread = threading.Thread(target=self._run, name="loupe-batch-writer", daemon=True)
+        self._thread.start()
+
+    # -- handing records over ----------------------------------------------------------------
+    def add(self, record: Any) -> None:
+        """Queue one decoded record (a dict); does not wait for it to be written."""
+        self.add_many([record])
+
+    def add_many(self, records: Iterable[Any]) -> Future[Receipt]:
+        """Queue decoded records; the future resolves when they are durable."""
+        received_at = now_ms()
+        return self._enqueue(
+            [normalize(record, received_at, self.max_record_bytes) for record in records],
+            received_at,
+        )
+
+    def offer(self, record: Any) -> bool:
+        """Queue one record without ever blocking the caller (used by the middleware).
+
+        Returns False, and counts the record as dropped, when the writer is full or closed.
+        """
+        received_at = now_ms()
+        item = normalize(record, received_at, self.max_record_bytes)
+        try:
+            self._enqueue([item], received_at, when_full="raise")
+        except (WriterFullError, WriterClosedError):
+            metrics.RECORDS_DROPPED.inc()
+            return False
+        return True
+
+    def add_lines(self, lines: Iterable[bytes]) -> Future[Receipt]:
+        """Queue NDJSON lines (invalid JSON is rejected line by line)."""
+        received_at = now_ms()
+        return self._enqueue(
+            [
+                decode_line(line, received_at, self.max_record_bytes)
+                for line in lines
+                if line.strip()
+            ],
+            received_at,
+        )
+
+    def add_rejection(self, rejection: Rejection) -> Future[Receipt]:
+        """Record a payload refused before it could be split into records."""
+        return self._enqueue([rejection], now_ms())
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Write everything queued so far and wait until it is durable (inserted or spooled)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            self._flush_requested = True
+            self._cond.notify_all()
+            while self._pending > 0:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError(f"{self._pending} records still pending after {timeout} s")
+                self._cond.wait(remaining)
+
+    def close(self, timeout: float | None = 60.0) -> None:
+        """Flush what is queued and stop; records added afterwards raise `WriterClosedError`."""
+        with self._cond:
+            if self._closing:
+                return
+            self._closing = True
+            self._cond.notify_all()
+        self._thread.join(timeout)
+        close_sink = getattr(self.sink, "close", None)
+        if close_sink:
+            close_sink()
+
+    def __enter__(self) -> BatchWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pending(self) -> int:
+        """Records held in memory (queued or being written)."""
+        return self._pending
+
+    def _enqueue(
+        self, items: list[tuple | Rejection], received_at: int, when_full: str | None = None
+    ) -> Future[Receipt]:
+        future: Future[Receipt] = Future()
+        accepted = [item for item in items if not isinstance(item, Rejection)]
+        rejected = [
+            (received_at, item, self.source) for item in items if isinstance(item, Rejection)
+        ]
+        count = len(items)
+        with self._cond:
+            while True:
+                if self._closing:
+                    raise WriterClosedError("the BatchWriter is closed")
+                if self._pending == 0 or self._pending + count <= self.max_pending:
+                    break
+                if (when_full or self.when_full) == "raise":
+                    raise WriterFullError(
+                        f"the writer holds {self._pending} records (max {self.max_pending}); "
+                        "the warehouse is not keeping up, retry later"
+                    )
+                self._cond.wait()
+            was_empty = not len(self._batch)
+            if was_empty:
+                self._oldest_at = time.monotonic()
+            self._batch.rows.extend(accepted)
+            self._batch.rejections.extend(rejected)
+            self._pending += count
+            self._waiters.append((future, len(accepted), len(rejected)))
+            metrics.PENDING.set(self._pending)
+            if was_empty or len(self._batch) >= self.max_records:
+                self._cond.notify_all()
+        return future
+
+    # -- the background thread ---------------------------------------------------------------
+    def _due(self) -> bool:
+        size = len(self._batch)
+        return size > 0 and (
+            self._closing
+            or self._flush_requested
+            or size >= self.max_records
+            or time.monotonic() - self._oldest_at >= self.max_delay_s
+        )
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._due() and not self._closing and not self._replay_due():
+                    wait = self.max_delay_s if len(self._batch) else REPLAY_INTERVAL_S
+                    if len(self._batch):
+                        wait = max(0.0, self._oldest_at + self.max_delay_s - time.monotonic())
+                    self._cond.wait(wait)
+                batch, waiters = self._batch, self._waiters
+                self._batch, self._waiters, self._flush_requested = Batch(), [], False
+                stop = self._closing and not len(batch)
+            if len(batch) or waiters:
+                self._write(batch, waiters)
+            if self._replay_due():
+                self.replay()
+            if stop:
+                return
+
+    def _write(self, batch: Batch, waiters: list[tuple[Future, int, int]]) -> None:
+        started = time.perf_counter()
+        spooled, error = False, None
+        if len(batch):
+            try:
+                self._write_with_retries(batch)
+            except Exception as exc:
+                spooled, error = self._spool(batch, exc)
+        metrics.FLUSH_SECONDS.observe(time.perf_counter() - started)
+        metrics.RECORDS_IN.inc(len(batch.rows))
+        metrics.RECORDS_REJECTED.inc(len(batch.rejections))
+        for future, accepted, rejected in waiters:
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(Receipt(accepted, rejected, spooled))
+        with self._cond:
+            self._pending -= len(batch)
+            metrics.PENDING.set(self._pending)
+            self._cond.notify_all()
+
+    def _write_with_retries(self, batch: Batch) -> None:
+        for attempt in range(self.retries + 1):
+            try:
+                self.sink.write(batch)
+                return
+            except Exception as exc:
+                if attempt == self.retries:
+                    raise
+                log.warning("write failed (attempt %d): %s", attempt + 1, exc)
+                time.sleep(min(self.backoff_s * 2**attempt, 5.0))
+
+    def _spool(self, batch: Batch, exc: Exception) -> tuple[bool, Exception | None]:
+        if self.spool is None:
+            log.error("write failed, no spool configured: %s", exc)
+            return False, exc
+        try:
+            self.spool.put(batch)
+        except OSError as spool_exc:
+            log.error("write failed (%s) and spooling failed too: %s", exc, spool_exc)
+            return False, spool_exc
+        log.warning("warehouse unavailable (%s): spooled %d records", exc, len(batch))
+        metrics.RECORDS_SPOOLED.inc(len(batch))
+        metrics.SPOOL_BATCHES.set(len(self.spool))
+        self._next_replay_at = time.monotonic() + REPLAY_INTERVAL_S
+        return True, None
+
+    def _replay_due(self) -> bool:
+        return (
+            self.spool is not None
+            and time.monotonic() >= self._next_replay_at
+            and bool(self.spool.pending())
+        )
+
+    def replay(self) -> int:
+        """Write spooled batches, oldest first, until one fails; return records replayed."""
+        if self.spool is None:
+            return 0
+        replayed = 0
+        for path, batch in self.spool.batches():
+            try:
+                self.sink.write(batch)
+            except Exception as exc:
+                log.info("spool replay deferred: %s", exc)
+                self._next_replay_at = time.monotonic() + REPLAY_INTERVAL_S
+                break
+            self.spool.remove(path)
+            replayed += len(batch)
+            metrics.RECORDS_REPLAYED.inc(len(batch))
+        metrics.SPOOL_BATCHES.set(len(self.spool))
+        return replayed
+
+
+def open_writer(settings: Settings, warehouse: Warehouse, source: str = "writer") -> BatchWriter:
+    """A BatchWriter into the warehouse, configured from the settings."""
+    return BatchWriter(
+        WarehouseSink(warehouse),
+        max_records=settings.batch_max_records,
+        max_delay_ms=settings.batch_max_delay_ms,
+        max_pending=settings.writer_max_pending,
+        when_full=settings.writer_when_full,
+        retries=settings.writer_retries,
+        spool_dir=settings.spool_dir / "api_calls",
+        max_record_bytes=settings.max_record_bytes,
+        source=source,
+    )

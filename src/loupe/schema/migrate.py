@@ -1,0 +1,125 @@
+"""Forward-only schema migrations: numbered `.sql` files applied in filename order.
+
+A ledger (`etl.schema_migrations`) records each applied file's version, checksum and time.
+Re-running applies nothing; a file that changed after it was applied is an error, and so is a new
+file numbered below the newest applied one. ClickHouse DDL is not transactional, so every
+statement is written to be re-runnable (`IF NOT EXISTS`): a migration that failed half-way is
+simply run again. Adding a migration means adding a file to `migrations/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from loupe.errors import MigrationError
+from loupe.schema.ddl import DDL, split_statements
+from loupe.warehouse import Warehouse
+
+log = logging.getLogger("loupe.schema")
+
+LEDGER_TABLE = "etl.schema_migrations"
+_jinja = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration file."""
+
+    version: int
+    name: str
+    text: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def statements(self, ddl: DDL) -> list[str]:
+        """The file rendered for a deployment shape and split into statements."""
+        return split_statements(_jinja.from_string(self.text).render(ddl=ddl))
+
+
+def migrations_dir() -> Path:
+    return Path(str(resources.files("loupe.schema") / "migrations"))
+
+
+def discover(directory: Path | None = None) -> list[Migration]:
+    """The migration files of `directory`, sorted by filename (`0001_name.sql`, ...)."""
+    found = []
+    for path in sorted((directory or migrations_dir()).glob("*.sql")):
+        prefix, _, rest = path.stem.partition("_")
+        if not prefix.isdigit() or not rest:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_description.sql")
+        found.append(Migration(int(prefix), path.name, path.read_text()))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise MigrationError("two migration files share a version number")
+    return found
+
+
+def _ledger() -> Migration:
+    text = (resources.files("loupe.schema") / "ledger.sql").read_text()
+    return Migration(0, "ledger.sql", text)
+
+
+def applied(warehouse: Warehouse) -> dict[int, dict]:
+    """The ledger's rows by version (empty before the first migration)."""
+    rows = warehouse.rows(
+        f"SELECT version, name, checksum, applied_at FROM {LEDGER_TABLE} ORDER BY version"
+    )
+    return {row["version"]: row for row in rows}
+
+
+def pending(warehouse: Warehouse, ddl: DDL, directory: Path | None = None) -> list[Migration]:
+    """Migrations not applied yet, after checking the applied ones are unchanged."""
+    for statement in _ledger().statements(ddl):
+        warehouse.command(statement)
+    done = applied(warehouse)
+    newest = max(done, default=0)
+    todo = []
+    for migration in discover(directory):
+        row = done.get(migration.version)
+        if row is None:
+            if migration.version < newest:
+                raise MigrationError(
+                    f"{migration.name} is numbered below the newest applied migration "
+                    f"({newest}); migrations are forward-only: give it a higher number"
+                )
+            todo.append(migration)
+        elif row["checksum"] != migration.checksum:
+            raise MigrationError(
+                f"{migration.name} changed after it was applied (checksum differs from the "
+                f"ledger). Migrations are forward-only: revert the edit and add a new file"
+            )
+    return todo
+
+
+def migrate(warehouse: Warehouse, ddl: DDL, directory: Path | None = None) -> list[Migration]:
+    """Apply the pending migrations in order; return those applied."""
+    todo = pending(warehouse, ddl, directory)
+    for migration in todo:
+        log.info("applying %s", migration.name)
+        for statement in migration.statements(ddl):
+            try:
+                warehouse.command(statement)
+            except Exception as exc:
+                raise MigrationError(f"{migration.name} failed: {exc}") from exc
+        warehouse.command(
+            f"INSERT INTO {LEDGER_TABLE} (version, name, checksum) "
+            "VALUES ({version:UInt32}, {name:String}, {checksum:String})",
+            {"version": migration.version, "name": migration.name, "checksum": migration.checksum},
+        )
+    return todo
+
+
+def render_all(ddl: DDL, directory: Path | None = None) -> list[str]:
+    """Every statement of the ledger and all migrations rendered for `ddl` (for review)."""
+    statements = _ledger().statements(ddl)
+    for migration in discover(directory):
+        statements.extend(migration.statements(ddl))
+    return statements

@@ -1,0 +1,162 @@
+"""Loupe's one settings object: `LOUPE_*` environment variables over an optional `loupe.toml`.
+
+Every field carries a description; `docs/settings.md` lists them all and a test keeps the two in
+step. Secrets are `SecretStr`, so they print as `**********`; they can also come from files in a
+secrets directory (`LOUPE_SECRETS_DIR`, or systemd's `$CREDENTIALS_DIRECTORY`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from loupe.errors import ConfigError
+
+CONFIG_FILE_ENV = "LOUPE_CONFIG"
+DEFAULT_CONFIG_FILE = "loupe.toml"
+
+
+class Settings(BaseSettings):
+    """All of Loupe's configuration; see docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="LOUPE_", extra="forbid", validate_default=True)
+
+    # -- warehouse -------------------------------------------------------------------------
+    engine: Literal["embedded", "server"] = Field(
+        "embedded",
+        description="Warehouse engine: `embedded` (chDB in-process) or `server` (ClickHouse).",
+    )
+    data_dir: Path = Field(
+        Path(".loupe/warehouse"),
+        description="Embedded (chDB) warehouse directory; one process owns it at a time.",
+    )
+    clickhouse_host: str = Field("localhost", description="ClickHouse server host (engine=server).")
+    clickhouse_port: int = Field(8123, description="ClickHouse server HTTP(S) port.")
+    clickhouse_user: str = Field("default", description="ClickHouse server user.")
+    clickhouse_password: SecretStr = Field(
+        SecretStr(""), description="ClickHouse server password (secret)."
+    )
+    clickhouse_secure: bool = Field(False, description="Use HTTPS to reach the ClickHouse server.")
+    clickhouse_database: str = Field(
+        "default", description="Default database of the ClickHouse server session."
+    )
+    cluster: str | None = Field(
+        None,
+        description="ClickHouse cluster name. When set, migrations render `ON CLUSTER` DDL with "
+        "`Replicated*` engines and `Distributed` tables.",
+    )
+    timezone: str = Field("UTC", description="Business timezone: dates of days are taken in it.")
+
+    # -- production database ---------------------------------------------------------------
+    production_url: SecretStr = Field(
+        SecretStr("sqlite:///.loupe/shop.sqlite"),
+        description="The shop's production database: `mysql://user:password@host:port/db` or "
+        "`sqlite:///path`. Empty disables the `mysql` link schema (secret).",
+    )
+
+    # -- ingestion ---------------------------------------------------------------------------
+    spool_dir: Path = Field(
+        Path(".loupe/spool"),
+        description="Where batches wait, fsynced, while the warehouse is unreachable.",
+    )
+    batch_max_records: int = Field(
+        10_000, ge=1, description="BatchWriter flushes when this many records are waiting."
+    )
+    batch_max_delay_ms: int = Field(
+        1_000, ge=1, description="BatchWriter flushes when the oldest waiting record is this old."
+    )
+    writer_max_pending: int = Field(
+        200_000,
+        ge=1,
+        description="Records a BatchWriter holds in memory at most; beyond it `writer_when_full`.",
+    )
+    writer_when_full: Literal["block", "raise"] = Field(
+        "block", description="When the writer is full: `block` the caller, or `raise` an error."
+    )
+    writer_retries: int = Field(
+        3, ge=0, description="Insert retries (with exponential backoff) before a batch is spooled."
+    )
+    max_record_bytes: int = Field(
+        262_144, ge=1024, description="Largest accepted API-call record, in bytes of JSON."
+    )
+
+    # -- collector ---------------------------------------------------------------------------
+    collector_host: str = Field("127.0.0.1", description="Address the collector listens on.")
+    collector_port: int = Field(8787, description="Port the collector listens on.")
+    collector_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token the collector requires (secret). Empty refuses every request.",
+    )
+    collector_max_body_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body (after gzip) the collector takes.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("cluster")
+    @classmethod
+    def _identifier(cls, value: str | None) -> str | None:
+        if value is not None and not value.replace("_", "").isalnum():
+            raise ValueError("cluster must be a plain identifier (letters, digits, underscore)")
+        return value or None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then environment, then secret files, then `loupe.toml`."""
+        toml_file = Path(os.environ.get(CONFIG_FILE_ENV, DEFAULT_CONFIG_FILE))
+        return (
+            init_settings,
+            env_settings,
+            file_secret_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+
+def _secrets_dir() -> str | None:
+    return os.environ.get("LOUPE_SECRETS_DIR") or os.environ.get("CREDENTIALS_DIRECTORY")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one clear `ConfigError`."""
+    config_file = os.environ.get(CONFIG_FILE_ENV)
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"{CONFIG_FILE_ENV}={config_file}: no such file")
+    try:
+        return Settings(_secrets_dir=_secrets_dir(), **overrides)
+    except ValueError as exc:
+        raise ConfigError(f"invalid settings: {_first_error(exc)}") from exc
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    first = errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
+    return f"{where}: {first.get('msg')}"

@@ -1,0 +1,152 @@
+"""The embedded engine: chDB (ClickHouse in-process) over a persistent data directory.
+
+chDB allows one data directory per process and one process per directory. Loupe therefore keeps a
+single shared, reference-counted engine per process (`EmbeddedWarehouse.open`), guarded by a
+`DirectoryLock` so that a second process gets a clear error. Each thread gets its own connection
+to the directory: chDB runs them in parallel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import chdb
+import pyarrow as pa
+
+from loupe.errors import LoupeError, QueryError
+from loupe.warehouse.base import Params, Warehouse, render_settings
+from loupe.warehouse.lock import DirectoryLock
+
+_registry_lock = threading.Lock()
+_open_engine: EmbeddedWarehouse | None = None
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"})
+
+
+def _bind_value(value: Any) -> Any:
+    """chDB reads parameter values in ClickHouse's escaped text form (like the HTTP interface):
+    backslashes and control characters must be escaped, and arrays written as literals."""
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_literal(item) for item in value) + "]"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ").split("+")[0]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return "'" + value.translate(_ESCAPES).replace("'", "\\'") + "'"
+    return str(_bind_value(value))
+
+
+def _bind_params(params: Params) -> dict[str, Any] | None:
+    return {name: _bind_value(value) for name, value in params.items()} if params else None
+
+
+def _error_line(exc: Exception) -> str:
+    """chDB messages carry a stack trace after the first line; keep the first line."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+class EmbeddedWarehouse(Warehouse):
+    """chDB over `data_dir`; obtain it with `EmbeddedWarehouse.open`, release with `close`."""
+
+    kind = "embedded"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self._lock = DirectoryLock(self.data_dir)
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._connections_lock = threading.Lock()
+        self._users = 0
+
+    @classmethod
+    def open(cls, data_dir: Path) -> EmbeddedWarehouse:
+        """Return this process's engine for `data_dir`, opening and locking it on first use."""
+        global _open_engine
+        with _registry_lock:
+            wanted = data_dir.resolve()
+            if _open_engine is not None and _open_engine.data_dir != wanted:
+                raise LoupeError(
+                    f"this process already has the embedded warehouse {_open_engine.data_dir} "
+                    f"open; chDB opens one data directory per process (asked for {wanted})"
+                )
+            if _open_engine is None:
+                engine = cls(wanted)
+                engine._lock.acquire()
+                try:
+                    engine._connection()
+                except Exception:
+                    engine._lock.release()
+                    raise
+                _open_engine = engine
+            _open_engine._users += 1
+            return _open_engine
+
+    def close(self) -> None:
+        """Release one user; the last one closes every connection and drops the lock."""
+        global _open_engine
+        with _registry_lock:
+            self._users -= 1
+            if self._users > 0:
+                return
+            with self._connections_lock:
+                for connection in self._connections:
+                    connection.close()
+                self._connections.clear()
+            self._local = threading.local()
+            self._lock.release()
+            if _open_engine is self:
+                _open_engine = None
+
+    def _connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            try:
+                connection = chdb.connect(str(self.data_dir))
+            except Exception as exc:
+                raise LoupeError(
+                    f"cannot open the embedded warehouse {self.data_dir}: {_error_line(exc)}"
+                ) from exc
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    def _run(self, sql: str, fmt: str, params: Params) -> Any:
+        try:
+            return self._connection().query(sql, fmt, params=_bind_params(params))
+        except LoupeError:
+            raise
+        except Exception as exc:
+            raise QueryError(_error_line(exc)) from exc
+
+    def _query_arrow(self, sql: str, params: Params) -> pa.Table:
+        return self._run(sql, "ArrowTable", params)
+
+    def _query_bytes(self, sql: str, fmt: str, params: Params) -> bytes:
+        return self._run(sql, fmt, params).bytes()
+
+    def _command(self, sql: str, params: Params) -> None:
+        self._run(sql, "Null", params)
+
+    def _insert_arrow(self, table: str, data: pa.Table, settings: Mapping[str, Any] | None) -> None:
+        columns = ", ".join(f"`{name}`" for name in data.column_names)
+        # chDB's Python() table function reads the Arrow table named `data` from this frame.
+        sql = (
+            f"INSERT INTO {table} ({columns}){render_settings(settings)} "
+            f"SELECT {columns} FROM Python(data)"
+        )
+        self._run(sql, "Null", None)

@@ -1,0 +1,87 @@
+"""The server engine: a ClickHouse server over HTTP(S) through `clickhouse-connect`.
+
+Query parameters use ClickHouse's server-side binding (`{name:Type}` placeholders), exactly as
+the embedded engine does, so the same SQL files run on both. Each thread gets its own client,
+since a clickhouse-connect client must not run two queries at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+
+from loupe.errors import QueryError, WarehouseUnavailableError
+from loupe.logs import register_secret
+from loupe.settings import Settings
+from loupe.warehouse.base import Params, Warehouse
+
+
+class ServerWarehouse(Warehouse):
+    """A ClickHouse server reached with the connection settings `clickhouse_*`."""
+
+    kind = "server"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        register_secret(settings.clickhouse_password.get_secret_value())
+        self._local = threading.local()
+
+    def _client(self) -> Any:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            import clickhouse_connect
+            from clickhouse_connect.driver.exceptions import OperationalError
+
+            s = self.settings
+            try:
+                client = clickhouse_connect.get_client(
+                    host=s.clickhouse_host,
+                    port=s.clickhouse_port,
+                    username=s.clickhouse_user,
+                    password=s.clickhouse_password.get_secret_value(),
+                    secure=s.clickhouse_secure,
+                    database=s.clickhouse_database,
+                    autogenerate_session_id=False,
+                    connect_timeout=5,
+                )
+            except OperationalError as exc:
+                raise WarehouseUnavailableError(
+                    f"cannot reach the ClickHouse server at {s.clickhouse_host}:"
+                    f"{s.clickhouse_port}: {exc}"
+                ) from exc
+            self._local.client = client
+        return client
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
+
+        try:
+            return getattr(self._client(), method)(*args, **kwargs)
+        except OperationalError as exc:
+            raise WarehouseUnavailableError(f"ClickHouse server unavailable: {exc}") from exc
+        except DatabaseError as exc:
+            raise QueryError(str(exc).strip().splitlines()[0]) from exc
+
+    def _query_arrow(self, sql: str, params: Params) -> pa.Table:
+        return self._call("query_arrow", sql, parameters=dict(params or {}))
+
+    def _query_bytes(self, sql: str, fmt: str, params: Params) -> bytes:
+        return self._call("raw_query", sql, parameters=dict(params or {}), fmt=fmt)
+
+    def _command(self, sql: str, params: Params) -> None:
+        self._call("command", sql, parameters=dict(params or {}))
+
+    def _insert_arrow(self, table: str, data: pa.Table, settings: Mapping[str, Any] | None) -> None:
+        database, _, name = table.rpartition(".")
+        self._call(
+            "insert_arrow", name, data, database=database or None, settings=dict(settings or {})
+        )
+
+    def close(self) -> None:
+        client = getattr(self._local, "client", None)
+        if client is not None:
+            client.close()
+            self._local.client = None
