@@ -64,8 +64,8 @@ def link_production(warehouse: Warehouse, production_url: str) -> tuple[str, lis
     """(Re)create the `mysql` link schema and check the source answers; return its tables."""
     statement, description = link_statement(production_url)
     warehouse.command(f"DROP DATABASE IF EXISTS {LINK_DATABASE}")
-    warehouse.command(statement)
     try:
+        warehouse.command(statement)
         tables = warehouse.rows(
             "SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name",
             {"db": LINK_DATABASE},

@@ -56,7 +56,10 @@ def _bind_params(params: Params) -> dict[str, Any] | None:
 
 def _error_line(exc: Exception) -> str:
     """chDB messages carry a stack trace after the first line; keep the first line."""
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    return text.splitlines()[0].split(", Stack trace")[0]
 
 
 class EmbeddedWarehouse(Warehouse):

@@ -1,0 +1,141 @@
+"""The ASGI and WSGI middleware capture real calls of small Starlette and Flask shops."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import orjson
+import pytest
+from flask import Flask, g, jsonify, request
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from loupe.ingest.middleware import ApiCallASGIMiddleware, ApiCallWSGIMiddleware, CaptureOptions
+from loupe.ingest.sinks import WarehouseSink
+from loupe.ingest.writer import BatchWriter
+from loupe.warehouse import Warehouse
+from tests.conftest import serve_asgi, serve_wsgi
+
+BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 Safari/604.1"
+
+
+@pytest.fixture
+def writer(warehouse: Warehouse) -> Iterator[BatchWriter]:
+    with BatchWriter(WarehouseSink(warehouse), max_delay_ms=20) as opened:
+        yield opened
+
+
+def captured(warehouse: Warehouse, writer: BatchWriter) -> list[dict]:
+    writer.flush(timeout=30)
+    return warehouse.rows(
+        "SELECT method, endpoint, status, user_id, session_id, request, response, user_agent, ip "
+        "FROM pd.api_calls ORDER BY ts, endpoint"
+    )
+
+
+def starlette_shop() -> Starlette:
+    async def add_to_cart(req: Request) -> JSONResponse:
+        body = await req.json()
+        req.scope.setdefault("state", {})["user_id"] = 42
+        return JSONResponse({"cart_id": 7, "product_id": body["product_id"]}, status_code=201)
+
+    async def catalog(req: Request) -> JSONResponse:
+        return JSONResponse({"total": 0, "items": []})
+
+    async def broken(req: Request) -> JSONResponse:
+        raise RuntimeError("shop bug")
+
+    async def home_page(req: Request) -> JSONResponse:
+        return JSONResponse({"page": "not an API call"})
+
+    return Starlette(
+        routes=[
+            Route("/api/v1/cart", add_to_cart, methods=["POST"]),
+            Route("/api/v1/catalog", catalog),
+            Route("/api/v1/broken", broken),
+            Route("/", home_page),
+        ]
+    )
+
+
+def test_asgi_middleware_records_a_real_call(warehouse: Warehouse, writer: BatchWriter) -> None:
+    app = ApiCallASGIMiddleware(starlette_shop(), writer)
+    with serve_asgi(app) as url:
+        with httpx.Client(base_url=url, cookies={"session_id": "sess-asgi"}) as client:
+            answer = client.post(
+                "/api/v1/cart?ref=banner",
+                json={"product_id": 123, "qty": 2},
+                headers={"User-Agent": BROWSER},
+            )
+            assert answer.status_code == 201 and answer.json()["cart_id"] == 7
+            client.get("/api/v1/catalog", params=[("material", "gold"), ("material", "silver")])
+            client.get("/")  # outside /api/: not recorded
+    rows = captured(warehouse, writer)
+    assert len(rows) == 2
+    cart, catalog = sorted(rows, key=lambda row: row["endpoint"])
+    assert cart["method"] == "POST" and cart["status"] == 201
+    assert cart["session_id"] == "sess-asgi" and cart["user_id"] == 42
+    assert json.loads(cart["request"]) == {"ref": "banner", "product_id": 123, "qty": 2}
+    assert json.loads(cart["response"]) == {"cart_id": 7, "product_id": 123}
+    assert cart["user_agent"] == BROWSER and cart["ip"] == "127.0.0.1"
+    assert json.loads(catalog["request"]) == {"material": ["gold", "silver"]}
+
+
+def test_asgi_shop_error_is_recorded_and_still_raised(
+    warehouse: Warehouse, writer: BatchWriter
+) -> None:
+    app = ApiCallASGIMiddleware(starlette_shop(), writer)
+    with serve_asgi(app) as url:
+        response = httpx.get(f"{url}/api/v1/broken", cookies={"session_id": "s"})
+    assert response.status_code == 500
+    assert [row["status"] for row in captured(warehouse, writer)] == [500]
+
+
+class BrokenRecorder:
+    def offer(self, record: dict) -> bool:
+        raise RuntimeError("warehouse exploded")
+
+
+def test_shop_keeps_working_when_recording_fails() -> None:
+    app = ApiCallASGIMiddleware(starlette_shop(), BrokenRecorder())
+    with serve_asgi(app) as url:
+        response = httpx.get(f"{url}/api/v1/catalog")
+    assert response.status_code == 200 and response.json() == {"total": 0, "items": []}
+
+
+def flask_shop() -> Flask:
+    shop = Flask("shop")
+
+    @shop.post("/api/v1/favorites")
+    def add_favorite():  # type: ignore[no-untyped-def]
+        request.environ["loupe.user_id"] = 9
+        return jsonify(ok=True, product_id=request.get_json()["product_id"])
+
+    @shop.get("/api/v1/products/<int:product_id>")
+    def product(product_id: int):  # type: ignore[no-untyped-def]
+        g.seen = product_id
+        return jsonify(id=product_id, price=199.0, stock=3)
+
+    return shop
+
+
+def test_wsgi_middleware_records_a_real_call(warehouse: Warehouse, writer: BatchWriter) -> None:
+    shop = flask_shop()
+    shop.wsgi_app = ApiCallWSGIMiddleware(  # type: ignore[method-assign]
+        shop.wsgi_app, writer, CaptureOptions(session_header="X-Session-Id")
+    )
+    with serve_wsgi(shop) as url:
+        headers = {"X-Session-Id": "sess-wsgi", "User-Agent": BROWSER}
+        posted = httpx.post(f"{url}/api/v1/favorites", json={"product_id": 5}, headers=headers)
+        assert posted.json() == {"ok": True, "product_id": 5}
+        httpx.get(f"{url}/api/v1/products/77", headers=headers)
+    favorite, product = sorted(captured(warehouse, writer), key=lambda row: row["endpoint"])
+    assert favorite["endpoint"] == "/api/v1/favorites" and favorite["user_id"] == 9
+    assert json.loads(favorite["request"]) == {"product_id": 5}
+    assert product["endpoint"] == "/api/v1/products/77" and product["user_id"] == 0
+    assert orjson.loads(product["response"]) == {"id": 77, "price": 199.0, "stock": 3}
+    assert {favorite["session_id"], product["session_id"]} == {"sess-wsgi"}

@@ -1,0 +1,81 @@
+"""The API-call record contract: what is accepted, normalised, or rejected with which reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from loupe.ingest.records import COLUMNS, Rejection, decode_line, derived_event_id, normalize
+from tests.conftest import api_call
+
+RECEIVED_AT = 1_763_640_000_000
+LIMIT = 4096
+
+
+def row_of(record: dict) -> dict:
+    result = normalize(record, RECEIVED_AT, LIMIT)
+    assert not isinstance(result, Rejection), result
+    return dict(zip(COLUMNS, result))
+
+
+def test_valid_record_is_normalised() -> None:
+    row = row_of(api_call(method="get", user_id=123))
+    assert row["ts"] == 1_795_169_730_123  # 2026-11-20T10:15:30.123Z
+    assert row["method"] == "GET"
+    assert row["user_id"] == 123
+    assert row["request"] == '{"section":"rings","page":1}'
+    assert row["received_at"] == RECEIVED_AT
+
+
+def test_epoch_milliseconds_and_iso_agree() -> None:
+    assert row_of(api_call(ts=1_795_169_730_123))["ts"] == row_of(api_call())["ts"]
+    assert row_of(api_call(ts="2026-11-20T13:15:30.123+03:00"))["ts"] == 1_795_169_730_123
+
+
+def test_missing_event_id_is_derived_deterministically() -> None:
+    first, second = row_of(api_call()), row_of(api_call())
+    assert first["event_id"] == second["event_id"] == derived_event_id(api_call())
+    assert row_of(api_call(status=500))["event_id"] != first["event_id"]
+
+
+def test_given_event_id_is_kept() -> None:
+    event_id = "0b9e2a9c-54f4-4c4e-8f0e-8f6a5b8b1c11"
+    assert row_of(api_call(event_id=event_id))["event_id"] == event_id
+
+
+def test_null_user_and_missing_optionals_get_defaults() -> None:
+    row = row_of({"ts": 1_795_169_730_123, "session_id": "s"})
+    assert row["user_id"] == 0 and row["request"] == "{}" and row["referer"] == ""
+
+
+def test_request_given_as_json_text_is_accepted() -> None:
+    assert row_of(api_call(request='{"q": "ring"}'))["request"] == '{"q":"ring"}'
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"session_id": None}, "session_id is missing"),
+        ({"session_id": "  "}, "session_id is missing"),
+        ({"ts": "yesterday"}, "ts is not an ISO 8601 time"),
+        ({"ts": None}, "ts is missing"),
+        ({"ts": 1_795_169_730}, "outside 2000-2100"),  # seconds instead of milliseconds
+        ({"request": ["a", "b"]}, "request is not a JSON object"),
+        ({"response": "not json"}, "response is not a JSON object"),
+        ({"event_id": "123"}, "event_id is not a UUID"),
+        ({"status": "200"}, "status must be an integer"),
+        ({"user_id": -1}, "user_id must be an integer"),
+        ({"response": {"blob": "x" * 5000}}, "over the limit of 4096"),
+    ],
+)
+def test_invalid_records_are_rejected_with_reason(change: dict, reason: str) -> None:
+    record = api_call(**change)
+    result = normalize(record, RECEIVED_AT, LIMIT)
+    assert isinstance(result, Rejection)
+    assert reason in result.reason
+    assert result.payload  # the raw record is kept
+
+
+def test_line_that_is_not_json_is_rejected_whole() -> None:
+    result = decode_line(b'{"ts": 1, "session_id": ', RECEIVED_AT, LIMIT)
+    assert isinstance(result, Rejection) and result.reason == "not valid JSON"
+    assert result.payload == '{"ts": 1, "session_id": '

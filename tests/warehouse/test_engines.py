@@ -1,0 +1,109 @@
+"""The engines: parameter binding, errors, the one-process lock, an unreachable server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from loupe.errors import LoupeError, QueryError, WarehouseUnavailableError
+from loupe.settings import Settings, load_settings
+from loupe.warehouse import Warehouse, open_warehouse
+
+TRICKY_TEXT = 'line1\nline2\ttab \\ back\'slash "quotes" Кольцо'
+
+
+def test_parameters_are_bound_not_formatted(warehouse: Warehouse) -> None:
+    row = warehouse.rows(
+        "SELECT {text:String} AS text, {items:Array(String)} AS items, {n:UInt32} + 1 AS n",
+        {"text": TRICKY_TEXT, "items": ["a'b", "c\nd", "Серьги"], "n": 41},
+    )[0]
+    assert row == {"text": TRICKY_TEXT, "items": ["a'b", "c\nd", "Серьги"], "n": 42}
+
+
+def test_injection_attempt_stays_a_value(warehouse: Warehouse) -> None:
+    hostile = "x' OR 1=1; DROP DATABASE pd; --"
+    assert warehouse.scalar("SELECT {v:String}", {"v": hostile}) == hostile
+    assert warehouse.scalar("SELECT count() FROM system.databases WHERE name = 'pd'") == 1
+
+
+def test_query_error_is_one_clear_line(warehouse: Warehouse) -> None:
+    with pytest.raises(QueryError) as caught:
+        warehouse.query("SELECT * FROM pd.no_such_table")
+    message = str(caught.value)
+    assert "no_such_table" in message
+    assert "\n" not in message
+
+
+def test_insert_arrow_matches_columns_by_name(warehouse: Warehouse) -> None:
+    warehouse.command("CREATE TABLE etl.t (a UInt32, b String) ENGINE = MergeTree ORDER BY a")
+    warehouse.insert_arrow("etl.t", pa.table({"b": ["x", "y"], "a": pa.array([2, 1], pa.uint32())}))
+    assert warehouse.rows("SELECT a, b FROM etl.t ORDER BY a") == [
+        {"a": 1, "b": "y"},
+        {"a": 2, "b": "x"},
+    ]
+
+
+def test_second_process_gets_clear_lock_error(warehouse: Warehouse, settings: Settings) -> None:
+    script = (
+        "from loupe.settings import load_settings\n"
+        "from loupe.warehouse import open_warehouse\n"
+        "open_warehouse(load_settings())\n"
+    )
+    env = {**os.environ, "LOUPE_DATA_DIR": str(settings.data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert f"in use by pid {os.getpid()}" in done.stderr
+    assert "loupe serve" in done.stderr
+    # The holder is unaffected and the directory intact.
+    assert warehouse.scalar("SELECT count() FROM etl.schema_migrations") == 3
+
+
+def test_cli_in_second_process_prints_one_line(warehouse: Warehouse, settings: Settings) -> None:
+    env = {**os.environ, "LOUPE_DATA_DIR": str(settings.data_dir)}
+    loupe = Path(sys.executable).with_name("loupe")
+    done = subprocess.run(
+        [str(loupe), "sql", "SELECT 1"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "error:" in done.stderr and f"pid {os.getpid()}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_lock_is_released_on_close(settings: Settings) -> None:
+    with open_warehouse(settings) as first:
+        first.command("CREATE DATABASE IF NOT EXISTS etl")
+    script = (
+        "from loupe.settings import load_settings\n"
+        "from loupe.warehouse import open_warehouse\n"
+        "with open_warehouse(load_settings()) as w: print(w.scalar('SELECT 7'))\n"
+    )
+    env = {**os.environ, "LOUPE_DATA_DIR": str(settings.data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "7", done.stderr
+
+
+def test_one_directory_per_process(warehouse: Warehouse, tmp_path: Path) -> None:
+    with pytest.raises(LoupeError, match="one data directory per process"):
+        open_warehouse(load_settings(data_dir=tmp_path / "other"))
+
+
+def test_unreachable_server_is_a_clear_error(loupe_env: Path) -> None:
+    from tests.conftest import free_port
+
+    settings = load_settings(
+        engine="server", clickhouse_port=free_port(), clickhouse_password="s3cret-pass"
+    )
+    with open_warehouse(settings) as server, pytest.raises(WarehouseUnavailableError) as caught:
+        server.query("SELECT 1")
+    assert "localhost" in str(caught.value)
+    assert "s3cret-pass" not in str(caught.value)
+    assert "s3cret-pass" not in repr(settings)
