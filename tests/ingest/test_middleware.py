@@ -64,16 +64,18 @@ def starlette_shop() -> Starlette:
 
 def test_asgi_middleware_records_a_real_call(warehouse: Warehouse, writer: BatchWriter) -> None:
     app = ApiCallASGIMiddleware(starlette_shop(), writer)
-    with serve_asgi(app) as url:
-        with httpx.Client(base_url=url, cookies={"session_id": "sess-asgi"}) as client:
-            answer = client.post(
-                "/api/v1/cart?ref=banner",
-                json={"product_id": 123, "qty": 2},
-                headers={"User-Agent": BROWSER},
-            )
-            assert answer.status_code == 201 and answer.json()["cart_id"] == 7
-            client.get("/api/v1/catalog", params=[("material", "gold"), ("material", "silver")])
-            client.get("/")  # outside /api/: not recorded
+    with (
+        serve_asgi(app) as url,
+        httpx.Client(base_url=url, cookies={"session_id": "sess-asgi"}) as client,
+    ):
+        answer = client.post(
+            "/api/v1/cart?ref=banner",
+            json={"product_id": 123, "qty": 2},
+            headers={"User-Agent": BROWSER},
+        )
+        assert answer.status_code == 201 and answer.json()["cart_id"] == 7
+        client.get("/api/v1/catalog", params=[("material", "gold"), ("material", "silver")])
+        client.get("/")  # outside /api/: not recorded
     rows = captured(warehouse, writer)
     assert len(rows) == 2
     cart, catalog = sorted(rows, key=lambda row: row["endpoint"])

@@ -47,7 +47,7 @@ def test_rerun_applies_nothing(warehouse: Warehouse) -> None:
 def test_changed_file_is_an_error(warehouse: Warehouse, migrations_copy: Path) -> None:
     target = migrations_copy / "0002_pd_api_calls.sql"
     target.write_text(target.read_text().replace("ZSTD(3)", "ZSTD(5)"))
-    with pytest.raises(MigrationError, match="0002_pd_api_calls.sql changed"):
+    with pytest.raises(MigrationError, match=r"0002_pd_api_calls\.sql changed"):
         migrate(warehouse, DDL(), migrations_copy)
 
 
@@ -70,7 +70,7 @@ def test_out_of_order_migration_is_refused(warehouse: Warehouse, migrations_copy
 
 def test_badly_named_file_is_refused(migrations_copy: Path) -> None:
     (migrations_copy / "add_table.sql").write_text("SELECT 1;\n")
-    with pytest.raises(MigrationError, match="NNNN_description.sql"):
+    with pytest.raises(MigrationError, match=r"NNNN_description\.sql"):
         discover(migrations_copy)
 
 
