@@ -1,0 +1,97 @@
+"""The command line, driven through Typer's CLI runner against the real embedded warehouse."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from loupe.cli import app
+from tests.conftest import api_call
+
+runner = CliRunner()
+
+
+def run(*args: str, ok: bool = True):  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, list(args))
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def test_help_lists_commands(loupe_env: Path) -> None:
+    output = run("--help").output
+    for command in ("init", "migrate", "sql", "ingest", "collect"):
+        assert command in output
+
+
+def test_init_is_idempotent(loupe_env: Path) -> None:
+    first = run("init").output
+    assert "0002_pd_api_calls.sql" in first
+    assert "none (up to date)" in run("init").output
+    assert "pending: none" in run("migrate", "--dry-run").output
+
+
+def test_sql_prints_a_table_or_any_format(loupe_env: Path) -> None:
+    run("init")
+    table = run("sql", "SELECT {n:UInt8} * 2 AS doubled, 'кольцо' AS word", "-p", "n=21").output
+    assert "doubled" in table and "42" in table and "кольцо" in table
+    lines = run("sql", "SELECT number AS n FROM numbers(2)", "--format", "JSONEachRow").stdout
+    assert [json.loads(line) for line in lines.splitlines()] == [{"n": 0}, {"n": 1}]
+
+
+def test_errors_are_one_line_without_traceback(loupe_env: Path) -> None:
+    run("init")
+    result = run("sql", "SELECT * FROM pd.missing", ok=False)
+    assert result.exit_code == 1
+    assert "error:" in result.stderr and "pd.missing" in result.stderr
+    assert "Traceback" not in result.output
+    assert "error: --param expects name=value" in run("sql", "SELECT 1", "-p", "x", ok=False).stderr
+
+
+def test_verbose_logs_sql_with_timing(loupe_env: Path) -> None:
+    result = run("sql", "SELECT 1 AS one", "-v")
+    assert "SELECT 1 AS one" in result.stderr and " ms" in result.stderr
+
+
+def test_invalid_setting_is_one_clear_line(loupe_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOUPE_TIMEZONE", "Mars/Olympus")
+    result = run("sql", "SELECT 1", ok=False)
+    assert "error: invalid settings: timezone" in result.stderr
+
+
+def test_settings_file_and_environment(loupe_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (loupe_env / "loupe.toml").write_text('cluster = "from_file"\ntimezone = "Europe/Moscow"\n')
+    monkeypatch.setenv("LOUPE_CLUSTER", "from_env")
+    output = run("migrate", "--print-sql").output
+    assert "ON CLUSTER from_env" in output  # the environment wins over the file
+
+
+def test_ingest_files(loupe_env: Path) -> None:
+    run("init")
+    ndjson_gz = loupe_env / "calls.ndjson.gz"
+    lines = [orjson.dumps(api_call(event_id=str(uuid.uuid4()))) for _ in range(30)]
+    ndjson_gz.write_bytes(gzip.compress(b"\n".join([*lines, b"not json"]) + b"\n"))
+    array = loupe_env / "calls.json"
+    array.write_bytes(orjson.dumps([api_call(endpoint="/api/v1/home"), api_call(ts="?")]))
+    output = run("ingest", str(ndjson_gz), str(array)).output
+    assert "2 files: 31 records loaded, 2 rejected" in output
+    count = run("sql", "SELECT count() FROM pd.api_calls", "--format", "TSV").stdout
+    assert count.strip() == "31"
+
+
+def test_ingest_missing_file_is_clear(loupe_env: Path) -> None:
+    run("init")
+    result = run("ingest", "nope.ndjson", ok=False)
+    assert "error: nope.ndjson: no such file" in result.stderr
+
+
+def test_ingest_before_init_is_clear(loupe_env: Path) -> None:
+    (loupe_env / "calls.ndjson").write_bytes(orjson.dumps(api_call()))
+    result = run("ingest", "calls.ndjson", ok=False)
+    assert "run `loupe init` first" in result.stderr
