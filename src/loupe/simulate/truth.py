@@ -1,0 +1,177 @@
+"""Ground truth of a run, counted from each visit's calls by the definitions in docs/simulator.md.
+
+Files (NDJSON, one object a line, in visit start order): `visits.ndjson`,
+`visit_products.ndjson`, `catalog_calls.ndjson`, then `days.ndjson` and `run.json` at the end.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from loupe.simulate.queries import normalize_query
+
+CATALOG = "/api/v1/catalog"
+PRODUCT_PREFIX = "/api/v1/products/"
+_DUMP = orjson.OPT_APPEND_NEWLINE
+_FUNNEL = ("visits_with_product_view", "visits_with_favorite", "visits_with_cart_add")
+
+
+class TruthWriter:
+    """Counts every visit as it is generated and writes the truth files."""
+
+    def __init__(self, directory: Path, zone: ZoneInfo) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.zone = zone
+        self.days: dict[str, dict] = {}
+        self._visits: IO[bytes] = open(directory / "visits.ndjson", "wb")  # noqa: SIM115
+        self._products: IO[bytes] = open(directory / "visit_products.ndjson", "wb")  # noqa: SIM115
+        self._catalog: IO[bytes] = open(directory / "catalog_calls.ndjson", "wb")  # noqa: SIM115
+
+    def add_day(self, day: str) -> None:
+        """Make sure a day of the run has a row, even with no visits."""
+        self.days.setdefault(day, _empty_day(day))
+
+    def add_visit(self, records: list[dict], first_ms: int, device_type: str) -> dict:
+        """Count one visit (its calls unique and in time order); return its visit row."""
+        session_id = records[0]["session_id"]
+        start = records[0]["ts"]
+        day = datetime.fromtimestamp(first_ms / 1000, self.zone).date().isoformat()
+        visit = {
+            "session_id": session_id,
+            "visit_start": start,
+            "visit_end": records[-1]["ts"],
+            "date": day,
+            "device_type": device_type,
+            "is_bot": device_type == "bot",
+            "is_registered": any(record["user_id"] is not None for record in records),
+            "calls": len(records),
+            "catalog_calls": 0,
+            "searches": 0,
+            "zero_result_searches": 0,
+            "product_views": 0,
+            "favorite_adds": 0,
+            "cart_adds": 0,
+            "orders": 0,
+            "revenue": 0,
+        }
+        products: dict[int, list[int]] = {}
+        open_listing: dict | None = None
+        positions: dict[int, int] = {}
+        for record in records:
+            if record["status"] >= 400:
+                continue
+            method, endpoint = record["method"], record["endpoint"]
+            if method == "GET" and endpoint == CATALOG:
+                if open_listing is not None:
+                    self._catalog.write(orjson.dumps(open_listing, option=_DUMP))
+                open_listing, positions = _catalog_row(record, visit)
+            elif method == "GET" and endpoint.startswith(PRODUCT_PREFIX):
+                visit["product_views"] += 1
+                product_id = record["response"]["id"]
+                products.setdefault(product_id, [0, 0, 0])[0] += 1
+                if open_listing is not None and not open_listing["clicked_product_id"]:
+                    position = positions.get(product_id)
+                    if position is not None:
+                        open_listing["clicked_product_id"] = product_id
+                        open_listing["clicked_position"] = position
+            elif method == "POST" and endpoint == "/api/v1/favorites":
+                visit["favorite_adds"] += 1
+            elif method == "POST" and endpoint == "/api/v1/cart":
+                visit["cart_adds"] += 1
+                request = record["request"]
+                products.setdefault(request["product_id"], [0, 0, 0])[1] += request["qty"]
+            elif method == "POST" and endpoint == "/api/v1/orders":
+                visit["orders"] += 1
+                visit["revenue"] += record["response"]["total"]
+                for line in record["request"]["items"]:
+                    products.setdefault(line["product_id"], [0, 0, 0])[2] += line["qty"]
+        if open_listing is not None:
+            self._catalog.write(orjson.dumps(open_listing, option=_DUMP))
+        self._visits.write(orjson.dumps(visit, option=_DUMP))
+        for product_id in sorted(products):
+            views, cart_qty, purchased = products[product_id]
+            row = {
+                "session_id": session_id,
+                "visit_start": start,
+                "product_id": product_id,
+                "views": views,
+                "cart_adds": cart_qty,
+                "purchased_qty": purchased,
+            }
+            self._products.write(orjson.dumps(row, option=_DUMP))
+        self._count_day(visit)
+        return visit
+
+    def _count_day(self, visit: dict) -> None:
+        totals = self.days.setdefault(visit["date"], _empty_day(visit["date"]))
+        totals["visits"] += 1
+        totals["calls"] += visit["calls"]
+        totals["orders"] += visit["orders"]
+        totals["revenue"] += visit["revenue"]
+        if visit["is_bot"]:
+            totals["bot_visits"] += 1
+            return
+        totals["human_visits"] += 1
+        totals["visits_with_product_view"] += visit["product_views"] > 0
+        totals["visits_with_favorite"] += visit["favorite_adds"] > 0
+        totals["visits_with_cart_add"] += visit["cart_adds"] > 0
+        totals["visits_with_order"] += visit["orders"] > 0
+
+    def close(self, run_info: dict) -> None:
+        """Write the day totals and the run description; close the files."""
+        for handle in (self._visits, self._products, self._catalog):
+            handle.close()
+        with open(self.directory / "days.ndjson", "wb") as days:
+            for day in sorted(self.days):
+                days.write(orjson.dumps(self.days[day], option=_DUMP))
+        (self.directory / "run.json").write_bytes(
+            orjson.dumps(run_info, option=orjson.OPT_INDENT_2 | _DUMP)
+        )
+
+
+def _catalog_row(record: dict, visit: dict) -> tuple[dict, dict[int, int]]:
+    request, response = record["request"], record["response"]
+    raw_q = request.get("q")
+    q = normalize_query(raw_q) if raw_q is not None else ""
+    visit["catalog_calls"] += 1
+    if q:
+        visit["searches"] += 1
+        if response["total"] == 0:
+            visit["zero_result_searches"] += 1
+    offset = (request.get("page", 1) - 1) * request.get("per_page", 24)
+    positions = {}
+    for index, row in enumerate(response["items"]):
+        positions.setdefault(row["id"], offset + index + 1)
+    row = {
+        "event_id": record["event_id"],
+        "session_id": visit["session_id"],
+        "visit_start": visit["visit_start"],
+        "ts": record["ts"],
+        "q": q or None,
+        "is_search": bool(q),
+        "total": response["total"],
+        "zero_result": response["total"] == 0,
+        "clicked_product_id": 0,
+        "clicked_position": 0,
+    }
+    return row, positions
+
+
+def _empty_day(day: str) -> dict:
+    return {
+        "date": day,
+        "visits": 0,
+        "human_visits": 0,
+        "bot_visits": 0,
+        "calls": 0,
+        "orders": 0,
+        "revenue": 0,
+        **dict.fromkeys(_FUNNEL, 0),
+        "visits_with_order": 0,
+    }
