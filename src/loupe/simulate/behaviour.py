@@ -194,7 +194,7 @@ class _HumanVisit:
             return LISTING if self.show(listing) else BROWSE
         if roll < 0.88:
             return self.search()
-        if roll < 0.94:
+        if roll < 0.9 + (0.08 if self.v.user_id is not None else 0.02):
             return FAVORITES
         return CART if rng.random() < 0.8 else EXIT
 
@@ -246,6 +246,10 @@ class _HumanVisit:
         rng, v, item = self.rng, self.v, self.item
         assert item is not None
         v.pause(25_000)
+        favorites = self.sim.shop.favorites.get(v.user_id or 0, {})
+        if item.id in favorites and rng.random() < 0.25:
+            self.shopping.unfavorite(item.id)  # changed their mind
+            return PRODUCT
         roll = rng.random()
         if roll < 0.08:
             self.shopping.favorite(item)

@@ -1,0 +1,128 @@
+"""An independent recount of visits and truth figures from emitted records (test helper).
+
+Deliberately written apart from `loupe.simulate.truth`: it follows docs/simulator.md literally.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+GAP = timedelta(minutes=30)
+
+
+def parse_ts(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def split_visits(records: list[dict]) -> list[list[dict]]:
+    """Dedupe by event_id, group by session_id, order by ts, split on gaps over 30 minutes."""
+    unique: dict[str, dict] = {}
+    for record in records:
+        unique.setdefault(record["event_id"], record)
+    sessions: dict[str, list[dict]] = defaultdict(list)
+    for record in unique.values():
+        sessions[record["session_id"]].append(record)
+    visits = []
+    for calls in sessions.values():
+        calls.sort(key=lambda r: parse_ts(r["ts"]))
+        current = [calls[0]]
+        for previous, call in zip(calls, calls[1:]):
+            if parse_ts(call["ts"]) - parse_ts(previous["ts"]) > GAP:
+                visits.append(current)
+                current = []
+            current.append(call)
+        visits.append(current)
+    visits.sort(key=lambda calls: (parse_ts(calls[0]["ts"]), calls[0]["session_id"]))
+    return visits
+
+
+def _norm(q: str) -> str:
+    return " ".join(q.strip().lower().split())
+
+
+def recount(records: list[dict], device_of: dict[str, str], timezone: str = "UTC") -> dict:
+    """Visits, per-product rows, catalog-call rows and day rows, by the documented rules."""
+    zone = ZoneInfo(timezone)
+    visits, products, catalog_rows = [], [], []
+    days: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    for calls in split_visits(records):
+        first = calls[0]
+        key = (first["session_id"], first["ts"])
+        ok = [c for c in calls if c["status"] < 400]
+        catalog = [c for c in ok if c["method"] == "GET" and c["endpoint"] == "/api/v1/catalog"]
+        views = [
+            c for c in ok if c["method"] == "GET" and c["endpoint"].startswith("/api/v1/products/")
+        ]
+        favs = [c for c in ok if c["method"] == "POST" and c["endpoint"] == "/api/v1/favorites"]
+        carts = [c for c in ok if c["method"] == "POST" and c["endpoint"] == "/api/v1/cart"]
+        orders = [c for c in ok if c["method"] == "POST" and c["endpoint"] == "/api/v1/orders"]
+        searches = [c for c in catalog if _norm(c["request"].get("q") or "")]
+        device = device_of[first["user_agent"]]
+        visit = {
+            "session_id": key[0],
+            "visit_start": key[1],
+            "date": parse_ts(first["ts"]).astimezone(zone).date().isoformat(),
+            "device_type": device,
+            "is_registered": any(c["user_id"] is not None for c in calls),
+            "calls": len(calls),
+            "catalog_calls": len(catalog),
+            "searches": len(searches),
+            "zero_result_searches": sum(c["response"]["total"] == 0 for c in searches),
+            "product_views": len(views),
+            "favorite_adds": len(favs),
+            "cart_adds": len(carts),
+            "orders": len(orders),
+            "revenue": sum(c["response"]["total"] for c in orders),
+        }
+        visits.append(visit)
+        per_product: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for c in views:
+            per_product[int(c["endpoint"].rsplit("/", 1)[1])][0] += 1
+        for c in carts:
+            per_product[c["request"]["product_id"]][1] += c["request"]["qty"]
+        for c in orders:
+            for line in c["request"]["items"]:
+                per_product[line["product_id"]][2] += line["qty"]
+        for product_id, (v, a, p) in sorted(per_product.items()):
+            products.append((*key, product_id, v, a, p))
+        catalog_rows.extend(_clicks(ok, key))
+        day = days[visit["date"]]
+        day["visits"] += 1
+        day["calls"] += visit["calls"]
+        day["orders"] += visit["orders"]
+        day["revenue"] += visit["revenue"]
+        if device != "bot":
+            day["human_visits"] += 1
+            day["visits_with_product_view"] += visit["product_views"] > 0
+            day["visits_with_favorite"] += visit["favorite_adds"] > 0
+            day["visits_with_cart_add"] += visit["cart_adds"] > 0
+            day["visits_with_order"] += visit["orders"] > 0
+        else:
+            day["bot_visits"] += 1
+    return {"visits": visits, "products": products, "catalog": catalog_rows, "days": days}
+
+
+def _clicks(ok: list[dict], key: tuple[str, str]) -> list[tuple]:
+    """(event_id, q, total, clicked id, position) of each successful catalog call."""
+    rows = []
+    for index, call in enumerate(ok):
+        if call["method"] != "GET" or call["endpoint"] != "/api/v1/catalog":
+            continue
+        request, response = call["request"], call["response"]
+        ids = [item["id"] for item in response["items"]]
+        clicked, position = 0, 0
+        for later in ok[index + 1 :]:
+            if later["method"] == "GET" and later["endpoint"] == "/api/v1/catalog":
+                break
+            if later["method"] == "GET" and later["endpoint"].startswith("/api/v1/products/"):
+                product_id = later["response"]["id"]
+                if product_id in ids:
+                    clicked = product_id
+                    offset = (request.get("page", 1) - 1) * request.get("per_page", 24)
+                    position = offset + ids.index(product_id) + 1
+                    break
+        q = _norm(request.get("q") or "") or None
+        rows.append((call["event_id"], *key, q, response["total"], clicked, position))
+    return rows

@@ -1,0 +1,84 @@
+"""The truth files agree with the emitted calls, recounted independently (tests/simulate/recount)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from loupe.simulate.agents import AGENTS_BY_DEVICE
+from tests.simulate.recount import parse_ts, recount, split_visits
+
+DEVICE_OF = {ua: device for device, agents in AGENTS_BY_DEVICE.items() for ua in agents}
+VISIT_FIELDS = (
+    "session_id", "visit_start", "date", "device_type", "is_registered", "calls", "catalog_calls",
+    "searches", "zero_result_searches", "product_views", "favorite_adds", "cart_adds", "orders",
+    "revenue",
+)  # fmt: skip
+
+
+def test_visits_match_recount(small_run):
+    counted = recount(small_run.records(), DEVICE_OF)
+    truth = [{name: row[name] for name in VISIT_FIELDS} for row in small_run.truth("visits.ndjson")]
+    truth.sort(key=lambda row: (parse_ts(row["visit_start"]), row["session_id"]))
+    assert len(truth) == small_run.summary.visits
+    assert truth == counted["visits"]
+
+
+def test_product_rows_match_recount(small_run):
+    counted = recount(small_run.records(), DEVICE_OF)["products"]
+    truth = [
+        (r["session_id"], r["visit_start"], r["product_id"], r["views"], r["cart_adds"],
+         r["purchased_qty"])
+        for r in small_run.truth("visit_products.ndjson")
+    ]  # fmt: skip
+    assert sorted(truth) == sorted(counted)
+    assert sum(row[5] for row in truth) > 0
+
+
+def test_catalog_rows_match_recount(small_run):
+    counted = recount(small_run.records(), DEVICE_OF)["catalog"]
+    truth = [
+        (r["event_id"], r["session_id"], r["visit_start"], r["q"], r["total"],
+         r["clicked_product_id"], r["clicked_position"])
+        for r in small_run.truth("catalog_calls.ndjson")
+    ]  # fmt: skip
+    assert sorted(truth) == sorted(counted)
+    positions = [row[6] for row in truth if row[6]]
+    assert positions and max(positions) > 24  # clicks on later pages are counted too
+    assert any(row[3] and row[4] == 0 for row in truth)  # zero-result searches
+
+
+def test_days_match_recount(small_run):
+    counted = recount(small_run.records(), DEVICE_OF)["days"]
+    truth = small_run.truth("days.ndjson")
+    assert [row["date"] for row in truth] == ["2026-11-19", "2026-11-20", "2026-11-21"]
+    for row in truth:
+        expected = counted[row["date"]]
+        assert {k: v for k, v in row.items() if k != "date"} == {
+            k: expected.get(k, 0) for k in row if k != "date"
+        }
+    assert sum(row["visits"] for row in truth) == small_run.summary.visits
+    assert all(row["visits_with_order"] > 0 for row in truth)
+
+
+def test_visit_shape(small_run):
+    visits = split_visits(small_run.records())
+    assert len(visits) == small_run.summary.visits
+    per_session = Counter(calls[0]["session_id"] for calls in visits)
+    assert max(per_session.values()) >= 2  # a platform session spans several visits
+    crossing = [calls for calls in visits if calls[0]["ts"][:10] != calls[-1]["ts"][:10]]
+    assert crossing  # some visits cross midnight (UTC here)
+    for calls in visits:
+        assert parse_ts(calls[-1]["ts"]) - parse_ts(calls[0]["ts"]) < timedelta(hours=24)
+    logged_in_midway = [
+        calls
+        for calls in visits
+        if calls[0]["user_id"] is None and calls[-1]["user_id"] is not None
+    ]
+    assert logged_in_midway
+
+
+def test_truth_has_every_device_type(small_run):
+    devices = Counter(row["device_type"] for row in small_run.truth("visits.ndjson"))
+    assert set(devices) == {"desktop", "mobile", "tablet", "bot"}
+    assert devices["mobile"] > devices["desktop"] > devices["tablet"]
