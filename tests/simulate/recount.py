@@ -5,6 +5,7 @@ Deliberately written apart from `loupe.simulate.truth`: it follows docs/simulato
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ def split_visits(records: list[dict]) -> list[list[dict]]:
     for calls in sessions.values():
         calls.sort(key=lambda r: parse_ts(r["ts"]))
         current = [calls[0]]
-        for previous, call in zip(calls, calls[1:]):
+        for previous, call in itertools.pairwise(calls):
             if parse_ts(call["ts"]) - parse_ts(previous["ts"]) > GAP:
                 visits.append(current)
                 current = []

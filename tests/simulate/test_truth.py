@@ -1,4 +1,4 @@
-"""The truth files agree with the emitted calls, recounted independently (tests/simulate/recount)."""
+"""The truth files agree with the emitted calls, recounted independently (see recount.py)."""
 
 from __future__ import annotations
 
