@@ -59,7 +59,9 @@ def test_verbose_logs_sql_with_timing(loupe_env: Path) -> None:
     assert "SELECT 1 AS one" in result.stderr and " ms" in result.stderr
 
 
-def test_invalid_setting_is_one_clear_line(loupe_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_setting_is_one_clear_line(
+    loupe_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LOUPE_TIMEZONE", "Mars/Olympus")
     result = run("sql", "SELECT 1", ok=False)
     assert "error: invalid settings: timezone" in result.stderr

@@ -169,7 +169,13 @@ def run_collector(settings: Settings, warehouse: Warehouse) -> None:
         settings.collector_max_body_bytes,
         close_writer=True,
     )
-    uvicorn.run(app, host=settings.collector_host, port=settings.collector_port, log_level="info")
+    uvicorn.run(
+        app,
+        host=settings.collector_host,
+        port=settings.collector_port,
+        log_level="info",
+        access_log=False,
+    )
 
 
 def require_schema(warehouse: Warehouse) -> None:

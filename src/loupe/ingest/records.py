@@ -10,6 +10,7 @@ a size over the limit. See docs/ingestion.md for the contract.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -66,7 +67,10 @@ REJECTED_SCHEMA = pa.schema(
 _MIN_TS_MS = 946_684_800_000
 _MAX_TS_MS = 4_102_444_800_000
 _UINT32_MAX = 2**32 - 1
-_OPTIONAL_TEXT = ("user_agent", "ip", "referer")
+_UINT64_MAX = 2**64 - 1
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
+)
 
 
 @dataclass(frozen=True)
@@ -126,22 +130,29 @@ def _json_object(record: dict, field: str) -> str:
     return orjson.dumps(value).decode()
 
 
-def _int(record: dict, field: str, maximum: int) -> int:
-    value = record.get(field)
+def _int(value: Any, field: str, maximum: int) -> int:
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+    if value.__class__ is not int or not 0 <= value <= maximum:
         raise _Invalid(f"{field} must be an integer between 0 and {maximum}")
     return value
 
 
-def _text(record: dict, field: str) -> str:
-    value = record.get(field)
+def _text(value: Any, field: str) -> str:
+    if value.__class__ is str:
+        return value
     if value is None:
         return ""
-    if not isinstance(value, str):
-        raise _Invalid(f"{field} must be a string")
-    return value
+    raise _Invalid(f"{field} must be a string")
+
+
+def _uuid(value: Any) -> str:
+    if value.__class__ is str and _CANONICAL_UUID.match(value):
+        return value.lower()
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise _Invalid("event_id is not a UUID") from None
 
 
 def derived_event_id(record: dict) -> str:
@@ -153,44 +164,52 @@ def derived_event_id(record: dict) -> str:
 def normalize(
     record: Any, received_at_ms: int, max_bytes: int, raw: bytes | None = None
 ) -> tuple | Rejection:
-    """Validate one decoded record; return its row (in `COLUMNS` order) or a `Rejection`."""
+    """Validate one decoded record; return its row (in `COLUMNS` order) or a `Rejection`.
+
+    Written flat on purpose: it runs for every record, and each helper call costs.
+    """
     try:
-        if not isinstance(record, dict):
+        if record.__class__ is not dict:
             raise _Invalid("record is not a JSON object")
-        session_id = record.get("session_id")
-        if not isinstance(session_id, str) or not session_id.strip():
+        get = record.get
+        session_id = get("session_id")
+        if session_id.__class__ is not str or not session_id.strip():
             raise _Invalid("session_id is missing")
-        ts_ms = parse_ts(record.get("ts"))
+        ts = get("ts")
+        ts_ms = ts if ts.__class__ is int and _MIN_TS_MS <= ts < _MAX_TS_MS else parse_ts(ts)
         request = _json_object(record, "request")
         response = _json_object(record, "response")
-        texts = [_text(record, field) for field in _OPTIONAL_TEXT]
-        method = _text(record, "method").upper()
-        endpoint = _text(record, "endpoint")
-        size = len(request) + len(response) + len(session_id) + len(endpoint) + sum(map(len, texts))
+        endpoint = _text(get("endpoint"), "endpoint")
+        user_agent = _text(get("user_agent"), "user_agent")
+        ip = _text(get("ip"), "ip")
+        referer = _text(get("referer"), "referer")
+        size = (
+            len(request)
+            + len(response)
+            + len(session_id)
+            + len(endpoint)
+            + len(user_agent)
+            + len(ip)
+            + len(referer)
+        )
         if size > max_bytes:
             raise _Invalid(f"record is {size} bytes, over the limit of {max_bytes}")
-        event_id = record.get("event_id")
-        if event_id is None:
-            event_id = derived_event_id(record)
-        else:
-            try:
-                event_id = str(uuid.UUID(str(event_id)))
-            except ValueError:
-                raise _Invalid("event_id is not a UUID") from None
+        event_id = get("event_id")
+        event_id = derived_event_id(record) if event_id is None else _uuid(event_id)
         return (
             event_id,
             ts_ms,
             session_id,
-            _int(record, "user_id", 2**64 - 1),
-            method,
+            _int(get("user_id"), "user_id", _UINT64_MAX),
+            _text(get("method"), "method").upper(),
             endpoint,
-            _int(record, "status", 999),
-            _int(record, "duration_ms", _UINT32_MAX),
+            _int(get("status"), "status", 999),
+            _int(get("duration_ms"), "duration_ms", _UINT32_MAX),
             request,
             response,
-            texts[0],
-            texts[1],
-            texts[2],
+            user_agent,
+            ip,
+            referer,
             received_at_ms,
         )
     except _Invalid as invalid:

@@ -146,10 +146,18 @@ class EmbeddedWarehouse(Warehouse):
         self._run(sql, "Null", params)
 
     def _insert_arrow(self, table: str, data: pa.Table, settings: Mapping[str, Any] | None) -> None:
+        # A streaming insert of Arrow IPC bytes: faster than chDB's Python() table function
+        # and it lets other Python threads run while ClickHouse parses and writes.
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, data.schema) as writer:
+            writer.write_table(data)
         columns = ", ".join(f"`{name}`" for name in data.column_names)
-        # chDB's Python() table function reads the Arrow table named `data` from this frame.
-        sql = (
-            f"INSERT INTO {table} ({columns}){render_settings(settings)} "
-            f"SELECT {columns} FROM Python(data)"
-        )
-        self._run(sql, "Null", None)
+        sql = f"INSERT INTO {table} ({columns}){render_settings(settings)}"
+        try:
+            with self._connection().send_insert(sql, "ArrowStream") as inserter:
+                inserter.append(sink.getvalue().to_pybytes())
+                inserter.finish()  # leaving the block without finish() cancels the insert
+        except LoupeError:
+            raise
+        except Exception as exc:
+            raise QueryError(_error_line(exc)) from exc
