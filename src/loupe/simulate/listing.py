@@ -55,28 +55,43 @@ class ListingFilter:
         return request
 
 
-def _sort_key(sort: str):
-    if sort == "price_asc":
-        return lambda item: (item.price, item.id)
-    if sort == "price_desc":
-        return lambda item: (-item.price, item.id)
-    if sort == "new":
-        return lambda item: -item.id
-    return lambda item: (-item.popularity, item.id)
+_ATTRIBUTES = ("section", "material", "metal", "stone", "motif")
 
 
 class Listings:
-    """Answers catalog requests over the current items."""
+    """Answers catalog requests over the current items.
+
+    Filtering intersects per-attribute sets of item ids; sorting uses per-sort ranks, rebuilt
+    when prices change.
+    """
 
     def __init__(self, items: list[Item]) -> None:
         self.items = items
+        self._by_attribute: dict[tuple[str, str | None], set[int]] = {}
+        for item in items:
+            for name in _ATTRIBUTES:
+                self._by_attribute.setdefault((name, getattr(item, name)), set()).add(item.id)
+        self._all = {item.id for item in items}
         self._matches: dict[tuple, list[Item]] = {}
         self._pages: dict[tuple, tuple[int, list[dict]]] = {}
+        self._ranks: dict[str, list[int]] = {}
+        self.invalidate()
 
     def invalidate(self) -> None:
-        """Forget cached listings (call after prices change)."""
+        """Forget cached listings and price ranks (call after prices change)."""
         self._matches.clear()
         self._pages.clear()
+        orders = {
+            "popular": sorted(self.items, key=lambda item: (-item.popularity, item.id)),
+            "price_asc": sorted(self.items, key=lambda item: (item.price, item.id)),
+            "price_desc": sorted(self.items, key=lambda item: (-item.price, item.id)),
+            "new": sorted(self.items, key=lambda item: -item.id),
+        }
+        for sort, ordered in orders.items():
+            rank = [0] * (len(self.items) + 1)
+            for position, item in enumerate(ordered):
+                rank[item.id] = position
+            self._ranks[sort] = rank
 
     def matches(self, listing: ListingFilter) -> list[Item]:
         """All items of a listing, in its sort order."""
@@ -93,30 +108,38 @@ class Listings:
         found = self._matches.get(key)
         if found is None:
             if len(self._matches) > _CACHE_LIMIT:
-                self.invalidate()
-            found = sorted(self._filter(listing), key=_sort_key(listing.sort))
+                self._matches.clear()
+                self._pages.clear()
+            ids = sorted(self._filter(listing), key=self._ranks[listing.sort].__getitem__)
+            found = [self.items[item_id - 1] for item_id in ids]
             self._matches[key] = found
         return found
 
-    def _filter(self, listing: ListingFilter) -> list[Item]:
+    def _filter(self, listing: ListingFilter) -> set[int]:
         constraints = resolve_query(listing.q) if listing.q is not None else {}
         if constraints is None:
-            return []
-        if "section" in constraints and listing.section not in (None, constraints["section"]):
-            return []
-        section = listing.section or constraints.get("section")
-        low = listing.price_min if listing.price_min is not None else 0
-        high = listing.price_max if listing.price_max is not None else 1 << 62
-        return [
-            item
-            for item in self.items
-            if (section is None or item.section == section)
-            and (not listing.material or item.material in listing.material)
-            and (not listing.metal or item.metal in listing.metal)
-            and (not listing.stone or item.stone in listing.stone)
-            and low <= item.price <= high
-            and all(getattr(item, name) == value for name, value in constraints.items())
-        ]
+            return set()
+        wanted: list[set[int]] = []
+        if listing.section:
+            wanted.append(self._by_attribute.get(("section", listing.section), set()))
+        for name, value in constraints.items():
+            wanted.append(self._by_attribute.get((name, value), set()))
+        for name in ("material", "metal", "stone"):
+            values = getattr(listing, name)
+            if values:
+                union: set[int] = set()
+                for value in values:
+                    union |= self._by_attribute.get((name, value), set())
+                wanted.append(union)
+        wanted.sort(key=len)
+        found = set(wanted[0]) if wanted else set(self._all)
+        for other in wanted[1:]:
+            found &= other
+        if listing.price_min is not None or listing.price_max is not None:
+            low = listing.price_min if listing.price_min is not None else 0
+            high = listing.price_max if listing.price_max is not None else 1 << 62
+            found = {i for i in found if low <= self.items[i - 1].price <= high}
+        return found
 
     def page(self, listing: ListingFilter, page: int, per_page: int) -> tuple[int, list[dict]]:
         """(total, the page's `[{id, price}]`) of a listing; the list is shared, never mutate it."""
