@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
+import typer
 from typer.testing import CliRunner
 
-import loupe.cli.simulate  # noqa: F401  (registers the command, in case loupe.cli does not yet)
-from loupe.cli import app
 from loupe.ingest.collector import create_collector_app
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
@@ -16,6 +16,21 @@ from loupe.warehouse import Warehouse
 from tests.conftest import serve_asgi
 
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    """The `loupe` app with `simulate` registered.
+
+    Imported when the tests run rather than when they are collected, so the command list other
+    test modules collect stays what `loupe.cli` itself registers.
+    """
+    import loupe.cli.simulate  # noqa: F401  (registers the command)
+    from loupe.cli import app
+
+    return app
+
+
 SMALL = ["--days", "2", "--visits-per-day", "60", "--items", "200", "--start", "2026-11-20"]
 
 
@@ -24,7 +39,7 @@ def distinct_calls(truth_dir: Path) -> int:
     return run_info["distinct_calls"]
 
 
-def test_simulate_to_ndjson_and_sqlite(loupe_env: Path) -> None:
+def test_simulate_to_ndjson_and_sqlite(app: typer.Typer, loupe_env: Path) -> None:
     result = runner.invoke(
         app,
         ["simulate", *SMALL, "--out", "out", "--gzip", "--db", "sqlite:///shop.sqlite"],
@@ -38,7 +53,7 @@ def test_simulate_to_ndjson_and_sqlite(loupe_env: Path) -> None:
     assert "production database: sqlite:///shop.sqlite" in result.output
 
 
-def test_simulate_into_the_warehouse(loupe_env: Path) -> None:
+def test_simulate_into_the_warehouse(app: typer.Typer, loupe_env: Path) -> None:
     assert runner.invoke(app, ["init"]).exit_code == 0
     result = runner.invoke(app, ["simulate", *SMALL, "--truth", "truth"])
     assert result.exit_code == 0, result.output
@@ -49,7 +64,7 @@ def test_simulate_into_the_warehouse(loupe_env: Path) -> None:
     assert int(count.stdout.strip()) == distinct_calls(loupe_env / "truth")
 
 
-def test_simulate_to_a_collector(loupe_env: Path, warehouse: Warehouse) -> None:
+def test_simulate_to_a_collector(app: typer.Typer, loupe_env: Path, warehouse: Warehouse) -> None:
     writer = BatchWriter(WarehouseSink(warehouse), max_delay_ms=50)
     with serve_asgi(create_collector_app(writer, "tok", max_body_bytes=16_000_000)) as url:
         result = runner.invoke(
@@ -62,7 +77,7 @@ def test_simulate_to_a_collector(loupe_env: Path, warehouse: Warehouse) -> None:
     assert warehouse.scalar("SELECT count() FROM pd.api_calls_rejected") == 0
 
 
-def test_bad_start_date_is_a_clear_error(loupe_env: Path) -> None:
+def test_bad_start_date_is_a_clear_error(app: typer.Typer, loupe_env: Path) -> None:
     result = runner.invoke(app, ["simulate", "--start", "20-11-2026", "--out", "out"])
     assert result.exit_code != 0
     assert "YYYY-MM-DD" in result.output
