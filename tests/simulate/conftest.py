@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -52,7 +53,13 @@ class Run:
         return [orjson.loads(line) for line in (self.truth_dir / name).read_bytes().splitlines()]
 
 
-def simulate(base: Path, compress: bool = False, db_url: str | None = None, **overrides) -> Run:
+def simulate(
+    base: Path,
+    compress: bool = False,
+    db_url: str | None = None,
+    on_day_done: Callable[[str], None] | None = None,
+    **overrides,
+) -> Run:
     """Run the simulator into `base` (out/, truth/, shop.sqlite)."""
     db_path = base / "shop.sqlite"
     options = SimulationOptions(
@@ -61,7 +68,7 @@ def simulate(base: Path, compress: bool = False, db_url: str | None = None, **ov
         truth_dir=base / "truth",
     )
     output = NdjsonOutput(base / "out", options.timezone, compress=compress)
-    summary = run_simulation(options, output)
+    summary = run_simulation(options, output, on_day_done=on_day_done)
     return Run(options, summary, base / "out", base / "truth", db_path)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
+
+import orjson
 
 from loupe.simulate.agents import AGENTS_BY_DEVICE
+from tests.simulate.conftest import simulate
 from tests.simulate.recount import parse_ts, recount, split_visits
 
 DEVICE_OF = {ua: device for device, agents in AGENTS_BY_DEVICE.items() for ua in agents}
@@ -68,8 +72,14 @@ def test_visit_shape(small_run):
     assert max(per_session.values()) >= 2  # a platform session spans several visits
     crossing = [calls for calls in visits if calls[0]["ts"][:10] != calls[-1]["ts"][:10]]
     assert crossing  # some visits cross midnight (UTC here)
+    last_end: dict[str, object] = {}
     for calls in visits:
-        assert parse_ts(calls[-1]["ts"]) - parse_ts(calls[0]["ts"]) < timedelta(hours=24)
+        stamps = [parse_ts(call["ts"]) for call in calls]
+        assert stamps[-1] - stamps[0] < timedelta(hours=24)
+        assert all(b - a <= timedelta(minutes=15) for a, b in itertools.pairwise(stamps))
+        previous = last_end.get(calls[0]["session_id"])
+        assert previous is None or stamps[0] - previous > timedelta(minutes=31)
+        last_end[calls[0]["session_id"]] = stamps[-1]
     logged_in_midway = [
         calls
         for calls in visits
@@ -82,3 +92,27 @@ def test_truth_has_every_device_type(small_run):
     devices = Counter(row["device_type"] for row in small_run.truth("visits.ndjson"))
     assert set(devices) == {"desktop", "mobile", "tablet", "bot"}
     assert devices["mobile"] > devices["desktop"] > devices["tablet"]
+
+
+def test_local_days_across_a_dst_change(tmp_path):
+    """Days are local: New York's 2026-11-01 has 25 hours; files and truth follow local dates."""
+    done: list[str] = []
+    run = simulate(
+        tmp_path,
+        days=3,
+        start=date(2026, 10, 31),
+        visits_per_day=150,
+        timezone="America/New_York",
+        on_day_done=done.append,
+    )
+    assert done == ["2026-10-31", "2026-11-01", "2026-11-02"]
+    counted = recount(run.records(), DEVICE_OF, "America/New_York")
+    truth = [{name: row[name] for name in VISIT_FIELDS} for row in run.truth("visits.ndjson")]
+    truth.sort(key=lambda row: (parse_ts(row["visit_start"]), row["session_id"]))
+    assert truth == counted["visits"]
+    assert sorted(counted["days"]) == done
+    assert [row["date"] for row in run.truth("days.ndjson")] == done
+    first_file = sorted(run.out_dir.glob("calls-*"))[0]
+    assert first_file.name == "calls-2026-10-31.ndjson"
+    first = orjson.loads(first_file.read_bytes().splitlines()[0])
+    assert first["ts"] >= "2026-10-31T04:00:00.000Z"  # local midnight is 04:00 UTC (EDT)

@@ -10,6 +10,9 @@ import random
 import time
 
 MAX_PAUSE_MS = 10 * 60 * 1000
+# Hard cap on the gap between the starts of consecutive calls of a visit (pauses can stack when
+# the visitor moves between pages without a call), well under the 30-minute visit split.
+MAX_GAP_MS = 15 * 60 * 1000
 _SERVER_ERRORS = (500, 502, 503, 504)
 _RETRY_SHARE = 0.65
 _MAX_RETRIES = 2
@@ -89,6 +92,8 @@ class VisitRecorder:
         duration_ms: int,
     ) -> None:
         """Record one call starting now; the clock moves past its end."""
+        if self.stamps and self.now_ms - self.stamps[-1] > MAX_GAP_MS:
+            self.now_ms = self.stamps[-1] + MAX_GAP_MS
         self.records.append(
             {
                 "event_id": new_uuid(self.rng),
