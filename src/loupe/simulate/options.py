@@ -36,7 +36,8 @@ class SimulationOptions:
             raise ValueError("visits_per_day must be at least 1")
         if self.items < 50:
             raise ValueError("items must be at least 50")
-        for name in ("duplicate_rate", "late_rate", "very_late_rate", "bot_share"):
+        rates = ("duplicate_rate", "late_rate", "very_late_rate", "bot_share", "server_error_rate")
+        for name in rates:
             if not 0.0 <= getattr(self, name) <= 0.5:
                 raise ValueError(f"{name} must be within [0, 0.5]")
 

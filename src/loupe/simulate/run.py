@@ -116,13 +116,8 @@ def run_simulation(
     plans = []
     for day in days:
         day_rng = random.Random(f"{options.seed}:day:{day.isoformat()}")
-        plans.append(
-            (
-                day,
-                day_rng,
-                visit_starts(day, visits_on(day, options.visits_per_day, day_rng), zone, day_rng),
-            )
-        )
+        count = visits_on(day, options.visits_per_day, day_rng)
+        plans.append((day, day_rng, visit_starts(day, count, zone, day_rng)))
     total_visits = sum(len(starts) for _, _, starts in plans)
     try:
         if database is not None:
