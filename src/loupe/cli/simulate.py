@@ -41,14 +41,14 @@ def simulate(
     visits_per_day: Annotated[int, typer.Option(min=1, help="Average visits a day.")] = 1_000,
     seed: Annotated[int, typer.Option(help="Seed: same seed and options, same outputs.")] = 42,
     timezone: Annotated[
-        str | None, typer.Option(help="Timezone of days [default: settings.timezone].")
+        str | None, typer.Option(help="Timezone of days (default: settings.timezone).")
     ] = None,
     items: Annotated[int, typer.Option(min=50, help="Catalog size.")] = 3_000,
     db: Annotated[
         str | None,
         typer.Option(
-            help="Production DB URL (sqlite:///path or mysql://...) [default: "
-            "settings.production_url; empty: none].",
+            help="Production DB URL (sqlite:///path or mysql://...) (default: "
+            "settings.production_url; empty: none).",
         ),
     ] = None,
     out: Annotated[
@@ -60,7 +60,8 @@ def simulate(
     ] = None,
     token: Annotated[str, typer.Option(help="Bearer token of --collector.")] = "",
     truth: Annotated[
-        Path | None, typer.Option(help="Truth directory [default: OUT/truth or .loupe/truth].")
+        Path | None,
+        typer.Option(help="Truth directory (default: OUT/truth, else .loupe/truth/seed-SEED)."),
     ] = None,
     verbose: Verbose = False,
 ) -> None:
