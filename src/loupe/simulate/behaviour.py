@@ -76,6 +76,7 @@ class VisitSimulator:
         return v
 
     def _crawl(self, v: VisitRecorder) -> None:
+        """A crawler: section listing pages and the product pages linked from them."""
         rng = self.rng
         rows: list[dict] = []
         if rng.random() < 0.5:
@@ -163,6 +164,7 @@ class _HumanVisit:
         )
 
     def land_on_product(self) -> int:
+        """Arrive on a product page from an ad or a shared link."""
         rng = self.rng
         if rng.random() < 0.03:
             # A stale link to an item that no longer exists: 404.
@@ -186,6 +188,7 @@ class _HumanVisit:
         return "popular" if self.rng.random() < 0.8 else self.rng.choice(SORTS)
 
     def browse(self) -> int:
+        """From the home page or menu: a section, a search, favorites or the cart."""
         rng = self.rng
         self.v.pause(6_000)
         roll = rng.random()
@@ -199,6 +202,7 @@ class _HumanVisit:
         return CART if rng.random() < 0.8 else EXIT
 
     def on_listing(self) -> int:
+        """On a listing: open a product, page, sort, refine, search again, or leave."""
         rng, v = self.rng, self.v
         v.pause(9_000)
         if not self.rows:
@@ -243,6 +247,7 @@ class _HumanVisit:
         return replace(self.listing, price_min=low, price_max=high)
 
     def on_product(self) -> int:
+        """On a product page: favorite, add to cart, go back, another product, or leave."""
         rng, v, item = self.rng, self.v, self.item
         assert item is not None
         v.pause(25_000)
@@ -273,6 +278,7 @@ class _HumanVisit:
         return EXIT if roll < 0.95 else BROWSE
 
     def on_cart(self) -> int:
+        """On the cart page: check out, remove a line, go on browsing, or abandon it."""
         rng = self.rng
         self.v.pause(3_000)
         lines = self.shopping.show_cart()
@@ -292,6 +298,7 @@ class _HumanVisit:
         return BROWSE if rng.random() < 0.5 else EXIT
 
     def on_fav(self) -> int:
+        """On the favorites page: remove one, open one, or move on."""
         rng = self.rng
         favorites = self.shopping.show_favorites()
         if not favorites:

@@ -152,6 +152,7 @@ def run_simulation(
                 on_day_done(day.isoformat())
         emitter.release_all()
     finally:
+        truth.close_files()
         output.close()
         if database is not None:
             database.close()
@@ -162,7 +163,7 @@ def run_simulation(
     )
     files = getattr(output, "files", None)
     summary.files = list(files) if files else []
-    truth.close(_run_info(options, summary))
+    truth.finish(_run_info(options, summary))
     if progress is not None:
         progress(summary.visits, total_visits)
     return summary

@@ -123,10 +123,14 @@ class TruthWriter:
         totals["visits_with_cart_add"] += visit["cart_adds"] > 0
         totals["visits_with_order"] += visit["orders"] > 0
 
-    def close(self, run_info: dict) -> None:
-        """Write the day totals and the run description; close the files."""
+    def close_files(self) -> None:
+        """Close the per-visit files (also when the run failed half way)."""
         for handle in (self._visits, self._products, self._catalog):
             handle.close()
+
+    def finish(self, run_info: dict) -> None:
+        """Close the per-visit files, then write the day totals and the run description."""
+        self.close_files()
         with open(self.directory / "days.ndjson", "wb") as days:
             for day in sorted(self.days):
                 days.write(orjson.dumps(self.days[day], option=_DUMP))
