@@ -153,3 +153,18 @@ def test_database_urls():
     assert redact("mysql://shop:secret@db:3306/shop") == "mysql://shop:***@db:3306/shop"
     with pytest.raises(ValueError):
         DatabaseUrl.parse("postgres://x/y")
+
+
+def test_database_is_committed_day_by_day(tmp_path):
+    """After day D the database holds the orders of the visits of days up to D (for snapshots)."""
+    db_path = tmp_path / "shop.sqlite"
+    orders_after_day: list[int] = []
+
+    def count_orders(day: str) -> None:
+        with sqlite3.connect(db_path) as connection:
+            orders_after_day.append(connection.execute("SELECT count(*) FROM orders").fetchone()[0])
+
+    run = simulate(tmp_path, on_day_done=count_orders)
+    per_day = [row["orders"] for row in run.truth("days.ndjson")]
+    assert orders_after_day == [sum(per_day[: n + 1]) for n in range(len(per_day))]
+    assert orders_after_day[0] > 0

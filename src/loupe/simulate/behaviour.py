@@ -204,7 +204,7 @@ class _HumanVisit:
     def on_listing(self) -> int:
         """On a listing: open a product, page, sort, refine, search again, or leave."""
         rng, v = self.rng, self.v
-        v.pause(9_000)
+        v.pause(12_000)
         if not self.rows:
             roll = rng.random()
             if roll < 0.45:
@@ -250,7 +250,7 @@ class _HumanVisit:
         """On a product page: favorite, add to cart, go back, another product, or leave."""
         rng, v, item = self.rng, self.v, self.item
         assert item is not None
-        v.pause(25_000)
+        v.pause(35_000)
         favorites = self.sim.shop.favorites.get(v.user_id or 0, {})
         if item.id in favorites and rng.random() < 0.25:
             self.shopping.unfavorite(item.id)  # changed their mind
