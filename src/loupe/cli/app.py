@@ -46,13 +46,15 @@ class LoupeGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
         except LoupeError as exc:
             _fail(str(exc))
         except KeyboardInterrupt:
             _fail("interrupted")
         except Exception as exc:
+            # Click's own control flow (help, exit codes, usage errors; typer vendors click, so
+            # these come from either package) passes through untouched.
+            if type(exc).__module__.split(".")[0] in ("click", "typer"):
+                raise
             _fail(f"{type(exc).__name__}: {exc} (run with -v for the traceback)")
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -1,0 +1,136 @@
+"""ETL commands: `loupe etl user-agents|sessions|catalog-sessions|product-sessions|run|hourly`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from loupe.cli.app import Verbose, app, console, setup, stop_on_sigterm, warehouse_for
+from loupe.errors import LoupeError
+from loupe.jobs.catalog import plan
+from loupe.jobs.hourly import run_hourly
+from loupe.jobs.run import build_day, day_bounds, days_between
+from loupe.jobs.user_agents import update_user_agents
+
+etl_app = typer.Typer(help="Build the analytical tables in dwh from pd.api_calls.")
+app.add_typer(etl_app, name="etl")
+
+DateOption = Annotated[
+    datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="One business day.")
+]
+FromOption = Annotated[
+    datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day of a range.")
+]
+ToOption = Annotated[
+    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day of a range.")
+]
+
+
+def _days(day: datetime | None, first: datetime | None, last: datetime | None) -> list[date]:
+    if day and (first or last):
+        raise LoupeError("give --date, or --from and --to, not both")
+    if day:
+        return [day.date()]
+    if first and last:
+        if last < first:
+            raise LoupeError("--to is before --from")
+        return days_between(first.date(), last.date())
+    if first or last:
+        raise LoupeError("--from and --to go together")
+    yesterday = datetime.now(timezone.utc).date() - timedelta(days=1)
+    return [yesterday]
+
+
+def _run_days(days: list[date], jobs: list[str] | None, verbose: bool) -> None:
+    settings = setup(verbose)
+    stop_on_sigterm()
+    steps = plan(jobs)
+    with (
+        warehouse_for(settings) as warehouse,
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("building", total=len(days))
+        for day in days:
+            progress.update(task, description=f"{day} ({len(steps)} jobs)")
+            results = build_day(warehouse, settings, day, jobs)
+            written = ", ".join(f"{r.job} {r.rows}" for r in results if r.job != "visit_calls")
+            console.print(f"{day}: {written}", highlight=False)
+            progress.advance(task)
+
+
+@etl_app.command("run")
+def run_command(
+    day: DateOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
+    jobs: Annotated[
+        list[str] | None, typer.Option("--jobs", help="Only these jobs (and what they read).")
+    ] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Rebuild whole days (default: yesterday) for all jobs or --jobs; idempotent."""
+    _run_days(_days(day, first, last), jobs, verbose)
+
+
+@etl_app.command("sessions")
+def sessions_command(day: DateOption = None, verbose: Verbose = False) -> None:
+    """Rebuild dwh.sessions (visits) for a day."""
+    _run_days(_days(day, None, None), ["sessions"], verbose)
+
+
+@etl_app.command("catalog-sessions")
+def catalog_sessions_command(day: DateOption = None, verbose: Verbose = False) -> None:
+    """Rebuild dwh.catalog_sessions (and the visits it reads) for a day."""
+    _run_days(_days(day, None, None), ["catalog_sessions"], verbose)
+
+
+@etl_app.command("product-sessions")
+def product_sessions_command(day: DateOption = None, verbose: Verbose = False) -> None:
+    """Rebuild dwh.product_sessions (and the visits it reads) for a day."""
+    _run_days(_days(day, None, None), ["product_sessions"], verbose)
+
+
+@etl_app.command("user-agents")
+def user_agents_command(
+    day: DateOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
+    verbose: Verbose = False,
+) -> None:
+    """Parse user agents not seen before (calls of the given days) into dwh.user_agents."""
+    settings = setup(verbose)
+    days = _days(day, first, last)
+    start, _ = day_bounds(days[0], settings.timezone)
+    _, end = day_bounds(days[-1], settings.timezone)
+    with warehouse_for(settings) as warehouse:
+        added = update_user_agents(warehouse, start, end)
+    console.print(f"{added} new user agents parsed")
+
+
+@etl_app.command("hourly")
+def hourly_command(
+    lookback_hours: Annotated[
+        float, typer.Option("--lookback-hours", help="How late a call may be and still count.")
+    ] = 6.0,
+    verbose: Verbose = False,
+) -> None:
+    """Process calls received since the last hourly run (touched visits only)."""
+    settings = setup(verbose)
+    stop_on_sigterm()
+    with warehouse_for(settings) as warehouse:
+        result = run_hourly(warehouse, settings, timedelta(hours=lookback_hours))
+    days = ", ".join(str(day) for day in result.days) or "none"
+    console.print(
+        f"{result.calls} new calls in {result.sessions} sessions; days rebuilt: {days}",
+        highlight=False,
+    )

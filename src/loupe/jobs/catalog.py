@@ -1,0 +1,98 @@
+"""The day jobs: one `.sql` file each in `jobs/sql/`, found by name, ordered by their headers.
+
+A job file `NAME.sql` fills the staging table `etl.NAME` for one business day and starts with a
+header line `-- job: after=OTHER[,OTHER] [stage] [per_session]`:
+  after        jobs whose staging this one reads (they run first, in the same day build);
+  stage        staging only (no `dwh` twin, nothing swapped);
+  per_session  the table has a `session_id`: hourly runs rebuild touched sessions and carry the
+               rest of the day over from `dwh`.
+Adding a job means adding a file (and its tables in a migration); nothing else lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from loupe.errors import LoupeError
+
+
+@dataclass(frozen=True)
+class DayJob:
+    """One SQL job of the day build."""
+
+    name: str
+    sql: str
+    after: tuple[str, ...] = ()
+    stage: bool = False
+    per_session: bool = False
+
+    @property
+    def staging_table(self) -> str:
+        return f"etl.{self.name}"
+
+    @property
+    def dwh_table(self) -> str:
+        return f"dwh.{self.name}"
+
+
+def _parse_header(name: str, sql: str) -> DayJob:
+    first = sql.splitlines()[0] if sql else ""
+    if not first.startswith("-- job:"):
+        raise LoupeError(f"jobs/sql/{name}.sql must start with a `-- job: ...` header line")
+    after: tuple[str, ...] = ()
+    flags = set()
+    for word in first.removeprefix("-- job:").split():
+        if word.startswith("after="):
+            after = tuple(part for part in word.removeprefix("after=").split(",") if part)
+        else:
+            flags.add(word)
+    unknown = flags - {"stage", "per_session"}
+    if unknown:
+        raise LoupeError(f"jobs/sql/{name}.sql: unknown header flags {sorted(unknown)}")
+    return DayJob(name, sql, after, "stage" in flags, "per_session" in flags)
+
+
+@cache
+def all_jobs() -> dict[str, DayJob]:
+    """Every day job, by name."""
+    jobs = {}
+    for entry in sorted(resources.files("loupe.jobs").joinpath("sql").iterdir(), key=str):
+        if entry.name.endswith(".sql"):
+            name = entry.name[:-4]
+            jobs[name] = _parse_header(name, entry.read_text())
+    for job in jobs.values():
+        for dependency in job.after:
+            if dependency not in jobs:
+                raise LoupeError(f"job {job.name} runs after unknown job {dependency}")
+    return jobs
+
+
+def query(name: str) -> str:
+    """A statement of `jobs/queries/` (the SQL that the Python of the jobs runs)."""
+    return resources.files("loupe.jobs").joinpath("queries", f"{name}.sql").read_text()
+
+
+def plan(selected: list[str] | None = None) -> list[DayJob]:
+    """The selected jobs (all by default) with what they read, in dependency order."""
+    jobs = all_jobs()
+    wanted = selected or list(jobs)
+    ordered: list[DayJob] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name not in jobs:
+            raise LoupeError(f"unknown job {name!r}; jobs: {', '.join(sorted(jobs))}")
+        if any(job.name == name for job in ordered):
+            return
+        if name in visiting:
+            raise LoupeError(f"job dependency cycle through {name}")
+        visiting.add(name)
+        for dependency in jobs[name].after:
+            visit(dependency)
+        ordered.append(jobs[name])
+
+    for name in wanted:
+        visit(name)
+    return ordered

@@ -1,0 +1,176 @@
+"""Build business days: stage every job of the day in `etl`, then swap the day into `dwh`.
+
+For each day: parse the user agents first seen around it, clear the day's staging partitions,
+run the jobs' SQL in dependency order (each fills `etl.<job>` for the day), and only when all of
+them succeeded replace the day's partition of each `dwh.<job>` with `ALTER TABLE ... REPLACE
+PARTITION` (atomic per table; readers never see a half-built day). A failure before the swap
+leaves `dwh` as it was; a re-run gives identical tables. Each job's run is recorded in
+`etl.job_runs`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from loupe.jobs.catalog import DayJob, plan, query
+from loupe.jobs.event_map import load_map
+from loupe.jobs.user_agents import update_user_agents
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
+
+log = logging.getLogger("loupe.jobs")
+
+VISIT_GAP_MINUTES = 30
+VISIT_CAP_HOURS = 24
+
+RECORD_RUN_SQL = query("record_job_run")
+
+
+@dataclass
+class JobResult:
+    """One job's outcome for one day."""
+
+    job: str
+    day: date
+    rows: int
+    seconds: float
+
+
+def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """The UTC instants at which a business day starts and ends in timezone `tz`."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day, datetime.min.time(), zone)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def day_parameters(day: date, settings: Settings, incremental: bool) -> dict:
+    """Query parameters of a day build: bounds, visit rules and the shop-API map."""
+    start, end = day_bounds(day, settings.timezone)
+    cap = timedelta(hours=VISIT_CAP_HOURS)
+    return {
+        "day": day,
+        "day_start": start,
+        "day_end": end,
+        "window_start": start - cap,
+        "window_end": end + cap,
+        "timezone": settings.timezone,
+        "visit_gap_ms": VISIT_GAP_MINUTES * 60_000,
+        "visit_cap_ms": VISIT_CAP_HOURS * 3_600_000,
+        "incremental": int(incremental),
+        **load_map().query_parameters(),
+    }
+
+
+def record_run(
+    warehouse: Warehouse,
+    job: str,
+    start: date,
+    end: date,
+    started: datetime,
+    rows: int,
+    error: str = "",
+    watermark: datetime | None = None,
+    ts_watermark: datetime | None = None,
+) -> None:
+    """Append one row to etl.job_runs."""
+    epoch = datetime.fromtimestamp(0, timezone.utc)
+    warehouse.command(
+        RECORD_RUN_SQL,
+        {
+            "run_id": str(uuid.uuid4()),
+            "job": job,
+            "range_start": start,
+            "range_end": end,
+            "started_at": started,
+            "finished_at": datetime.now(timezone.utc),
+            "rows": rows,
+            "status": "failed" if error else "success",
+            "error": error,
+            "watermark": watermark or epoch,
+            "ts_watermark": ts_watermark or epoch,
+        },
+    )
+
+
+def _partition_rows(warehouse: Warehouse, table: str, day: date) -> int:
+    return warehouse.scalar(f"SELECT count() FROM {table} WHERE date = {{day:Date}}", {"day": day})
+
+
+def _stage(warehouse: Warehouse, job: DayJob, params: dict, incremental: bool) -> int:
+    warehouse.command(f"ALTER TABLE {job.staging_table} DROP PARTITION {{day:Date}}", params)
+    warehouse.command(job.sql, params)
+    if incremental and job.per_session:
+        carry_over = jinja2.Template(query("carry_over")).render(table=job.name)
+        warehouse.command(carry_over, params)
+    return _partition_rows(warehouse, job.staging_table, params["day"])
+
+
+def _swap(warehouse: Warehouse, job: DayJob, day: date, staged_rows: int) -> None:
+    # REPLACE PARTITION refuses an empty source (ClickHouse 26); an empty day drops instead.
+    if staged_rows:
+        sql = f"ALTER TABLE {job.dwh_table} REPLACE PARTITION {{day:Date}} FROM {job.staging_table}"
+    else:
+        sql = f"ALTER TABLE {job.dwh_table} DROP PARTITION {{day:Date}}"
+    warehouse.command(sql, {"day": day})
+
+
+def build_day(
+    warehouse: Warehouse,
+    settings: Settings,
+    day: date,
+    jobs: list[str] | None = None,
+    incremental: bool = False,
+) -> list[JobResult]:
+    """Stage the selected jobs (and what they read) for `day`, then swap them into dwh."""
+    started = datetime.now(timezone.utc)
+    params = day_parameters(day, settings, incremental)
+    update_user_agents(warehouse, params["window_start"], params["window_end"])
+    results: list[JobResult] = []
+    current = "user_agents"
+    try:
+        for job in plan(jobs):
+            current = job.name
+            clock = time.perf_counter()
+            rows = _stage(warehouse, job, params, incremental)
+            results.append(JobResult(job.name, day, rows, time.perf_counter() - clock))
+        for job, result in zip(plan(jobs), results):
+            if not job.stage:
+                current = job.name
+                _swap(warehouse, job, day, result.rows)
+    except Exception as exc:
+        record_run(warehouse, current, day, day, started, 0, error=str(exc)[:2000])
+        raise
+    for result in results:
+        record_run(warehouse, result.job, day, day, started, result.rows)
+    return results
+
+
+def days_between(first: date, last: date) -> list[date]:
+    """Every day from `first` to `last`, inclusive."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def build_days(
+    warehouse: Warehouse,
+    settings: Settings,
+    days: list[date],
+    jobs: list[str] | None = None,
+    on_day: Callable[[date, list[JobResult]], None] | None = None,
+) -> list[JobResult]:
+    """Build each day in order (earlier days first: `is_returning` reads the days before)."""
+    results = []
+    for day in sorted(days):
+        day_results = build_day(warehouse, settings, day, jobs)
+        results.extend(day_results)
+        if on_day:
+            on_day(day, day_results)
+    return results

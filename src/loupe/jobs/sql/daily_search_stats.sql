@@ -1,0 +1,12 @@
+-- job: after=catalog_sessions
+-- etl.daily_search_stats for one business day, bots excluded. Grain: day x normalised query.
+INSERT INTO etl.daily_search_stats
+SELECT
+    c.date, c.q,
+    count() AS searches,
+    countIf(c.is_zero_result) AS zero_result_searches,
+    countIf(c.clicked_product_id > 0) AS clicks,
+    countIf(c.led_to_cart) AS carts
+FROM etl.catalog_sessions AS c
+WHERE c.date = {day:Date} AND c.is_search AND NOT c.is_bot
+GROUP BY c.date, c.q

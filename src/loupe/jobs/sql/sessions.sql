@@ -1,0 +1,81 @@
+-- job: after=visit_calls per_session
+-- etl.sessions for one business day: one row per visit, from etl.visit_calls (grain: visit;
+-- time column: start_ts). Actions count only successful calls (status < 400). Device, OS and
+-- browser come from dwh.user_agents by the visit's first user agent. is_returning: an earlier
+-- visit of the same session or user exists (earlier on the day, or on a day already built).
+INSERT INTO etl.sessions
+WITH
+    visit AS (
+        SELECT
+            date, visit_id, any(session_id) AS session_id,
+            min(ts) AS start_ts, max(ts) AS end_ts,
+            argMaxIf(user_id, seq, user_id > 0) AS last_user_id,
+            countIf(event_type = 'register' AND is_ok) > 0 AS registered_in_visit,
+            argMin(user_agent, seq) AS first_user_agent,
+            count() AS calls,
+            countIf(event_type = 'catalog' AND is_ok) AS catalog_calls,
+            countIf(event_type = 'catalog' AND is_ok AND q != '') AS searches,
+            countIf(event_type = 'catalog' AND is_ok AND q != '' AND results_total = 0) AS zero_result_searches,
+            countIf(event_type = 'product_view' AND is_ok) AS product_views,
+            uniqExactIf(product_id, event_type = 'product_view' AND is_ok) AS distinct_products,
+            countIf(event_type = 'favorite_add' AND is_ok) AS favorite_adds,
+            countIf(event_type = 'cart_add' AND is_ok) AS cart_adds,
+            countIf(event_type = 'order' AND is_ok) AS orders,
+            sumIf(order_total, event_type = 'order' AND is_ok) AS revenue,
+            argMin(endpoint, seq) AS entry_endpoint,
+            argMax(endpoint, seq) AS exit_endpoint,
+            countIf(status >= 400) AS errors
+        FROM etl.visit_calls
+        WHERE date = {day:Date}
+        GROUP BY date, visit_id
+    ),
+    earlier AS (
+        SELECT 's:' || session_id AS key, min(start_ts) AS first_start FROM dwh.sessions
+        WHERE date < {day:Date} AND session_id IN (SELECT session_id FROM visit)
+        GROUP BY session_id
+        UNION ALL
+        SELECT 'u:' || toString(user_id) AS key, min(start_ts) AS first_start FROM dwh.sessions
+        WHERE date < {day:Date} AND user_id > 0 AND user_id IN (SELECT last_user_id FROM visit)
+        GROUP BY user_id
+        UNION ALL
+        SELECT 's:' || session_id AS key, min(start_ts) AS first_start FROM visit GROUP BY session_id
+        UNION ALL
+        SELECT 'u:' || toString(last_user_id) AS key, min(start_ts) AS first_start FROM visit
+        WHERE last_user_id > 0 GROUP BY last_user_id
+    ),
+    first_seen AS (SELECT key, min(first_start) AS first_start FROM earlier GROUP BY key)
+SELECT
+    v.date AS date,
+    v.visit_id AS visit_id,
+    v.session_id AS session_id,
+    v.start_ts AS start_ts,
+    v.end_ts AS end_ts,
+    toUInt32(intDiv(toUnixTimestamp64Milli(v.end_ts) - toUnixTimestamp64Milli(v.start_ts), 1000)) AS duration_s,
+    v.last_user_id AS user_id,
+    if(v.last_user_id > 0, 'registered', 'guest') AS user_type,
+    v.registered_in_visit AS registered_in_visit,
+    (by_session.first_start < v.start_ts
+        OR (v.last_user_id > 0 AND by_user.first_start < v.start_ts)) AS is_returning,
+    if(ua.device_type = '', 'other', ua.device_type) AS device_type,
+    ua.os AS os,
+    ua.browser AS browser,
+    ua.is_bot AS is_bot,
+    v.calls AS calls,
+    v.catalog_calls AS catalog_calls,
+    v.searches AS searches,
+    v.zero_result_searches AS zero_result_searches,
+    v.product_views AS product_views,
+    v.distinct_products AS distinct_products,
+    v.favorite_adds AS favorite_adds,
+    v.cart_adds AS cart_adds,
+    v.orders AS orders,
+    v.revenue AS revenue,
+    v.entry_endpoint AS entry_endpoint,
+    v.exit_endpoint AS exit_endpoint,
+    (v.catalog_calls + v.product_views + v.favorite_adds + v.cart_adds + v.orders) = 0 AS is_bounce,
+    v.errors AS errors
+FROM visit AS v
+LEFT JOIN first_seen AS by_session ON by_session.key = 's:' || v.session_id
+LEFT JOIN first_seen AS by_user ON by_user.key = 'u:' || toString(v.last_user_id)
+LEFT JOIN (SELECT * FROM dwh.user_agents FINAL) AS ua ON ua.user_agent = v.first_user_agent
+SETTINGS join_use_nulls = 0
