@@ -1,0 +1,216 @@
+"""Hand-written calls for the cases a simulator run may not pin down."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from loupe.ingest.sinks import WarehouseSink
+from loupe.ingest.writer import BatchWriter
+from loupe.jobs.hourly import run_hourly
+from loupe.jobs.run import build_day
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
+from tests.conftest import api_call
+
+DAY = date(2026, 11, 20)
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"
+)
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def at(hour: int, minute: int = 0, second: int = 0, day: date = DAY) -> str:
+    moment = datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=timezone.utc)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def call(ts: str, session: str = "s1", **fields: object) -> dict:
+    defaults = {
+        "event_id": str(uuid.uuid4()),
+        "user_agent": IPHONE,
+        "endpoint": "/api/v1/home",
+        "request": {},
+        "response": {},
+    }
+    return api_call(ts=ts, session_id=session, **{**defaults, **fields})
+
+
+def load(warehouse: Warehouse, records: list[dict]) -> None:
+    with BatchWriter(WarehouseSink(warehouse)) as writer:
+        writer.add_many(records).result(timeout=30)
+
+
+def visits(warehouse: Warehouse, day: date = DAY) -> list[dict]:
+    return warehouse.rows(
+        "SELECT * FROM dwh.sessions WHERE date = {day:Date} ORDER BY start_ts", {"day": day}
+    )
+
+
+@pytest.mark.parametrize(("gap_minutes", "expected_visits"), [(29, 1), (31, 2)])
+def test_inactivity_splits_visits(
+    warehouse: Warehouse, settings: Settings, gap_minutes: int, expected_visits: int
+) -> None:
+    load(warehouse, [call(at(10)), call(at(10, gap_minutes))])
+    build_day(warehouse, settings, DAY)
+    assert len(visits(warehouse)) == expected_visits
+
+
+def test_visit_crossing_midnight_belongs_to_its_first_day(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    next_day = DAY + timedelta(days=1)
+    load(
+        warehouse, [call(at(23, 50)), call(at(0, 10, day=next_day)), call(at(0, 20, day=next_day))]
+    )
+    build_day(warehouse, settings, DAY)
+    build_day(warehouse, settings, next_day)
+    [visit] = visits(warehouse)
+    assert visit["calls"] == 3 and visit["duration_s"] == 30 * 60
+    assert visits(warehouse, next_day) == []
+
+
+def test_visits_are_capped_at_24_hours(warehouse: Warehouse, settings: Settings) -> None:
+    start = datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
+    stamps = [start + timedelta(minutes=20 * n) for n in range(76)]  # 25 hours, 20-minute gaps
+    load(warehouse, [call(s.isoformat().replace("+00:00", "Z")) for s in stamps])
+    build_day(warehouse, settings, DAY)
+    build_day(warehouse, settings, DAY + timedelta(days=1))
+    first, second = visits(warehouse)[0], visits(warehouse, DAY + timedelta(days=1))[0]
+    assert first["calls"] == 72 and second["calls"] == 4
+
+
+def test_duplicate_and_failed_calls(warehouse: Warehouse, settings: Settings) -> None:
+    view = call(at(9), endpoint="/api/v1/products/7", response={"id": 7, "price": 100})
+    failed_add = call(
+        at(9, 1),
+        method="POST",
+        endpoint="/api/v1/cart",
+        status=500,
+        request={"product_id": 7, "qty": 1},
+        response={"error": "server_error"},
+    )
+    retried_add = call(
+        at(9, 2),
+        method="POST",
+        endpoint="/api/v1/cart",
+        status=200,
+        request={"product_id": 7, "qty": 2},
+        response={"product_id": 7, "qty": 2, "price": 100},
+    )
+    load(warehouse, [view, view, failed_add, retried_add])  # the view is delivered twice
+    build_day(warehouse, settings, DAY)
+    [visit] = visits(warehouse)
+    assert (visit["calls"], visit["product_views"], visit["cart_adds"], visit["errors"]) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    [product] = warehouse.rows("SELECT * FROM dwh.product_sessions")
+    assert (product["views"], product["cart_adds"], product["price_at_view"]) == (1, 2, 100)
+    assert product["source"] == "direct"
+
+
+def test_bots_are_flagged_and_left_out_of_the_funnel(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    load(
+        warehouse,
+        [
+            call(at(8), session="bot", user_agent=GOOGLEBOT, endpoint="/api/v1/products/1"),
+            call(at(8), session="human", endpoint="/api/v1/products/1"),
+        ],
+    )
+    build_day(warehouse, settings, DAY)
+    by_session = {v["session_id"]: v for v in visits(warehouse)}
+    assert by_session["bot"]["is_bot"] == 1 and by_session["bot"]["device_type"] == "bot"
+    assert by_session["human"]["device_type"] == "mobile" and by_session["human"]["is_bot"] == 0
+    assert warehouse.scalar("SELECT sum(visits) FROM dwh.daily_funnel") == 1
+
+
+def test_business_day_follows_the_timezone(warehouse: Warehouse, settings: Settings) -> None:
+    moscow = settings.model_copy(update={"timezone": "Europe/Moscow"})
+    load(warehouse, [call(at(22, 30))])  # 01:30 on the next day in Moscow
+    build_day(warehouse, moscow, DAY)
+    build_day(warehouse, moscow, DAY + timedelta(days=1))
+    assert visits(warehouse) == []
+    assert len(visits(warehouse, DAY + timedelta(days=1))) == 1
+
+
+def test_search_click_position_and_refinement(warehouse: Warehouse, settings: Settings) -> None:
+    results = {"total": 30, "items": [{"id": 10 + n, "price": 99} for n in range(24)]}
+    load(
+        warehouse,
+        [
+            call(
+                at(12), endpoint="/api/v1/catalog", request={"q": "  Gold  RING "}, response=results
+            ),
+            call(
+                at(12, 1),
+                endpoint="/api/v1/catalog",
+                request={"q": "gold ring", "metal": ["585"], "page": 2},
+                response=results,
+            ),
+            call(at(12, 2), endpoint="/api/v1/products/15", response={"id": 15, "price": 99}),
+            call(
+                at(12, 3),
+                method="POST",
+                endpoint="/api/v1/cart",
+                request={"product_id": 15, "qty": 1},
+            ),
+            call(
+                at(12, 4),
+                endpoint="/api/v1/catalog",
+                request={"q": "кольцо"},
+                response={"total": 0, "items": []},
+            ),
+        ],
+    )
+    build_day(warehouse, settings, DAY)
+    rows = warehouse.rows("SELECT * FROM dwh.catalog_sessions ORDER BY seq")
+    assert [r["q"] for r in rows] == ["gold ring", "gold ring", "кольцо"]
+    assert [r["is_refinement"] for r in rows] == [0, 1, 0]
+    assert (rows[1]["clicked_product_id"], rows[1]["clicked_position"]) == (15, 24 + 6)
+    assert rows[1]["led_to_cart"] == 1 and rows[0]["clicked_product_id"] == 0
+    assert rows[2]["is_zero_result"] == 1
+    [product] = warehouse.rows("SELECT * FROM dwh.product_sessions")
+    assert (product["source"], product["list_position"]) == ("search", 30)
+
+
+def test_late_calls_inside_and_outside_the_lookback(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    load(warehouse, [call(at(20), session="a"), call(at(21), session="b")])
+    first = run_hourly(warehouse, settings)
+    assert first.calls == 2 and len(visits(warehouse)) == 2
+    time.sleep(0.01)  # later calls are received later (received_at has millisecond precision)
+    load(warehouse, [call(at(16), session="late")])  # 5 h behind the newest call: inside 6 h
+    assert run_hourly(warehouse, settings).calls == 1
+    assert {v["session_id"] for v in visits(warehouse)} == {"a", "b", "late"}
+    time.sleep(0.01)
+    load(warehouse, [call(at(9), session="very-late")])  # 12 h behind: outside the lookback
+    assert run_hourly(warehouse, settings).calls == 0
+    assert "very-late" not in {v["session_id"] for v in visits(warehouse)}
+    build_day(warehouse, settings, DAY)  # the nightly re-run of the date picks it up
+    assert "very-late" in {v["session_id"] for v in visits(warehouse)}
+
+
+def test_failed_build_leaves_dwh_as_it_was(warehouse: Warehouse, settings: Settings) -> None:
+    load(warehouse, [call(at(10))])
+    build_day(warehouse, settings, DAY)
+    before = visits(warehouse)
+    load(warehouse, [call(at(11), session="new")])
+    warehouse.command("RENAME TABLE etl.product_sessions TO etl.product_sessions_away")
+    try:
+        with pytest.raises(Exception, match="product_sessions"):
+            build_day(warehouse, settings, DAY)
+    finally:
+        warehouse.command("RENAME TABLE etl.product_sessions_away TO etl.product_sessions")
+    assert visits(warehouse) == before  # sessions were staged, but nothing was swapped
+    failed = warehouse.rows("SELECT job, error FROM etl.job_runs WHERE status = 'failed'")
+    assert failed and failed[0]["job"] == "product_sessions"

@@ -1,0 +1,168 @@
+"""The ETL against the simulator's ground truth: every figure must match exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from loupe.ingest.files import ingest_files
+from loupe.ingest.writer import open_writer
+from loupe.jobs.hourly import run_hourly
+from loupe.jobs.run import build_days, days_between
+from loupe.schema.ddl import DDL
+from loupe.schema.migrate import migrate
+from loupe.settings import Settings, load_settings
+from loupe.warehouse import Warehouse, open_warehouse
+from tests.simulate.conftest import Run, simulate
+
+FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
+DWH_TABLES = (
+    "sessions",
+    "catalog_sessions",
+    "product_sessions",
+    "daily_funnel",
+    "daily_product_stats",
+    "daily_search_stats",
+    "user_agents",
+)
+
+
+def iso(moment) -> str:  # type: ignore[no-untyped-def]
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return simulate(tmp_path_factory.mktemp("etl_truth"))
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    base = tmp_path_factory.mktemp("etl_warehouse")
+    return load_settings(data_dir=base / "wh", spool_dir=base / "spool", production_url="")
+
+
+@pytest.fixture(scope="module")
+def built(run: Run, settings: Settings) -> Iterator[Warehouse]:
+    """The simulated calls ingested and every day built (a day before and after included)."""
+    with open_warehouse(settings) as warehouse:
+        migrate(warehouse, DDL())
+        with open_writer(settings, warehouse) as writer:
+            ingest_files(sorted(Path(run.out_dir).glob("calls-*")), writer)
+        build_days(warehouse, settings, days_between(FIRST, LAST))
+        yield warehouse
+
+
+def checksums(warehouse: Warehouse) -> dict[str, tuple[int, int]]:
+    sums = {}
+    for table in DWH_TABLES:
+        source = "(SELECT * EXCEPT parsed_at FROM dwh.user_agents FINAL)"
+        if table != "user_agents":
+            source = f"dwh.{table}"
+        row = warehouse.rows(f"SELECT count() AS n, sum(cityHash64(*)) AS h FROM {source}")[0]
+        sums[table] = (row["n"], row["h"])
+    return sums
+
+
+def test_every_visit_matches_truth(built: Warehouse, run: Run) -> None:
+    truth = {(v["session_id"], v["visit_start"]): v for v in run.truth("visits.ndjson")}
+    got = {
+        (r["session_id"], iso(r["start_ts"])): r for r in built.rows("SELECT * FROM dwh.sessions")
+    }
+    assert set(got) == set(truth)
+    counted = (
+        "calls",
+        "catalog_calls",
+        "searches",
+        "zero_result_searches",
+        "product_views",
+        "favorite_adds",
+        "cart_adds",
+        "orders",
+        "revenue",
+    )
+    for key, expected in truth.items():
+        row = got[key]
+        assert {name: row[name] for name in counted} == {name: expected[name] for name in counted}
+        assert row["device_type"] == expected["device_type"], key
+        assert bool(row["is_bot"]) == expected["is_bot"], key
+        assert row["user_type"] == ("registered" if expected["is_registered"] else "guest"), key
+        assert iso(row["end_ts"]) == expected["visit_end"]
+        assert str(row["date"]) == expected["date"]
+
+
+def test_product_sessions_match_truth(built: Warehouse, run: Run) -> None:
+    truth = {
+        (v["session_id"], v["visit_start"], v["product_id"]): v
+        for v in run.truth("visit_products.ndjson")
+    }
+    rows = built.rows(
+        "SELECT s.session_id AS session_id, s.start_ts AS start_ts, p.product_id AS product_id, "
+        "p.views AS views, p.cart_adds AS cart_adds, p.purchased_qty AS purchased_qty "
+        "FROM dwh.product_sessions AS p INNER JOIN dwh.sessions AS s USING (visit_id) "
+        "WHERE p.views > 0 OR p.cart_adds > 0 OR p.purchased_qty > 0"
+    )
+    got = {(r["session_id"], iso(r["start_ts"]), r["product_id"]): r for r in rows}
+    assert set(got) == set(truth)
+    for key, expected in truth.items():
+        row = got[key]
+        assert (row["views"], row["cart_adds"], row["purchased_qty"]) == (
+            expected["views"],
+            expected["cart_adds"],
+            expected["purchased_qty"],
+        ), key
+
+
+def test_searches_and_clicks_match_truth(built: Warehouse, run: Run) -> None:
+    truth = {c["event_id"]: c for c in run.truth("catalog_calls.ndjson")}
+    got = {str(r["event_id"]): r for r in built.rows("SELECT * FROM dwh.catalog_sessions")}
+    assert set(got) == set(truth)
+    assert sum(1 for c in truth.values() if c["is_search"]) > 50
+    assert sum(1 for c in truth.values() if c["clicked_position"]) > 50
+    for event_id, expected in truth.items():
+        row = got[event_id]
+        assert row["q"] == (expected["q"] or ""), event_id
+        assert bool(row["is_search"]) == expected["is_search"]
+        assert row["results_total"] == expected["total"]
+        assert bool(row["is_zero_result"]) == expected["zero_result"]
+        assert row["clicked_product_id"] == expected["clicked_product_id"], event_id
+        assert row["clicked_position"] == expected["clicked_position"], event_id
+
+
+def test_daily_funnel_matches_truth(built: Warehouse, run: Run) -> None:
+    rows = built.rows(
+        "SELECT toString(date) AS date, sum(visits) AS visits, sum(product_view_visits) AS views, "
+        "sum(favorite_visits) AS favorites, sum(cart_visits) AS carts, "
+        "sum(order_visits) AS orders, sum(revenue) AS revenue FROM dwh.daily_funnel GROUP BY date"
+    )
+    got = {row.pop("date"): row for row in rows}
+    for day in run.truth("days.ndjson"):
+        assert got[day["date"]] == {
+            "visits": day["human_visits"],
+            "views": day["visits_with_product_view"],
+            "favorites": day["visits_with_favorite"],
+            "carts": day["visits_with_cart_add"],
+            "orders": day["visits_with_order"],
+            "revenue": day["revenue"],
+        }
+
+
+def test_rerun_gives_identical_tables(built: Warehouse, settings: Settings) -> None:
+    before = checksums(built)
+    assert before["sessions"][0] > 0
+    build_days(built, settings, days_between(FIRST, LAST))
+    assert checksums(built) == before
+
+
+def test_hourly_run_gives_the_same_tables(built: Warehouse, settings: Settings) -> None:
+    before = checksums(built)
+    for table in DWH_TABLES[:-1]:
+        built.command(f"TRUNCATE TABLE dwh.{table}")
+    result = run_hourly(built, settings, lookback=timedelta(days=30))
+    assert result.calls > 0 and result.days
+    assert checksums(built) == before
+    assert run_hourly(built, settings).calls == 0  # nothing new: nothing done
