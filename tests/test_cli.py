@@ -97,3 +97,18 @@ def test_ingest_before_init_is_clear(loupe_env: Path) -> None:
     (loupe_env / "calls.ndjson").write_bytes(orjson.dumps(api_call()))
     result = run("ingest", "calls.ndjson", ok=False)
     assert "run `loupe init` first" in result.stderr
+
+
+def test_demo_builds_a_warehouse_that_matches_the_truth(loupe_env: Path) -> None:
+    args = ("demo", "--days", "2", "--visits-per-day", "60", "--seed", "5")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOUPE_PRODUCTION_URL", "sqlite:///.loupe/shop.sqlite")
+        first = run(*args).output
+        again = run(*args).output
+        linked = run("sql", "SELECT count() FROM mysql.items", "--format", "TSV").stdout
+    assert "simulated and loaded" in first and "already loaded, reused" in again
+    truth = loupe_env / ".loupe" / "truth" / "seed-5" / "days.ndjson"
+    days = [json.loads(line) for line in truth.read_text().splitlines()]
+    for day in days:
+        assert f"│ {day['date']} │ {day['human_visits']} " in first
+    assert int(linked) > 0

@@ -1,0 +1,91 @@
+"""`loupe demo`: a warehouse with a simulated week, built end to end, on the embedded engine.
+
+Initialises the warehouse, simulates the shop (API calls into `pd.api_calls` through the
+BatchWriter, the production database into SQLite), links the production database, and builds
+every `dwh` table for the simulated days. Running it again reuses the loaded calls (the same seed
+gives the same calls) and rebuilds the tables, which come out identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from loupe.ingest.writer import open_writer
+from loupe.jobs.run import JobResult, build_days, days_between
+from loupe.schema.init import initialise
+from loupe.settings import Settings
+from loupe.simulate import SimulationOptions, WriterOutput, run_simulation
+from loupe.warehouse import Warehouse
+
+DEMO_START = date(2026, 11, 16)
+
+LOADED_SQL = "SELECT count() FROM pd.api_calls"
+SUMMARY_SQL = """
+SELECT toString(date) AS day, sum(visits) AS visits, sum(product_view_visits) AS viewed,
+    sum(cart_visits) AS carted, sum(order_visits) AS ordered, sum(revenue) AS revenue
+FROM dwh.daily_funnel
+WHERE date BETWEEN {first:Date} AND {last:Date}
+GROUP BY date ORDER BY date
+"""
+
+
+@dataclass
+class DemoReport:
+    """What the demo did, and the daily funnel it built."""
+
+    simulated: bool
+    calls: int
+    link: str
+    days: list[date]
+    results: list[JobResult] = field(default_factory=list)
+    funnel: list[dict] = field(default_factory=list)
+
+
+def run_demo(
+    settings: Settings,
+    warehouse: Warehouse,
+    days: int = 7,
+    visits_per_day: int = 1_000,
+    seed: int = 42,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> DemoReport:
+    """Simulate `days` days from DEMO_START (unless loaded already) and build them."""
+    initialise(settings, warehouse)
+    simulated = not warehouse.scalar(LOADED_SQL)
+    if simulated:
+        options = SimulationOptions(
+            days=days,
+            start=DEMO_START,
+            visits_per_day=visits_per_day,
+            seed=seed,
+            timezone=settings.timezone,
+            db_url=settings.production_url.get_secret_value() or None,
+        )
+        output = WriterOutput(open_writer(settings, warehouse, source="demo"))
+        try:
+            run_simulation(
+                options,
+                output,
+                progress=lambda done, total: progress and progress("simulating", done, total),
+            )
+        finally:
+            output.close()
+    report = initialise(settings, warehouse)
+    first = DEMO_START
+    last = DEMO_START + timedelta(days=days - 1)
+    # A day after the last one too: late calls of the last day's visits can arrive then.
+    build_list = days_between(first, last + timedelta(days=1))
+    done: list[date] = []
+
+    def on_day(day: date, _: list[JobResult]) -> None:
+        done.append(day)
+        if progress:
+            progress("building", len(done), len(build_list))
+
+    results = build_days(warehouse, settings, build_list, on_day=on_day)
+    funnel = warehouse.rows(SUMMARY_SQL, {"first": first, "last": last})
+    return DemoReport(
+        simulated, warehouse.scalar(LOADED_SQL), report.link, build_list, results, funnel
+    )
