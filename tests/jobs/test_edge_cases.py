@@ -214,3 +214,25 @@ def test_failed_build_leaves_dwh_as_it_was(warehouse: Warehouse, settings: Setti
     assert visits(warehouse) == before  # sessions were staged, but nothing was swapped
     failed = warehouse.rows("SELECT job, error FROM etl.job_runs WHERE status = 'failed'")
     assert failed and failed[0]["job"] == "product_sessions"
+
+
+def test_returning_visits(warehouse: Warehouse, settings: Settings) -> None:
+    next_day = DAY + timedelta(days=1)
+    load(
+        warehouse,
+        [
+            call(at(9), session="s1"),
+            call(at(11), session="s1"),  # a second visit of the same session
+            call(at(10), session="s2", user_id=7),
+            call(at(10, day=next_day), session="s3", user_id=7),  # the same user, a new browser
+            call(at(12, day=next_day), session="s4"),
+        ],
+    )
+    build_day(warehouse, settings, DAY)
+    build_day(warehouse, settings, next_day)
+    returning = {
+        (v["session_id"], v["start_ts"].hour): v["is_returning"]
+        for day in (DAY, next_day)
+        for v in visits(warehouse, day)
+    }
+    assert returning == {("s1", 9): 0, ("s1", 11): 1, ("s2", 10): 0, ("s3", 10): 1, ("s4", 12): 0}

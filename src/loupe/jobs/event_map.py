@@ -81,22 +81,22 @@ class ShopApiMap(_Strict):
         """The map as query parameters for the SQL jobs (see sql/visit_calls.sql)."""
         names = list(self.events)
         rules = list(self.events.values())
+        response_type, positions = _response_type(self)
         return {
             "event_names": names,
             "event_patterns": [_call_pattern(rule) for rule in rules],
             "product_id_sources": [rule.product_id for rule in rules],
             "qty_sources": [rule.qty for rule in rules],
-            "list_items_keys": [rule.list_items for rule in rules],
             "list_item_id_keys": [rule.list_item_id for rule in rules],
-            "catalog_request_type": _catalog_request_type(self.catalog.request),
-            "catalog_total_key": self.catalog.response_total,
+            "request_type": _request_type(self.catalog.request, self.order),
+            "response_type": response_type,
+            "response_catalog_total_at": positions["catalog_total"],
+            "response_product_price_at": positions["product_price"],
+            "response_order_total_at": positions["order_total"],
+            "response_list_items_at": positions["list_items"],
             "default_page": self.catalog.default_page,
             "default_per_page": self.catalog.default_per_page,
             "default_sort": self.catalog.default_sort,
-            "product_price_key": self.product_view.response_price,
-            "order_items_key": self.order.request_items,
-            "order_items_type": _order_items_type(self.order.item),
-            "order_total_key": self.order.response_total,
         }
 
 
@@ -135,12 +135,41 @@ def _tuple_type(keys: dict[str, str], fields: dict[str, str]) -> str:
     return f"Tuple({', '.join(parts)})"
 
 
-def _catalog_request_type(keys: dict[str, str]) -> str:
-    return _tuple_type(keys, CATALOG_FIELDS)
+def _request_type(catalog_keys: dict[str, str], order: OrderRule) -> str:
+    """Request bodies parse into one tuple: the catalog fields in `CATALOG_FIELDS` order, then
+    the order's lines (position 11)."""
+    items_type = _tuple_type(order.item, ORDER_ITEM_FIELDS)
+    if order.request_items in catalog_keys.values():
+        raise ValueError("the order's items key is also a catalog request key")
+    fields = _tuple_type(catalog_keys, CATALOG_FIELDS).removeprefix("Tuple(").removesuffix(")")
+    return f"Tuple({fields}, `{_key(order.request_items)}` Array({items_type}))"
 
 
-def _order_items_type(keys: dict[str, str]) -> str:
-    return f"Array({_tuple_type(keys, ORDER_ITEM_FIELDS)})"
+def _response_type(api: ShopApiMap) -> tuple[str, dict[str, int]]:
+    """Response bodies parse into one tuple of their distinct keys; return it and the position
+    of each role (catalog total, product price, order total, list items) in it."""
+    list_keys = {rule.list_items for rule in api.events.values() if rule.list_items}
+    if len(list_keys) != 1:
+        raise ValueError("list calls must share one response key for their items")
+    roles = {
+        "catalog_total": (api.catalog.response_total, "Float64"),
+        "product_price": (api.product_view.response_price, "Float64"),
+        "order_total": (api.order.response_total, "Float64"),
+        "list_items": (list_keys.pop(), "Array(Map(String, Float64))"),
+    }
+    keys: dict[str, str] = {}
+    for key, clickhouse_type in roles.values():
+        if keys.setdefault(_key(key), clickhouse_type) != clickhouse_type:
+            raise ValueError(f"response key {key!r} has two roles of different types")
+    positions = {role: list(keys).index(key) + 1 for role, (key, _) in roles.items()}
+    fields = ", ".join(f"`{key}` {clickhouse_type}" for key, clickhouse_type in keys.items())
+    return f"Tuple({fields})", positions
+
+
+def _key(key: str) -> str:
+    if not _KEY.match(key):
+        raise ValueError(f"not a plain JSON key: {key!r}")
+    return key
 
 
 @cache

@@ -29,21 +29,25 @@ WITH
         WHERE date = {day:Date}
         GROUP BY date, visit_id
     ),
+    -- First visit start per session and per user on the days already built (before this one).
     earlier AS (
         SELECT 's:' || session_id AS key, min(start_ts) AS first_start FROM dwh.sessions
-        WHERE date < {day:Date} AND session_id IN (SELECT session_id FROM visit)
+        WHERE date < {day:Date}
+          AND session_id IN (SELECT session_id FROM etl.visit_calls WHERE date = {day:Date})
         GROUP BY session_id
         UNION ALL
         SELECT 'u:' || toString(user_id) AS key, min(start_ts) AS first_start FROM dwh.sessions
-        WHERE date < {day:Date} AND user_id > 0 AND user_id IN (SELECT last_user_id FROM visit)
+        WHERE date < {day:Date} AND user_id > 0
+          AND user_id IN (SELECT user_id FROM etl.visit_calls WHERE date = {day:Date})
         GROUP BY user_id
-        UNION ALL
-        SELECT 's:' || session_id AS key, min(start_ts) AS first_start FROM visit GROUP BY session_id
-        UNION ALL
-        SELECT 'u:' || toString(last_user_id) AS key, min(start_ts) AS first_start FROM visit
-        WHERE last_user_id > 0 GROUP BY last_user_id
     ),
-    first_seen AS (SELECT key, min(first_start) AS first_start FROM earlier GROUP BY key)
+    -- is_returning: an earlier visit of the session or user, on this day (windows) or before.
+    ranked AS (
+        SELECT *,
+            min(start_ts) OVER (PARTITION BY session_id) AS first_start_of_session_today,
+            min(start_ts) OVER (PARTITION BY last_user_id) AS first_start_of_user_today
+        FROM visit
+    )
 SELECT
     v.date AS date,
     v.visit_id AS visit_id,
@@ -54,8 +58,10 @@ SELECT
     v.last_user_id AS user_id,
     if(v.last_user_id > 0, 'registered', 'guest') AS user_type,
     v.registered_in_visit AS registered_in_visit,
-    (by_session.first_start < v.start_ts
-        OR (v.last_user_id > 0 AND by_user.first_start < v.start_ts)) AS is_returning,
+    (v.first_start_of_session_today < v.start_ts
+        OR (v.last_user_id > 0 AND v.first_start_of_user_today < v.start_ts)
+        OR by_session.key != ''
+        OR (v.last_user_id > 0 AND by_user.key != '')) AS is_returning,
     if(ua.device_type = '', 'other', ua.device_type) AS device_type,
     ua.os AS os,
     ua.browser AS browser,
@@ -74,8 +80,8 @@ SELECT
     v.exit_endpoint AS exit_endpoint,
     (v.catalog_calls + v.product_views + v.favorite_adds + v.cart_adds + v.orders) = 0 AS is_bounce,
     v.errors AS errors
-FROM visit AS v
-LEFT JOIN first_seen AS by_session ON by_session.key = 's:' || v.session_id
-LEFT JOIN first_seen AS by_user ON by_user.key = 'u:' || toString(v.last_user_id)
+FROM ranked AS v
+LEFT JOIN earlier AS by_session ON by_session.key = 's:' || v.session_id
+LEFT JOIN earlier AS by_user ON by_user.key = 'u:' || toString(v.last_user_id)
 LEFT JOIN (SELECT * FROM dwh.user_agents FINAL) AS ua ON ua.user_agent = v.first_user_agent
 SETTINGS join_use_nulls = 0

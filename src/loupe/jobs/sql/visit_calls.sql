@@ -4,11 +4,14 @@
 -- = the day widened by the visit cap on both sides, so visits crossing midnight are whole.
 -- A visit = calls of one session_id split where the gap exceeds {visit_gap_ms}, and capped at
 -- {visit_cap_ms} from its first call. Endpoints and JSON keys come from the shop-API map
--- (shop_api.yaml) as parameters; each body is parsed once per row.
+-- (shop_api.yaml) as parameters. Bodies are parsed first, once per row, so that the window
+-- functions that find visits sort narrow rows, not the JSON.
 INSERT INTO etl.visit_calls
 WITH
     calls AS (
-        SELECT event_id, ts, session_id, user_id, user_agent, method, endpoint, status, request, response
+        SELECT event_id, ts, session_id, user_id, user_agent, method, endpoint, status, request, response,
+            multiMatchAnyIndex(concat(method, ' ', endpoint), {event_patterns:Array(String)}) AS rule,
+            if(rule = 0, 'other', {event_names:Array(String)}[rule]) AS event
         FROM pd.api_calls
         WHERE ts >= {window_start:DateTime64(3, 'UTC')} AND ts < {window_end:DateTime64(3, 'UTC')}
           AND session_id IN (
@@ -18,12 +21,50 @@ WITH
           AND (NOT {incremental:UInt8} OR session_id IN (SELECT session_id FROM etl.touched_sessions))
         LIMIT 1 BY event_id
     ),
+    parsed AS (
+        -- Each body is parsed once, into a tuple of every field any job reads (rows of other
+        -- events parse an empty object). Request: the catalog fields in order (1-10), then the
+        -- order's lines (11). Response: positions given by the map.
+        SELECT event_id, ts, session_id, user_id, user_agent, method, endpoint, status, event,
+            JSONExtract(if(event IN ('catalog', 'order'), request, '{}'), {request_type:String}) AS req,
+            JSONExtract(if(event IN ('catalog', 'product_view', 'order', 'favorites_view', 'cart_view'),
+                           response, '{}'), {response_type:String}) AS resp,
+            multiIf({product_id_sources:Array(String)}[rule] = 'path',
+                    toUInt64OrZero(extract(endpoint, '(\\d+)/?$')),
+                    {product_id_sources:Array(String)}[rule] != '',
+                    JSONExtractUInt(request, substring({product_id_sources:Array(String)}[rule], 9)),
+                    0) AS product_id,
+            if({qty_sources:Array(String)}[rule] != '',
+               toUInt32(greatest(JSONExtractInt(request, substring({qty_sources:Array(String)}[rule], 9)), 0)),
+               0) AS qty,
+            if({list_item_id_keys:Array(String)}[rule] != '',
+               arrayMap(item -> toUInt64(item[{list_item_id_keys:Array(String)}[rule]]),
+                        tupleElement(resp, {response_list_items_at:UInt8})),
+               []) AS list_ids,
+            lowerUTF8(trimBoth(replaceRegexpAll(ifNull(tupleElement(req, 1), ''), '\\s+', ' '))) AS q,
+            ifNull(tupleElement(req, 2), '') AS section,
+            tupleElement(req, 3) AS material,
+            tupleElement(req, 4) AS metal,
+            tupleElement(req, 5) AS stone,
+            tupleElement(req, 6) AS price_min,
+            tupleElement(req, 7) AS price_max,
+            ifNull(tupleElement(req, 8), {default_sort:String}) AS sort,
+            ifNull(tupleElement(req, 9), {default_page:UInt32}) AS page,
+            ifNull(tupleElement(req, 10), {default_per_page:UInt32}) AS per_page,
+            if(event = 'catalog', toUInt64(tupleElement(resp, {response_catalog_total_at:UInt8})), 0)
+                AS results_total,
+            if(event = 'product_view', tupleElement(resp, {response_product_price_at:UInt8}), 0)
+                AS product_price,
+            if(event = 'order', tupleElement(req, 11), []) AS order_items,
+            if(event = 'order', tupleElement(resp, {response_order_total_at:UInt8}), 0) AS order_total
+        FROM calls
+    ),
     gaps AS (
         SELECT *,
             toUnixTimestamp64Milli(ts) - toUnixTimestamp64Milli(lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC'))
                 OVER (PARTITION BY session_id ORDER BY ts, event_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW))
                 > {visit_gap_ms:UInt64} AS starts_segment
-        FROM calls
+        FROM parsed
     ),
     segments AS (
         SELECT *,
@@ -41,19 +82,8 @@ WITH
     visits AS (
         SELECT *,
             min(ts) OVER (PARTITION BY session_id, segment, cap_part) AS visit_start,
-            row_number() OVER (PARTITION BY session_id, segment, cap_part ORDER BY ts, event_id) AS call_seq,
-            multiMatchAnyIndex(concat(method, ' ', endpoint), {event_patterns:Array(String)}) AS rule
+            row_number() OVER (PARTITION BY session_id, segment, cap_part ORDER BY ts, event_id) AS call_seq
         FROM capped
-    ),
-    parsed AS (
-        SELECT *,
-            if(rule = 0, 'other', {event_names:Array(String)}[rule]) AS event,
-            {product_id_sources:Array(String)}[rule] AS product_id_source,
-            {qty_sources:Array(String)}[rule] AS qty_source,
-            JSONExtract(if(event = 'catalog', request, '{}'), {catalog_request_type:String})
-                AS catalog_request
-        FROM visits
-        WHERE visit_start >= {day_start:DateTime64(3, 'UTC')} AND visit_start < {day_end:DateTime64(3, 'UTC')}
     )
 SELECT
     toDate(visit_start, {timezone:String}) AS date,
@@ -70,27 +100,22 @@ SELECT
     status,
     status < 400 AS is_ok,
     event AS event_type,
-    multiIf(product_id_source = 'path', toUInt64OrZero(extract(endpoint, '(\\d+)/?$')),
-            product_id_source != '', JSONExtractUInt(request, substring(product_id_source, 9)),
-            0) AS product_id,
-    if(qty_source != '', toUInt32(greatest(JSONExtractInt(request, substring(qty_source, 9)), 0)), 0) AS qty,
-    if({list_items_keys:Array(String)}[rule] != '',
-       arrayMap(item -> JSONExtractUInt(item, {list_item_id_keys:Array(String)}[rule]),
-                JSONExtractArrayRaw(response, {list_items_keys:Array(String)}[rule])),
-       []) AS list_ids,
-    lowerUTF8(trimBoth(replaceRegexpAll(ifNull(tupleElement(catalog_request, 1), ''), '\\s+', ' '))) AS q,
-    ifNull(tupleElement(catalog_request, 2), '') AS section,
-    ifNull(tupleElement(catalog_request, 3), []) AS material,
-    ifNull(tupleElement(catalog_request, 4), []) AS metal,
-    ifNull(tupleElement(catalog_request, 5), []) AS stone,
-    tupleElement(catalog_request, 6) AS price_min,
-    tupleElement(catalog_request, 7) AS price_max,
-    ifNull(tupleElement(catalog_request, 8), {default_sort:String}) AS sort,
-    ifNull(tupleElement(catalog_request, 9), {default_page:UInt32}) AS page,
-    ifNull(tupleElement(catalog_request, 10), {default_per_page:UInt32}) AS per_page,
-    if(event = 'catalog', JSONExtractUInt(response, {catalog_total_key:String}), 0) AS results_total,
-    if(event = 'product_view', JSONExtractFloat(response, {product_price_key:String}), 0) AS product_price,
-    JSONExtract(if(event = 'order', request, '{}'), {order_items_key:String}, {order_items_type:String})
-        AS order_items,
-    if(event = 'order', JSONExtractFloat(response, {order_total_key:String}), 0) AS order_total
-FROM parsed
+    product_id,
+    qty,
+    list_ids,
+    q,
+    section,
+    material,
+    metal,
+    stone,
+    price_min,
+    price_max,
+    sort,
+    page,
+    per_page,
+    results_total,
+    product_price,
+    order_items,
+    order_total
+FROM visits
+WHERE visit_start >= {day_start:DateTime64(3, 'UTC')} AND visit_start < {day_end:DateTime64(3, 'UTC')}

@@ -1,0 +1,139 @@
+"""ETL benchmark: a full-day rebuild and an hourly run, against limits measured in the same run.
+
+For a simulated day of about N calls (default 1,000,000; use --calls 10000000 for the big one):
+  scan limit    - one query reading every column the jobs read, parsing each JSON body once;
+  full rebuild  - `build_day` of the day: every job, staged and swapped;
+  visits+products - the jobs a peer is compared with (visit_calls, sessions, product_sessions);
+  hourly run    - `run_hourly` after one hour of calls (21:00-22:00) arrives again;
+  DuckDB peer   - the same visit and product-session aggregation in DuckDB over the same calls
+                  exported to Parquet (bench/sql/duckdb_visits.sql).
+Targets (issue 4): full rebuild <= 2.5 x scan limit; hourly <= 0.10 x full rebuild; faster than
+the DuckDB peer.
+
+Usage: python bench/etl.py [--calls N]   (needs `pip install duckdb`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import shutil
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from loupe.ingest.writer import open_writer
+from loupe.jobs.hourly import run_hourly
+from loupe.jobs.run import build_day, day_bounds, day_parameters
+from loupe.schema.ddl import DDL
+from loupe.schema.migrate import migrate
+from loupe.settings import load_settings
+from loupe.simulate import SimulationOptions, WriterOutput, run_simulation
+
+DAY = date(2026, 11, 20)
+CALLS_PER_VISIT = 9.5  # measured on the simulator's default mix
+SQL = Path(__file__).with_name("sql")
+REPLAY_HOUR_SQL = """
+INSERT INTO pd.api_calls SELECT * REPLACE (now64(3) AS received_at) FROM pd.api_calls
+WHERE ts >= {start:DateTime64(3, 'UTC')} AND ts < {end:DateTime64(3, 'UTC')}
+"""
+EXPORT_SQL = """
+SELECT toString(event_id) AS event_id, ts, session_id, user_id, method, endpoint, status,
+    request, response, user_agent
+FROM pd.api_calls
+WHERE ts >= {window_start:DateTime64(3, 'UTC')} AND ts < {window_end:DateTime64(3, 'UTC')}
+"""
+
+
+def timed(action):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def best_of(runs: int, action) -> float:  # type: ignore[no-untyped-def]
+    return min(timed(action)[0] for _ in range(runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=2, help="Best of this many timings.")
+    args = parser.parse_args()
+    directory = Path(tempfile.mkdtemp(prefix="loupe-bench-etl-"))
+    settings = load_settings(data_dir=directory / "wh", spool_dir=directory / "spool",
+                             production_url="")
+    from loupe.warehouse import open_warehouse
+
+    try:
+        with open_warehouse(settings) as warehouse:
+            migrate(warehouse, DDL())
+            options = SimulationOptions(
+                days=1, start=DAY, visits_per_day=int(args.calls / CALLS_PER_VISIT),
+                truth_dir=directory / "truth", db_url=None,
+            )
+            load_s, _ = timed(lambda: _load(options, settings, warehouse))
+            calls = warehouse.scalar("SELECT count() FROM pd.api_calls")
+            warehouse.command("OPTIMIZE TABLE pd.api_calls FINAL")
+            params = day_parameters(DAY, settings, incremental=False)
+            scan_sql = (SQL / "scan_limit.sql").read_text()
+            scan_s = best_of(args.runs, lambda: warehouse.query(scan_sql, params))
+            full_s = best_of(args.runs, lambda: build_day(warehouse, settings, DAY))
+            subset_s = best_of(
+                args.runs, lambda: build_day(warehouse, settings, DAY, ["product_sessions"])
+            )
+            visits = warehouse.scalar("SELECT count() FROM dwh.sessions")
+            run_hourly(warehouse, settings)  # sets the watermark; not timed
+            start, _ = day_bounds(DAY, settings.timezone)
+            hour = {"start": start + timedelta(hours=21), "end": start + timedelta(hours=22)}
+            warehouse.command(REPLAY_HOUR_SQL, hour)
+            hourly_s, hourly = timed(lambda: run_hourly(warehouse, settings))
+            parquet = directory / "calls.parquet"
+            parquet.write_bytes(warehouse.query_bytes(EXPORT_SQL, "Parquet", params))
+        peer_s, peer_counts = _duckdb(parquet, args.runs)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, duckdb {duckdb.__version__}")
+    print(f"day: {calls:,} calls, {visits:,} visits (simulated and loaded in {load_s:.0f} s)")
+    print(f"scan limit:                {scan_s:8.2f} s")
+    print(f"full-day rebuild:          {full_s:8.2f} s = {full_s / scan_s:.2f} x scan limit"
+          "  (target <= 2.5)")
+    print(f"hourly run ({hourly.calls:,} calls, {hourly.sessions:,} sessions): {hourly_s:.2f} s "
+          f"= {hourly_s / full_s:.3f} x full rebuild  (target <= 0.10)")
+    print(f"visits + product sessions: {subset_s:8.2f} s   DuckDB peer: {peer_s:.2f} s "
+          f"({peer_counts[0]:,} visits) = Loupe {peer_s / subset_s:.2f} x faster")
+
+
+def _load(options, settings, warehouse) -> None:  # type: ignore[no-untyped-def]
+    output = WriterOutput(open_writer(settings, warehouse, source="bench"))
+    try:
+        run_simulation(options, output)
+    finally:
+        output.close()
+    gc.collect()
+
+
+def _duckdb(parquet: Path, runs: int) -> tuple[float, tuple[int, int]]:
+    sql = (SQL / "duckdb_visits.sql").read_text()
+    timings, counts = [], (0, 0)
+    for _ in range(runs):
+        connection = duckdb.connect()
+        connection.execute("SET threads = 2")
+        started = time.perf_counter()
+        statements = [s for s in sql.split(";\n") if s.strip()]
+        for statement in statements[:-1]:
+            connection.execute(statement, {"calls": str(parquet)} if "$calls" in statement else {})
+        counts = connection.execute(statements[-1]).fetchone()
+        timings.append(time.perf_counter() - started)
+        connection.close()
+    return min(timings), counts
+
+
+if __name__ == "__main__":
+    main()
