@@ -94,7 +94,8 @@ def main() -> None:
             warehouse.command(REPLAY_HOUR_SQL, hour)
             hourly_s, hourly = timed(lambda: run_hourly(warehouse, settings))
             parquet = directory / "calls.parquet"
-            parquet.write_bytes(warehouse.query_bytes(EXPORT_SQL, "Parquet", params))
+            # INTO OUTFILE takes a literal; the path is the benchmark's own temporary file.
+            warehouse.command(f"{EXPORT_SQL} INTO OUTFILE '{parquet}' FORMAT Parquet", params)
         peer_s, peer_counts = _duckdb(parquet, args.runs)
     finally:
         shutil.rmtree(directory, ignore_errors=True)

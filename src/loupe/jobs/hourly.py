@@ -5,7 +5,8 @@ when its time `ts` is at most `lookback` (default 6 hours) older than the newest
 previous hourly run had seen; a later call waits for the nightly re-run of its date
 (`loupe etl run --date D`). The run reads the calls received since the previous run's watermark
 (`received_at`), collects their sessions into `etl.touched_sessions`, and rebuilds, for each
-business day such a visit can start on, just those sessions' visits: the rest of the day is
+business day such a visit can start on (the new calls' days, and the days of the touched
+sessions' visits they can join), just those sessions' visits: the rest of the day is
 carried over from `dwh`, and the day is swapped in whole, as in a full build.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from loupe.jobs.catalog import query
-from loupe.jobs.run import JobResult, build_day, record_run
+from loupe.jobs.run import VISIT_CAP_HOURS, VISIT_GAP_MINUTES, JobResult, build_day, record_run
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 
@@ -25,6 +26,7 @@ EPOCH = datetime.fromtimestamp(0, timezone.utc)
 LAST_RUN_SQL = query("hourly_last_run")
 NEW_CALLS_SQL = query("hourly_new_calls")
 FILL_TOUCHED_SQL = query("hourly_touched_sessions")
+DAYS_SQL = query("hourly_days")
 
 
 @dataclass
@@ -51,7 +53,7 @@ def run_hourly(
     else:
         ts_floor = max(last["ts_watermark"] - lookback, EPOCH)
     found = warehouse.rows(
-        NEW_CALLS_SQL, {"watermark": watermark, "ts_floor": ts_floor, "timezone": settings.timezone}
+        NEW_CALLS_SQL, {"watermark": watermark, "ts_floor": ts_floor}
     )[0]
     if not found["calls"]:
         record_run(
@@ -71,10 +73,19 @@ def run_hourly(
         {"watermark": watermark, "new_watermark": found["watermark"], "ts_floor": ts_floor},
     )
     sessions = warehouse.scalar("SELECT count() FROM etl.touched_sessions")
-    # A touched call belongs to a visit that started on its day or, crossing midnight, the day
-    # before; a late call can also join a visit of the next day to its own. Those three days are
-    # rebuilt, for the touched sessions only.
-    days = sorted({day + timedelta(days=shift) for day in found["days"] for shift in (-1, 0, 1)})
+    days = warehouse.scalar(
+        DAYS_SQL,
+        {
+            "watermark": watermark,
+            "new_watermark": found["watermark"],
+            "ts_floor": ts_floor,
+            "timezone": settings.timezone,
+            "first_new": found["first_ts"],
+            "last_new": found["ts_watermark"],
+            "visit_cap_ms": VISIT_CAP_HOURS * 3_600_000,
+            "visit_gap_ms": VISIT_GAP_MINUTES * 60_000,
+        },
+    )
     results: list[JobResult] = []
     for day in days:
         results.extend(build_day(warehouse, settings, day, incremental=True))

@@ -14,11 +14,15 @@ WITH
             if(rule = 0, 'other', {event_names:Array(String)}[rule]) AS event
         FROM pd.api_calls
         WHERE ts >= {window_start:DateTime64(3, 'UTC')} AND ts < {window_end:DateTime64(3, 'UTC')}
+          -- The sessions with calls on the day; in an hourly run, only the touched ones (one IN
+          -- set either way, so the primary key and PREWHERE can use it).
           AND session_id IN (
               SELECT session_id FROM pd.api_calls
-              WHERE ts >= {day_start:DateTime64(3, 'UTC')} AND ts < {day_end:DateTime64(3, 'UTC')}
+              WHERE NOT {incremental:UInt8}
+                AND ts >= {day_start:DateTime64(3, 'UTC')} AND ts < {day_end:DateTime64(3, 'UTC')}
+              UNION ALL
+              SELECT session_id FROM etl.touched_sessions WHERE {incremental:UInt8}
           )
-          AND (NOT {incremental:UInt8} OR session_id IN (SELECT session_id FROM etl.touched_sessions))
         LIMIT 1 BY event_id
     ),
     parsed AS (
