@@ -15,6 +15,19 @@ from loupe.schema.migrate import discover
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
 
+
+def in_another_process(code: str, data_dir: Path) -> subprocess.CompletedProcess:
+    """Run Python `code` (with load_settings and open_warehouse imported) in a new process."""
+    script = (
+        "from loupe.settings import load_settings\n"
+        "from loupe.warehouse import open_warehouse\n" + code + "\n"
+    )
+    env = {**os.environ, "LOUPE_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
 TRICKY_TEXT = 'line1\nline2\ttab \\ back\'slash "quotes" Кольцо'
 
 
@@ -50,15 +63,7 @@ def test_insert_arrow_matches_columns_by_name(warehouse: Warehouse) -> None:
 
 
 def test_second_process_gets_clear_lock_error(warehouse: Warehouse, settings: Settings) -> None:
-    script = (
-        "from loupe.settings import load_settings\n"
-        "from loupe.warehouse import open_warehouse\n"
-        "open_warehouse(load_settings())\n"
-    )
-    env = {**os.environ, "LOUPE_DATA_DIR": str(settings.data_dir)}
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
-    )
+    done = in_another_process("open_warehouse(load_settings())", settings.data_dir)
     assert done.returncode != 0
     assert f"in use by pid {os.getpid()}" in done.stderr
     assert "loupe serve" in done.stderr
@@ -80,14 +85,8 @@ def test_cli_in_second_process_prints_one_line(warehouse: Warehouse, settings: S
 def test_lock_is_released_on_close(settings: Settings) -> None:
     with open_warehouse(settings) as first:
         first.command("CREATE DATABASE IF NOT EXISTS etl")
-    script = (
-        "from loupe.settings import load_settings\n"
-        "from loupe.warehouse import open_warehouse\n"
-        "with open_warehouse(load_settings()) as w: print(w.scalar('SELECT 7'))\n"
-    )
-    env = {**os.environ, "LOUPE_DATA_DIR": str(settings.data_dir)}
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    done = in_another_process(
+        "with open_warehouse(load_settings()) as w: print(w.scalar('SELECT 7'))", settings.data_dir
     )
     assert done.stdout.strip() == "7", done.stderr
 

@@ -17,6 +17,13 @@ from typing import Annotated, Any
 import click
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TimeElapsedColumn,
+)
 from typer.core import TyperGroup
 
 from loupe import __version__
@@ -121,3 +128,15 @@ def stop_on_sigterm() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, _exit)
+
+
+def progress_bar(in_bytes: bool = False) -> Progress:
+    """The progress bar of long commands: counts (or bytes), elapsed time; gone when done."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn() if in_bytes else MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from loupe.cli.app import Verbose, app, console, setup, stop_on_sigterm, warehouse_for
+from loupe.cli.app import (
+    Verbose,
+    app,
+    console,
+    progress_bar,
+    setup,
+    stop_on_sigterm,
+    warehouse_for,
+)
 from loupe.demo import run_demo
 
 
@@ -26,14 +33,7 @@ def demo(
     stop_on_sigterm()
     with (
         warehouse_for(settings) as warehouse,
-        Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress,
+        progress_bar() as progress,
     ):
         tasks: dict[str, int] = {}
 

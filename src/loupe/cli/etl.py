@@ -6,9 +6,16 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from loupe.cli.app import Verbose, app, console, setup, stop_on_sigterm, warehouse_for
+from loupe.cli.app import (
+    Verbose,
+    app,
+    console,
+    progress_bar,
+    setup,
+    stop_on_sigterm,
+    warehouse_for,
+)
 from loupe.errors import LoupeError
 from loupe.jobs.catalog import plan
 from loupe.jobs.hourly import run_hourly
@@ -50,14 +57,7 @@ def _run_days(days: list[date], jobs: list[str] | None, verbose: bool) -> None:
     steps = plan(jobs)
     with (
         warehouse_for(settings) as warehouse,
-        Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress,
+        progress_bar() as progress,
     ):
         task = progress.add_task("building", total=len(days))
         for day in days:

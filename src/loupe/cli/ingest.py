@@ -6,9 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from loupe.cli.app import Verbose, app, console, setup, stop_on_sigterm, warehouse_for
+from loupe.cli.app import (
+    Verbose,
+    app,
+    console,
+    progress_bar,
+    setup,
+    stop_on_sigterm,
+    warehouse_for,
+)
 from loupe.ingest.collector import require_schema, run_collector
 from loupe.ingest.files import ingest_files, uncompressed_size
 from loupe.ingest.writer import open_writer
@@ -27,15 +34,10 @@ def ingest(
     total = sum(uncompressed_size(path) for path in files if path.is_file())
     with warehouse_for(settings) as warehouse:
         require_schema(warehouse)
-        progress = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        )
-        with progress, open_writer(settings, warehouse, source="ingest") as writer:
+        with (
+            progress_bar(in_bytes=True) as progress,
+            open_writer(settings, warehouse, source="ingest") as writer,
+        ):
             task = progress.add_task("ingesting", total=total or None)
             result = ingest_files(files, writer, lambda n: progress.advance(task, n))
     spooled = " (some spooled: the warehouse was unavailable)" if result.spooled else ""
