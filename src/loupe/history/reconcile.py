@@ -1,0 +1,94 @@
+"""Order reconciliation: orders the API logged against orders in the production database.
+
+Per business day: logged orders (successful `POST /api/v1/orders` calls in `pd.api_calls`,
+deduplicated by event_id), orders in the production database, how many match (same order id and
+total), revenue on each side and the match rate; the unmatched orders are listed. Every run
+appends its rows (`dwh.order_reconciliation`, `dwh.order_reconciliation_unmatched`) with its
+`checked_at`; `dwh.order_reconciliation_latest` keeps the newest run per day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from loupe.errors import LoupeError
+from loupe.history.snapshot import sql_template
+from loupe.jobs.run import day_bounds, record_run
+from loupe.warehouse import Warehouse
+
+JOB = "reconcile_orders"
+# The orders endpoint, as in the shop-API map (jobs/shop_api.yaml).
+ORDERS_PATH = "^/api/v1/orders/?$"
+
+DAYS_SQL = """
+SELECT toString(date) AS date, logged_orders, db_orders, matched, logged_revenue, db_revenue,
+    match_rate
+FROM dwh.order_reconciliation
+WHERE checked_at = {checked_at:DateTime64(3, 'UTC')}
+ORDER BY date
+"""
+
+NEWEST_ORDER_SQL = "SELECT toString(max(created_at)) FROM mysql.orders HAVING count() > 0"
+
+
+@dataclass
+class Reconciliation:
+    """One run: its time, the day rows it recorded and how many orders did not match."""
+
+    checked_at: datetime
+    days: list[dict]
+    unmatched: int
+
+
+def _text(instant: datetime) -> str:
+    """A UTC instant in the production database's text form (SQLite keeps DATETIME as text)."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def newest_order_day(warehouse: Warehouse, business_timezone: str) -> date | None:
+    """The business day of the newest order in the production database (None if it has none)."""
+    newest = warehouse.scalar(NEWEST_ORDER_SQL)
+    if not newest:
+        return None
+    instant = datetime.fromisoformat(newest).replace(tzinfo=timezone.utc)
+    return instant.astimezone(ZoneInfo(business_timezone)).date()
+
+
+def reconcile_orders(
+    warehouse: Warehouse, business_timezone: str, first: date, last: date
+) -> Reconciliation:
+    """Reconcile the days `first`..`last` and record the run; return what it recorded."""
+    if last < first:
+        raise LoupeError("reconciliation: the last day is before the first")
+    started = datetime.now(timezone.utc)
+    window_start = day_bounds(first, business_timezone)[0] - timedelta(days=1)
+    window_end = day_bounds(last, business_timezone)[1] + timedelta(days=1)
+    params = {
+        "timezone": business_timezone,
+        "window_start": window_start,
+        "window_end": window_end,
+        "window_start_text": _text(window_start),
+        "window_end_text": _text(window_end),
+        "orders_path": ORDERS_PATH,
+        "checked_at": started,
+        "first": first,
+        "last": last,
+    }
+    try:
+        warehouse.command("TRUNCATE TABLE etl.reconcile_orders")
+        warehouse.command(sql_template("reconcile").render(), params)
+        warehouse.command(sql_template("reconcile_days").render(), params)
+        warehouse.command(sql_template("reconcile_unmatched").render(), params)
+    except LoupeError as exc:
+        record_run(warehouse, JOB, first, last, started, 0, error=str(exc)[:2000])
+        raise LoupeError(f"order reconciliation failed: {exc}") from exc
+    days = warehouse.rows(DAYS_SQL, params)
+    unmatched = warehouse.scalar(
+        "SELECT count() FROM dwh.order_reconciliation_unmatched "
+        "WHERE checked_at = {checked_at:DateTime64(3, 'UTC')}",
+        params,
+    )
+    record_run(warehouse, JOB, first, last, started, len(days) + unmatched)
+    return Reconciliation(started, days, unmatched)
