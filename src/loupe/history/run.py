@@ -1,0 +1,81 @@
+"""One `loupe snapshot` run: link, snapshot the entities, refresh the copies, reconcile orders.
+
+The order matters: the `mysql` link is made first if missing (the production database may have
+appeared after `loupe init`, as in the demo), the snapshots read the source once each, the live
+views are recreated over the link, the dimension copies are swapped in, and the reconciliation
+reads the fresh production orders against the API log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from loupe.errors import LoupeError
+from loupe.history.live import create_live_views, refresh_dimensions
+from loupe.history.reconcile import Reconciliation, newest_order_day, reconcile_orders
+from loupe.history.snapshot import SnapshotResult, run_snapshot
+from loupe.schema.ddl import DDL
+from loupe.schema.init import LINK_DATABASE, link_production
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
+
+
+@dataclass
+class SnapshotReport:
+    """What a snapshot run did."""
+
+    snapshots: list[SnapshotResult]
+    views: list[str] = field(default_factory=list)
+    dimensions: dict[str, int] = field(default_factory=dict)
+    reconciliation: Reconciliation | None = None
+
+
+def ensure_link(settings: Settings, warehouse: Warehouse) -> None:
+    """Create the `mysql` link if it does not exist yet (a clear error if it cannot be)."""
+    exists = warehouse.scalar(
+        "SELECT count() FROM system.databases WHERE name = {db:String}", {"db": LINK_DATABASE}
+    )
+    if exists:
+        return
+    url = settings.production_url.get_secret_value()
+    if not url:
+        raise LoupeError("production_url is empty: there is no production database to snapshot")
+    link_production(warehouse, url)
+
+
+def take_snapshot(
+    settings: Settings,
+    warehouse: Warehouse,
+    entities: list[str] | None = None,
+    full: bool = False,
+    reconcile_days: int = 7,
+) -> SnapshotReport:
+    """Snapshot the entities, recreate the live views, refresh the copies, reconcile orders.
+
+    Orders are reconciled over the `reconcile_days` business days ending at the newest order's.
+    """
+    ensure_link(settings, warehouse)
+    ddl = DDL(settings.cluster)
+    report = SnapshotReport(run_snapshot(warehouse, entities, full, ddl))
+    report.views = create_live_views(warehouse)
+    report.dimensions = refresh_dimensions(warehouse, settings.timezone, ddl)
+    last = newest_order_day(warehouse, settings.timezone)
+    if last is not None:
+        first = last - timedelta(days=reconcile_days - 1)
+        report.reconciliation = reconcile_orders(warehouse, settings.timezone, first, last)
+    return report
+
+
+def snapshot_each_day(
+    settings: Settings, warehouse: Warehouse, reports: list[SnapshotReport] | None = None
+) -> Callable[[str], None]:
+    """An `on_day_done` callback for `run_simulation`: a snapshot after each simulated day."""
+
+    def on_day_done(day: str) -> None:
+        report = take_snapshot(settings, warehouse, reconcile_days=1)
+        if reports is not None:
+            reports.append(report)
+
+    return on_day_done

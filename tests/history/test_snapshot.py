@@ -1,0 +1,180 @@
+"""Snapshots give exactly the expected versions, on SQLite and on MariaDB over TCP."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from loupe.errors import LoupeError
+from loupe.history import as_of, changes, run_snapshot
+from loupe.warehouse import Warehouse
+from tests.history.conftest import Shop
+
+FAR_FUTURE = datetime(2299, 12, 31, tzinfo=timezone.utc)
+ITEM = "INSERT INTO items VALUES (?, ?, 'rings', 'gold', ?, NULL, NULL, ?, NULL, ?)"
+VERSIONS_SQL = """
+SELECT id, version, price, metal, is_deleted, change, snapshot_id, valid_from, valid_to
+FROM history.items ORDER BY id, version
+"""
+
+
+def at(snapshot_id: int) -> datetime:
+    return datetime.fromtimestamp(snapshot_id / 1000, timezone.utc)
+
+
+def snap(warehouse: Warehouse, *entities: str, full: bool = False) -> tuple[int, dict[str, int]]:
+    """Run a snapshot; return its id and the rows written per entity."""
+    results = run_snapshot(warehouse, list(entities) or None, full=full)
+    return results[0].snapshot_id, {result.entity: result.written for result in results}
+
+
+def test_insert_update_delete_reinsert_give_exact_versions(linked: Warehouse, shop: Shop) -> None:
+    shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
+    shop.execute(ITEM, (2, "R-2", None, 50, "2026-11-20 10:00:00.000"))
+    s1, written1 = snap(linked, "items")
+    shop.execute(
+        "UPDATE items SET metal = 'ag', updated_at = '2026-11-20 11:00:00.000' WHERE id = 1"
+    )
+    s2, written2 = snap(linked, "items")
+    shop.execute("DELETE FROM items WHERE id = 2")
+    s3, written3 = snap(linked, "items")
+    # Back with its old timestamp: the changed-rows read misses it, the key check does not.
+    shop.execute(ITEM, (2, "R-2", None, 55, "2026-11-20 10:00:00.000"))
+    s4, written4 = snap(linked, "items")
+
+    assert [written1, written2, written3, written4] == [{"items": n} for n in (2, 1, 1, 1)]
+    assert s1 < s2 < s3 < s4
+    rows = [tuple(row.values()) for row in linked.rows(VERSIONS_SQL)]
+    assert rows == [
+        (1, 1, 100, "au", 0, "insert", s1, at(s1), at(s2)),
+        (1, 2, 100, "ag", 0, "update", s2, at(s2), FAR_FUTURE),
+        (2, 1, 50, None, 0, "insert", s1, at(s1), at(s3)),
+        (2, 2, 50, None, 1, "delete", s3, at(s3), at(s4)),
+        (2, 3, 55, None, 0, "reinsert", s4, at(s4), FAR_FUTURE),
+    ]
+
+
+def test_as_of_and_changes_at_several_times(linked: Warehouse, shop: Shop) -> None:
+    shop.execute("INSERT INTO favorites VALUES (?, ?, '2026-11-20 10:00:00.000')", (7, 1), (7, 2))
+    s1, _ = snap(linked, "favorites")
+    shop.execute("DELETE FROM favorites WHERE item_id = 1")
+    shop.execute("INSERT INTO favorites VALUES (8, 1, '2026-11-20 12:00:00.000')")
+    s2, _ = snap(linked, "favorites")
+    shop.execute("DELETE FROM favorites")
+    s3, _ = snap(linked, "favorites")
+
+    def state(instant: datetime) -> list[tuple[int, int]]:
+        table = as_of(linked, "favorites", instant)
+        return list(zip(table.column("user_id").to_pylist(), table.column("item_id").to_pylist()))
+
+    assert state(at(s1) - timedelta(milliseconds=1)) == []
+    assert state(at(s1)) == [(7, 1), (7, 2)]
+    assert state(at(s2) - timedelta(milliseconds=1)) == [(7, 1), (7, 2)]
+    assert state(at(s2)) == [(7, 2), (8, 1)]
+    assert state(at(s3) + timedelta(days=1)) == []
+
+    between = changes(linked, "favorites", at(s1), at(s2)).to_pylist()
+    assert [(r["user_id"], r["item_id"], r["change"]) for r in between] == [
+        (7, 1, "delete"),
+        (8, 1, "insert"),
+    ]
+    everything = changes(linked, "favorites", at(s1) - timedelta(seconds=1), at(s3))
+    assert everything.num_rows == 2 + 2 + 2
+
+
+def test_rerun_without_changes_writes_nothing(linked: Warehouse, shop: Shop) -> None:
+    shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
+    shop.execute("INSERT INTO stock VALUES (1, 4, '2026-11-20 10:00:00.000')")
+    shop.execute(
+        "INSERT INTO cart VALUES ('u:7', 1, 7, 's1', 2, 100, ?, ?)",
+        ("2026-11-20 10:00:00.000", "2026-11-20 10:00:00.000"),
+    )
+    _, first = snap(linked)
+    assert first == {"items": 1, "stock": 1, "cart": 1, "favorites": 0}
+    parts_before = linked.scalar("SELECT count() FROM system.parts WHERE database = 'history'")
+    _, again = snap(linked)
+    _, full = snap(linked, full=True)
+    assert again == full == {"items": 0, "stock": 0, "cart": 0, "favorites": 0}
+    assert linked.scalar("SELECT count() FROM system.parts WHERE database = 'history'") == (
+        parts_before
+    )
+    runs = linked.rows(
+        "SELECT job, rows_written, status FROM etl.job_runs "
+        "WHERE job = 'snapshot:items' ORDER BY started_at"
+    )
+    written = [(run["rows_written"], run["status"]) for run in runs]
+    assert written == [(1, "success"), (0, "success"), (0, "success")]
+
+
+def test_untracked_columns_make_no_version(linked: Warehouse, shop: Shop) -> None:
+    shop.execute("INSERT INTO stock VALUES (1, 4, '2026-11-20 10:00:00.000')")
+    shop.execute(
+        "INSERT INTO cart VALUES ('s:a', 1, NULL, 'a', 1, 100, ?, ?)",
+        ("2026-11-20 10:00:00.000", "2026-11-20 10:00:00.000"),
+    )
+    snap(linked, "stock", "cart")
+    # stock tracks quantity only, cart tracks user_id, session_id, qty and price.
+    shop.execute("UPDATE stock SET updated_at = '2026-11-20 11:00:00.000'")
+    shop.execute("UPDATE cart SET updated_at = '2026-11-20 11:00:00.000'")
+    _, untouched = snap(linked, "stock", "cart")
+    shop.execute("UPDATE stock SET quantity = 3, updated_at = '2026-11-20 12:00:00.000'")
+    shop.execute("UPDATE cart SET user_id = 9")
+    _, changed = snap(linked, "stock", "cart")
+    assert untouched == {"stock": 0, "cart": 0}
+    assert changed == {"stock": 1, "cart": 1}
+    assert linked.rows("SELECT quantity, version FROM history.stock ORDER BY version") == [
+        {"quantity": 4, "version": 1},
+        {"quantity": 3, "version": 2},
+    ]
+
+
+def test_incremental_read_stages_only_changed_rows(linked: Warehouse, shop: Shop) -> None:
+    for n in range(1, 6):
+        shop.execute(ITEM, (n, f"R-{n}", "au", 100, f"2026-11-{10 + n} 10:00:00.000"))
+    run_snapshot(linked, ["items"])
+    shop.execute("UPDATE items SET price = 90, updated_at = '2026-11-21 10:00:00.000' WHERE id = 3")
+    (incremental,) = run_snapshot(linked, ["items"])
+    # Read: the changed row, and item 5 (changed within `lag_seconds` of the newest in history).
+    assert (incremental.incremental, incremental.staged, incremental.written) == (True, 2, 1)
+    (full,) = run_snapshot(linked, ["items"], full=True)
+    assert (full.incremental, full.staged, full.written) == (False, 5, 0)
+
+
+def test_source_failing_mid_run_leaves_history_untouched(linked: Warehouse, shop: Shop) -> None:
+    shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
+    shop.execute("INSERT INTO stock VALUES (?, ?, '2026-11-20 10:00:00.000')", (1, 4), (2, 5))
+    snap(linked, "items", "stock")
+    # The next run: items changes and is snapshotted; stock then fails while it is being read
+    # (a value that cannot be converted, after rows that could).
+    shop.execute("UPDATE items SET price = 120 WHERE id = 1")
+    shop.execute("UPDATE stock SET quantity = 6 WHERE item_id = 1")
+    if shop.kind == "mariadb":
+        shop.execute("ALTER TABLE stock MODIFY updated_at VARCHAR(32) NOT NULL")
+    shop.execute("UPDATE stock SET updated_at = 'yesterday' WHERE item_id = 2")
+    stock_before = linked.rows("SELECT * FROM history.stock_versions ORDER BY item_id, version")
+    with pytest.raises(LoupeError, match=r"snapshot of stock: reading stock .* history unchanged"):
+        run_snapshot(linked, ["items", "stock"], full=True)
+    assert linked.rows("SELECT * FROM history.stock_versions ORDER BY item_id, version") == (
+        stock_before
+    )
+    assert linked.scalar("SELECT max(price) FROM history.items_versions") == 120
+    failed = linked.rows(
+        "SELECT status, error FROM etl.job_runs WHERE job = 'snapshot:stock' ORDER BY started_at"
+    )
+    assert [row["status"] for row in failed] == ["success", "failed"]
+    assert "history unchanged" in failed[1]["error"]
+
+
+def test_missing_source_table_is_a_clear_error(linked: Warehouse, shop: Shop) -> None:
+    shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
+    shop.execute("DROP TABLE cart")
+    with pytest.raises(LoupeError, match="table cart is missing in the production database"):
+        run_snapshot(linked, ["items", "cart"])
+    assert linked.scalar("SELECT count() FROM history.items_versions") == 1
+    assert linked.scalar("SELECT count() FROM history.cart_versions") == 0
+
+
+def test_unknown_entity_is_a_clear_error(linked: Warehouse) -> None:
+    with pytest.raises(LoupeError, match="unknown entities orders"):
+        run_snapshot(linked, ["orders"])
