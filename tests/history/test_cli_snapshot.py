@@ -1,0 +1,71 @@
+"""`loupe snapshot` through Typer's CLI runner, on a SQLite production database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from tests.history.conftest import Shop
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    """The `loupe` app with `snapshot` registered (at test time, not collection time)."""
+    import loupe.cli.history  # noqa: F401  (registers the command)
+    from loupe.cli import app
+
+    return app
+
+
+@pytest.fixture
+def sqlite_shop(loupe_env: Path, monkeypatch: pytest.MonkeyPatch) -> Shop:
+    import sqlite3
+
+    path = loupe_env / "shop.sqlite"
+    shop = Shop("sqlite", f"sqlite:///{path}", lambda: sqlite3.connect(path))
+    shop.create_tables()
+    t = "2026-11-20 10:00:00.000"
+    shop.execute(
+        f"INSERT INTO items VALUES (?, ?, 'rings', 'gold', NULL, NULL, NULL, 100, NULL, '{t}')",
+        (1, "R-1"),
+        (2, "R-2"),
+    )
+    shop.execute(f"INSERT INTO stock VALUES (?, 3, '{t}')", (1,), (2,))
+    shop.execute(f"INSERT INTO orders VALUES (1, 7, 's', '{t}', 'created', 100, 0, 100, NULL)")
+    monkeypatch.setenv("LOUPE_PRODUCTION_URL", shop.url)
+    return shop
+
+
+def test_snapshot_command(app: typer.Typer, sqlite_shop: Shop) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    first = runner.invoke(app, ["snapshot"])
+    assert first.exit_code == 0, first.output
+    assert "history.items: 2 versions written (2 source rows read, all rows)" in first.output
+    assert "history.stock: 2 versions written" in first.output
+    assert "copies refreshed: dwh.items 2, dwh.orders 1, dwh.order_items 0" in first.output
+    assert "unmatched orders: 1" in first.output  # the order was never logged by the API
+
+    sqlite_shop.execute(
+        "UPDATE stock SET quantity = 2, updated_at = '2026-11-21' WHERE item_id = 2"
+    )
+    second = runner.invoke(app, ["snapshot", "--entities", "items,stock", "--days", "1"])
+    assert second.exit_code == 0, second.output
+    assert "history.items: 0 versions written" in second.output
+    assert "history.stock: 1 versions written (2 source rows read, changed rows)" in second.output
+    assert "history.cart" not in second.output
+
+    full = runner.invoke(app, ["snapshot", "--entities", "stock", "--full"])
+    assert "history.stock: 0 versions written (2 source rows read, all rows)" in full.output
+
+
+def test_unknown_entity_is_one_clear_line(app: typer.Typer, sqlite_shop: Shop) -> None:
+    result = runner.invoke(app, ["snapshot", "--entities", "wishlist"])
+    assert result.exit_code == 1
+    assert "error: unknown entities wishlist (configured: items, stock, cart, favorites)" in (
+        result.output
+    )
