@@ -33,7 +33,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/simulate.py
+	$(BIN)/python bench/etl.py
 
 clean:
 	rm -rf .loupe .pytest_cache .ruff_cache test-artifacts
