@@ -1,0 +1,127 @@
+"""Running unattended: `loupe run` (the scheduler), `loupe serve`, `loupe status`."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import httpx
+import typer
+
+from loupe.cli.app import Verbose, app, console, setup, warehouse_for
+from loupe.errors import LoupeError, WarehouseLockedError
+from loupe.scheduler.options import SchedulerOptions, options_from_settings
+from loupe.scheduler.render import render_text
+from loupe.scheduler.runner import run_scheduler
+from loupe.scheduler.serve import serve
+from loupe.scheduler.specs import default_specs
+from loupe.scheduler.status import build_report
+from loupe.settings import Settings
+
+IntervalOption = Annotated[
+    int | None,
+    typer.Option("--interval-seconds", help="Seconds between hourly-job slots (default 3600)."),
+]
+CheckOption = Annotated[
+    float | None,
+    typer.Option(
+        "--check-seconds", help="Longest sleep between two scheduler passes (default 30)."
+    ),
+]
+
+
+def _options(settings: Settings, **overrides: object) -> SchedulerOptions:
+    try:
+        return options_from_settings(settings).with_overrides(**overrides)
+    except ValueError as exc:
+        raise LoupeError(str(exc)) from exc
+
+
+@app.command("run")
+def run_command(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run the due slots (catch-up included) once and exit.")
+    ] = False,
+    interval_seconds: IntervalOption = None,
+    check_seconds: CheckOption = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option("--metrics-port", help="Serve /metrics on this loopback port (0: off)."),
+    ] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Run the jobs on their schedules until SIGTERM, catching up missed slots first."""
+    settings = setup(verbose)
+    options = _options(
+        settings,
+        interval_seconds=interval_seconds,
+        check_seconds=check_seconds,
+        metrics_port=metrics_port,
+    )
+    with warehouse_for(settings) as warehouse:
+        scheduler = run_scheduler(warehouse, settings, options, once)
+    if once:
+        console.print(f"scheduler pass done ({', '.join(s.name for s in scheduler.specs)})")
+
+
+@app.command("serve")
+def serve_command(
+    interval_seconds: IntervalOption = None,
+    check_seconds: CheckOption = None,
+    verbose: Verbose = False,
+) -> None:
+    """Run the collector and the scheduler in one process (embedded engine), until SIGTERM."""
+    settings = setup(verbose)
+    serve(
+        settings, _options(settings, interval_seconds=interval_seconds, check_seconds=check_seconds)
+    )
+
+
+def _remote_report(settings: Settings, url: str | None, max_lag: float) -> dict:
+    host = (
+        settings.collector_host if settings.collector_host not in ("0.0.0.0", "::") else "127.0.0.1"
+    )
+    base = url or f"http://{host}:{settings.collector_port}"
+    try:
+        response = httpx.get(f"{base}/status", params={"max_lag_minutes": max_lag}, timeout=30)
+    except httpx.HTTPError as exc:
+        raise LoupeError(
+            f"the warehouse is locked and {base}/status did not answer: {exc}"
+        ) from exc
+    if response.status_code not in (200, 503):
+        raise LoupeError(f"{base}/status answered {response.status_code}: {response.text[:200]}")
+    return response.json()
+
+
+@app.command("status")
+def status_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    max_lag_minutes: Annotated[
+        float | None,
+        typer.Option("--max-lag-minutes", help="Stale beyond this lag: exit code 1 (default 120)."),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Ask a running `loupe serve` at this URL (its /status)."),
+    ] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Freshness of the tables, the jobs' runs, failures, spool and disk; exit 1 when stale."""
+    settings = setup(verbose)
+    options = _options(settings, max_lag_minutes=max_lag_minutes)
+    if url:
+        report = _remote_report(settings, url, options.max_lag_minutes)
+    else:
+        try:
+            with warehouse_for(settings) as warehouse:
+                specs = default_specs(settings, options)
+                report = build_report(warehouse, settings, specs, options.max_lag_minutes)
+        except WarehouseLockedError:
+            # The embedded warehouse belongs to a running `loupe serve`: ask it instead.
+            report = _remote_report(settings, None, options.max_lag_minutes)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+    else:
+        console.print(render_text(report), highlight=False, markup=False, soft_wrap=True)
+    if not report["healthy"]:
+        raise typer.Exit(1)

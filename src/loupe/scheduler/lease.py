@@ -1,0 +1,140 @@
+"""Job leases in `etl.job_locks`: the same job never runs in two scheduler processes at once.
+
+Taking a lease inserts a row, waits `settle` seconds (so a rival's insert of the same moment is
+visible), and reads back the earliest live token of the lock: the lease is ours only if that is
+our token; otherwise we withdraw. A heartbeat thread renews a held lease every third of its time
+to live, so a long run keeps it, and a crashed holder's lease expires by itself.
+
+Limits: correct on one ClickHouse server (inserts are visible to the next read, and all times
+come from the server clock). On a replicated cluster, reads may lag inserts: set
+`insert_quorum` / `select_sequential_consistency` for etl.job_locks, or run one scheduler.
+On the embedded engine the warehouse directory lock already admits a single process; the lease
+still keeps two schedulers inside one process apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from importlib import resources
+
+from loupe.warehouse import Warehouse
+
+log = logging.getLogger("loupe.scheduler")
+
+
+def _sql(name: str) -> str:
+    return resources.files("loupe.scheduler").joinpath("sql", f"{name}.sql").read_text()
+
+
+TAKE_SQL = _sql("lease_take")
+RELEASE_SQL = _sql("lease_release")
+LIVE_SQL = _sql("lease_live")
+ALL_LIVE_SQL = _sql("lease_all_live")
+
+
+def new_holder() -> str:
+    """A holder name: `host:pid:random`, so leases name the process that holds them."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class LeaseHeld(Exception):
+    """Another holder has the lease; `holder` names it."""
+
+    def __init__(self, lock_name: str, holder: str) -> None:
+        super().__init__(f"{lock_name} is held by {holder}")
+        self.holder = holder
+
+
+class Lease:
+    """One lease on `lock_name`; use as a context manager (raises `LeaseHeld` if refused)."""
+
+    def __init__(
+        self, warehouse: Warehouse, lock_name: str, holder: str, ttl: float, settle: float
+    ) -> None:
+        self.warehouse = warehouse
+        self.lock_name = lock_name
+        self.holder = holder
+        self.ttl = ttl
+        self.settle = settle
+        self.token = str(uuid.uuid4())
+        self._done = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    def _params(self) -> dict:
+        return {
+            "lock_name": self.lock_name,
+            "token": self.token,
+            "holder": self.holder,
+            "ttl_ms": int(self.ttl * 1000),
+        }
+
+    def acquire(self) -> None:
+        """Take the lease or raise `LeaseHeld` naming the holder."""
+        live = self.warehouse.rows(LIVE_SQL, {"lock_name": self.lock_name})
+        if live:
+            raise LeaseHeld(self.lock_name, live[0]["holder"])
+        self.warehouse.command(TAKE_SQL, self._params())
+        self._done.wait(self.settle)
+        live = self.warehouse.rows(LIVE_SQL, {"lock_name": self.lock_name})
+        if not live or str(live[0]["token"]) != self.token:
+            self.warehouse.command(RELEASE_SQL, self._params())
+            raise LeaseHeld(self.lock_name, live[0]["holder"] if live else "nobody (expired)")
+        self._heartbeat = threading.Thread(
+            target=self._renew, name=f"lease-{self.lock_name}", daemon=True
+        )
+        self._heartbeat.start()
+
+    def _renew(self) -> None:
+        while not self._done.wait(self.ttl / 3):
+            try:
+                self.warehouse.command(TAKE_SQL, self._params())
+            except Exception as exc:  # the run goes on; the lease may lapse, and we say so
+                log.warning("could not renew the lease %s: %s", self.lock_name, exc)
+
+    def release(self) -> None:
+        """Stop renewing and release the lease."""
+        self._done.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+        self.warehouse.command(RELEASE_SQL, self._params())
+
+    def __enter__(self) -> Lease:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def release_dead_holders(warehouse: Warehouse, embedded: bool) -> list[str]:
+    """Release leases of processes that died holding them; return the holders released.
+
+    A holder on this host whose pid is gone is dead. With the embedded engine no other process
+    can have the warehouse open, so every other pid's lease is dead (after a crash and restart).
+    """
+    here = socket.gethostname()
+    released = []
+    for row in warehouse.rows(ALL_LIVE_SQL):
+        host, _, rest = row["holder"].partition(":")
+        pid_text = rest.partition(":")[0]
+        if host != here or not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        if embedded or not _alive(int(pid_text)):
+            params = {"lock_name": row["lock_name"], "token": str(row["token"])}
+            warehouse.command(RELEASE_SQL, {**params, "holder": row["holder"]})
+            released.append(row["holder"])
+    return released
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

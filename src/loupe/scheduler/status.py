@@ -1,0 +1,203 @@
+"""`loupe status`: how fresh the tables are, how the jobs ran, what failed, what waits.
+
+Staleness (what makes the exit code non-zero): ingestion is stale when the newest
+`pd.api_calls.received_at` is older than `max_lag`; the ETL is stale when `dwh.sessions` (every
+call belongs to a visit) ends more than `max_lag` before the newest call time, or is empty while
+calls exist; a job is stale when its next slot is overdue by more than `max_lag`. Other tables
+show their newest row and lag behind now, for information.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from loupe.ingest.spool import Spool
+from loupe.scheduler import metrics
+from loupe.scheduler.ledger import sql
+from loupe.scheduler.specs import JobSpec
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
+
+JOBS_SQL = sql("status_jobs")
+FAILURES_SQL = sql("status_failures")
+DISK_SQL = sql("status_disk")
+REJECTED_SQL = (
+    "SELECT count() FROM pd.api_calls_rejected WHERE received_at >= {since:DateTime64(3, 'UTC')}"
+)
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A table and its time column; `checked` tables can make the status stale."""
+
+    table: str
+    column: str
+    checked: bool = False
+
+
+TABLES = (
+    Watched("pd.api_calls", "received_at", checked=True),
+    Watched("dwh.sessions", "end_ts", checked=True),
+    Watched("dwh.catalog_sessions", "ts"),
+    Watched("dwh.product_sessions", "first_view_ts"),
+)
+
+
+def _minutes(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 60, 1)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return _utc(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _exists(warehouse: Warehouse, table: str) -> bool:
+    database, _, name = table.partition(".")
+    count = warehouse.scalar(
+        "SELECT count() FROM system.tables WHERE database = {d:String} AND name = {n:String}",
+        {"d": database, "n": name},
+    )
+    return bool(count)
+
+
+def table_freshness(warehouse: Warehouse, now: datetime, max_lag: timedelta) -> list[dict]:
+    """Newest row, lag behind now and staleness of each watched table (also sets the gauges)."""
+    newest_call = None
+    if _exists(warehouse, "pd.api_calls"):
+        newest_call = _utc(warehouse.scalar("SELECT max(ts) FROM pd.api_calls WHERE ts > 0"))
+    tables = []
+    for watched in TABLES:
+        if not _exists(warehouse, watched.table):
+            continue
+        row = warehouse.rows(
+            f"SELECT count() AS rows, max({watched.column}) AS newest FROM {watched.table}"
+        )[0]
+        newest = _utc(row["newest"]) if row["rows"] else None
+        lag = now - newest if newest else None
+        stale, note = False, "" if row["rows"] else "empty"
+        if watched.checked and watched.table == "pd.api_calls" and lag and lag > max_lag:
+            stale, note = True, f"no call received for {_minutes(lag)} min"
+        elif watched.checked and newest_call:
+            behind = newest_call - newest if newest else None
+            if behind is None:
+                stale, note = True, "empty while pd.api_calls has calls"
+            elif behind > max_lag:
+                stale, note = True, f"{_minutes(behind)} min behind the newest call"
+        if lag is not None:
+            metrics.TABLE_LAG.labels(watched.table).set(lag.total_seconds())
+        tables.append(
+            {
+                "table": watched.table,
+                "rows": row["rows"],
+                "newest": _iso(newest),
+                "lag_minutes": _minutes(lag) if lag is not None else None,
+                "stale": stale,
+                "note": note,
+            }
+        )
+    return tables
+
+
+def job_status(
+    warehouse: Warehouse, specs: list[JobSpec], now: datetime, max_lag: timedelta
+) -> list[dict]:
+    """Per job: last attempt, its duration and result, last success, next run, staleness."""
+    runs = {row["job"]: row for row in warehouse.rows(JOBS_SQL)}
+    jobs = []
+    for spec in specs:
+        run = runs.get(spec.name)
+        latest_slot = spec.schedule.slot_at_or_before(now)
+        last_success = _utc(run["last_success_slot"]) if run and run["successes"] else None
+        overdue = None
+        if last_success is not None:
+            due = spec.schedule.next_after(last_success)
+            overdue = now - due if due <= latest_slot else None
+        stale = overdue is not None and overdue > max_lag
+        started = _utc(run["started_at"]) if run else None
+        finished = _utc(run["finished_at"]) if run else None
+        next_run = _iso(spec.schedule.next_after(latest_slot))
+        jobs.append(
+            {
+                "job": spec.name,
+                "last_run": _iso(started),
+                "last_slot": _iso(run["slot"]) if run else None,
+                "duration_s": round((finished - started).total_seconds(), 2)
+                if started and finished
+                else None,
+                "result": run["status"] if run else "never run",
+                "error": run["error"] if run else "",
+                "last_success_slot": _iso(last_success),
+                "next_run": "now (catching up)" if overdue is not None else next_run,
+                "stale": stale,
+                "note": f"overdue by {_minutes(overdue)} min" if stale and overdue else "",
+            }
+        )
+    return jobs
+
+
+def build_report(
+    warehouse: Warehouse,
+    settings: Settings,
+    specs: list[JobSpec],
+    max_lag_minutes: float,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Everything `loupe status` shows, as plain JSON-ready values."""
+    now = now or datetime.now(timezone.utc)
+    max_lag = timedelta(minutes=max_lag_minutes)
+    tables = table_freshness(warehouse, now, max_lag)
+    has_ledger = _exists(warehouse, "etl.scheduler_runs")
+    jobs = job_status(warehouse, specs, now, max_lag) if has_ledger else []
+    since = now - timedelta(hours=24)
+    failures = []
+    if has_ledger:
+        for row in warehouse.rows(FAILURES_SQL, {"since": since}):
+            failures.append(
+                {**row, "started_at": _iso(row["started_at"]), "error": row["error"][:300]}
+            )
+    rejected = 0
+    if _exists(warehouse, "pd.api_calls_rejected"):
+        rejected = warehouse.scalar(REJECTED_SQL, {"since": since})
+    stale = [t["table"] for t in tables if t["stale"]] + [j["job"] for j in jobs if j["stale"]]
+    return {
+        "now": _iso(now),
+        "engine": warehouse.kind,
+        "max_lag_minutes": max_lag_minutes,
+        "healthy": not stale,
+        "stale": stale,
+        "tables": tables,
+        "jobs": jobs,
+        "failures_24h": failures,
+        "ingest": {"rejected_24h": rejected, **_spool(settings)},
+        "reconciliation": _reconciliation(warehouse),
+        "disk": warehouse.rows(DISK_SQL),
+    }
+
+
+def _spool(settings: Settings) -> dict[str, int]:
+    if not settings.spool_dir.is_dir():
+        return {"spooled_batches": 0, "spooled_records": 0}
+    spool = Spool(settings.spool_dir)
+    return {"spooled_batches": len(spool), "spooled_records": spool.records()}
+
+
+def _reconciliation(warehouse: Warehouse) -> list[dict]:
+    # Written by the history package's nightly reconciliation, when it is installed and has run.
+    if not _exists(warehouse, "dwh.order_reconciliation_latest"):
+        return []
+    rows = warehouse.rows(
+        "SELECT date, logged_orders, db_orders, matched, match_rate, checked_at "
+        "FROM dwh.order_reconciliation_latest ORDER BY date DESC LIMIT 7"
+    )
+    return [
+        {**row, "date": row["date"].isoformat(), "checked_at": _iso(row["checked_at"])}
+        for row in rows
+    ]

@@ -1,0 +1,151 @@
+"""The scheduler on real chDB: catch-up, dependency order, retries, leases."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from loupe.scheduler import JobSpec, Scheduler, SchedulerOptions, default_specs
+from loupe.scheduler.lease import Lease, LeaseHeld
+from loupe.scheduler.specs import DailyAt, Every, due_slots
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
+from tests.scheduler.conftest import Clock, load, visit_calls
+
+FAST = SchedulerOptions(retries=2, backoff_seconds=0.01, lease_settle_seconds=0.01)
+START = datetime(2026, 11, 24, 10, 20, tzinfo=timezone.utc)
+
+
+def ledger(warehouse: Warehouse, job: str) -> list[tuple[str, int, str]]:
+    rows = warehouse.rows(
+        "SELECT slot, attempt, status FROM etl.scheduler_runs WHERE job = {job:String} "
+        "ORDER BY started_at, attempt",
+        {"job": job},
+    )
+    return [(row["slot"].strftime("%H:%M"), row["attempt"], row["status"]) for row in rows]
+
+
+def test_slots_after_a_gap_are_every_missed_hour_oldest_first() -> None:
+    hourly = Every(3600)
+    last = datetime(2026, 11, 24, 6, tzinfo=timezone.utc)
+    slots = due_slots(hourly, last, datetime(2026, 11, 24, 10, 59, tzinfo=timezone.utc))
+    assert [slot.hour for slot in slots] == [7, 8, 9, 10]
+    assert due_slots(hourly, None, START) == [datetime(2026, 11, 24, 10, tzinfo=timezone.utc)]
+    nightly = DailyAt(2, 30, "Europe/Moscow")  # 02:30 in Moscow is 23:30 UTC the day before
+    assert nightly.slot_at_or_before(START) == datetime(2026, 11, 23, 23, 30, tzinfo=timezone.utc)
+
+
+def test_catch_up_after_a_gap_runs_each_missed_hour_once(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    clock = Clock(START)
+    load(warehouse, visit_calls(START - timedelta(minutes=50), "before-gap"))
+    scheduler = Scheduler(warehouse, default_specs(settings, FAST), FAST, now=clock)
+    scheduler.tick()
+    assert ledger(warehouse, "etl_hourly") == [("10:00", 1, "success")]
+    assert ledger(warehouse, "etl_nightly") == [("02:30", 1, "success")]
+
+    # Down for five hours; calls kept arriving meanwhile.
+    load(warehouse, visit_calls(START + timedelta(hours=2), "during-gap"))
+    clock.advance(hours=5)
+    attempts = scheduler.tick()
+    assert [(a.job, a.slot.hour) for a in attempts] == [("etl_hourly", h) for h in range(11, 16)]
+    assert ledger(warehouse, "etl_hourly")[1:] == [(f"{h}:00", 1, "success") for h in range(11, 16)]
+    assert scheduler.tick() == []  # nothing is due twice
+    hourly_runs = warehouse.scalar("SELECT count() FROM etl.job_runs WHERE job = 'hourly'")
+    assert hourly_runs == 6  # one ETL hourly run per slot
+    sessions = warehouse.rows("SELECT session_id FROM dwh.sessions ORDER BY session_id")
+    assert [row["session_id"] for row in sessions] == ["before-gap", "during-gap"]
+
+
+def test_jobs_run_after_their_dependencies(warehouse: Warehouse) -> None:
+    order: list[str] = []
+    specs = [
+        JobSpec("report", Every(3600), lambda w, s: order.append("report") or "", ("load",)),
+        JobSpec("load", Every(3600), lambda w, s: order.append("load") or ""),
+    ]
+    Scheduler(warehouse, specs, FAST, now=Clock(START)).tick()
+    assert order == ["load", "report"]
+
+
+def test_failures_are_retried_with_backoff_and_recorded(warehouse: Warehouse) -> None:
+    calls = {"flaky": 0}
+
+    def flaky(w: Warehouse, slot: datetime) -> str:
+        calls["flaky"] += 1
+        if calls["flaky"] < 3:
+            raise RuntimeError(f"boom {calls['flaky']}")
+        return "ok"
+
+    def broken(w: Warehouse, slot: datetime) -> str:
+        raise RuntimeError("always")
+
+    downstream: list[datetime] = []
+    specs = [
+        JobSpec("flaky", Every(3600), flaky),
+        JobSpec("broken", Every(3600), broken),
+        JobSpec("after_broken", Every(3600), lambda w, s: downstream.append(s) or "", ("broken",)),
+    ]
+    clock = Clock(START)
+    scheduler = Scheduler(warehouse, specs, FAST, now=clock)
+    scheduler.tick()
+    assert ledger(warehouse, "flaky") == [
+        ("10:00", 1, "failed"),
+        ("10:00", 2, "failed"),
+        ("10:00", 3, "success"),
+    ]
+    errors = warehouse.rows(
+        "SELECT error FROM etl.scheduler_runs WHERE job = 'flaky' AND status = 'failed' "
+        "ORDER BY attempt"
+    )
+    assert [row["error"] for row in errors] == ["RuntimeError: boom 1", "RuntimeError: boom 2"]
+    assert [status for *_, status in ledger(warehouse, "broken")] == ["failed"] * 3
+    assert downstream == []  # waits for the job it depends on
+    scheduler.tick()  # within the cool-down: the broken job is not tried again yet
+    assert len(ledger(warehouse, "broken")) == 3
+    clock.advance(seconds=FAST.backoff_max_seconds + 1)
+    scheduler.tick()
+    assert len(ledger(warehouse, "broken")) == 6
+
+
+def test_a_second_scheduler_does_not_run_a_job_the_first_holds(warehouse: Warehouse) -> None:
+    ran: dict[str, int] = {"first": 0, "second": 0}
+    second: list[Scheduler] = []
+    seen_by_second: list[list] = []
+
+    def job_of(name: str):  # type: ignore[no-untyped-def]
+        def run(w: Warehouse, slot: datetime) -> str:
+            ran[name] += 1
+            if name == "first":  # while the first holds the lease, the second tries
+                seen_by_second.append(second[0].tick())
+            return name
+
+        return run
+
+    clock = Clock(START)
+    first = Scheduler(warehouse, [JobSpec("hourly", Every(3600), job_of("first"))], FAST, clock)
+    second.append(
+        Scheduler(warehouse, [JobSpec("hourly", Every(3600), job_of("second"))], FAST, clock)
+    )
+    first.tick()
+    assert ran == {"first": 1, "second": 0}
+    assert seen_by_second == [[]]
+    assert second[0].tick() == []  # afterwards the slot is done: nothing to run
+    clock.advance(hours=1)
+    assert [a.job for a in second[0].tick()] == ["hourly"]  # the lease was released
+    assert ran == {"first": 1, "second": 1}
+
+
+def test_lease_names_its_holder_and_expires(warehouse: Warehouse) -> None:
+    with Lease(warehouse, "etl_days", "host-a:1:x", ttl=60, settle=0.01):
+        with pytest.raises(LeaseHeld, match="held by host-a:1:x"):
+            Lease(warehouse, "etl_days", "host-b:2:y", ttl=60, settle=0.01).acquire()
+        Lease(warehouse, "other", "host-b:2:y", ttl=60, settle=0.01).release()  # unrelated lock
+    short = Lease(warehouse, "etl_days", "host-c:3:z", ttl=0.3, settle=0.01)
+    short.acquire()
+    short._done.set()  # a crashed holder: no more renewals, no release
+    threading.Event().wait(0.6)
+    with Lease(warehouse, "etl_days", "host-b:2:y", ttl=60, settle=0.01) as taken:
+        assert taken.holder == "host-b:2:y"
