@@ -4,8 +4,9 @@
 -- = the day widened by the visit cap on both sides, so visits crossing midnight are whole.
 -- A visit = calls of one session_id split where the gap exceeds {visit_gap_ms}, and capped at
 -- {visit_cap_ms} from its first call. Endpoints and JSON keys come from the shop-API map
--- (shop_api.yaml) as parameters. Bodies are parsed first, once per row, so that the window
--- functions that find visits sort narrow rows, not the JSON.
+-- (shop_api.yaml) as parameters. Visits are cut on narrow rows (session, time, id): sorting the
+-- parsed calls would move their arrays and strings; the parsed fields join back by event_id.
+-- Each body is parsed once, and only for calls of visits that start on the day.
 INSERT INTO etl.visit_calls
 WITH
     calls AS (
@@ -25,11 +26,40 @@ WITH
           )
         LIMIT 1 BY event_id
     ),
+    gaps AS (
+        SELECT *,
+            toUnixTimestamp64Milli(ts) - toUnixTimestamp64Milli(lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC'))
+                OVER (PARTITION BY session_id ORDER BY ts, event_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW))
+                > {visit_gap_ms:UInt64} AS starts_segment
+        FROM (SELECT event_id, session_id, ts FROM calls)
+    ),
+    segments AS (
+        SELECT *,
+            sum(starts_segment) OVER (PARTITION BY session_id ORDER BY ts, event_id
+                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS segment
+        FROM gaps
+    ),
+    capped AS (
+        SELECT *,
+            intDiv(toUnixTimestamp64Milli(ts)
+                - toUnixTimestamp64Milli(min(ts) OVER (PARTITION BY session_id, segment)),
+                {visit_cap_ms:UInt64}) AS cap_part
+        FROM segments
+    ),
+    visits AS (
+        SELECT event_id, visit_start, call_seq
+        FROM (
+            SELECT event_id,
+                min(ts) OVER (PARTITION BY session_id, segment, cap_part) AS visit_start,
+                row_number() OVER (PARTITION BY session_id, segment, cap_part ORDER BY ts, event_id)
+                    AS call_seq
+            FROM capped
+        )
+        WHERE visit_start >= {day_start:DateTime64(3, 'UTC')} AND visit_start < {day_end:DateTime64(3, 'UTC')}
+    ),
     parsed AS (
-        -- Each body is parsed once, into a tuple of every field any job reads (rows of other
-        -- events parse an empty object). Request: the catalog fields in order (1-10), then the
-        -- order's lines (11). Response: positions given by the map.
-        SELECT event_id, ts, session_id, user_id, user_agent, method, endpoint, status, event,
+        SELECT c.event_id AS event_id, ts, session_id, user_id, user_agent, method, endpoint, status,
+            event, v.visit_start AS visit_start, v.call_seq AS call_seq,
             JSONExtract(if(event IN ('catalog', 'order'), request, '{}'), {request_type:String}) AS req,
             JSONExtract(if(event IN ('catalog', 'product_view', 'order', 'favorites_view', 'cart_view'),
                            response, '{}'), {response_type:String}) AS resp,
@@ -61,33 +91,8 @@ WITH
                 AS product_price,
             if(event = 'order', tupleElement(req, 11), []) AS order_items,
             if(event = 'order', tupleElement(resp, {response_order_total_at:UInt8}), 0) AS order_total
-        FROM calls
-    ),
-    gaps AS (
-        SELECT *,
-            toUnixTimestamp64Milli(ts) - toUnixTimestamp64Milli(lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC'))
-                OVER (PARTITION BY session_id ORDER BY ts, event_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW))
-                > {visit_gap_ms:UInt64} AS starts_segment
-        FROM parsed
-    ),
-    segments AS (
-        SELECT *,
-            sum(starts_segment) OVER (PARTITION BY session_id ORDER BY ts, event_id
-                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS segment
-        FROM gaps
-    ),
-    capped AS (
-        SELECT *,
-            intDiv(toUnixTimestamp64Milli(ts)
-                - toUnixTimestamp64Milli(min(ts) OVER (PARTITION BY session_id, segment)),
-                {visit_cap_ms:UInt64}) AS cap_part
-        FROM segments
-    ),
-    visits AS (
-        SELECT *,
-            min(ts) OVER (PARTITION BY session_id, segment, cap_part) AS visit_start,
-            row_number() OVER (PARTITION BY session_id, segment, cap_part ORDER BY ts, event_id) AS call_seq
-        FROM capped
+        FROM calls AS c
+        INNER JOIN visits AS v ON v.event_id = c.event_id
     )
 SELECT
     toDate(visit_start, {timezone:String}) AS date,
@@ -121,5 +126,4 @@ SELECT
     product_price,
     order_items,
     order_total
-FROM visits
-WHERE visit_start >= {day_start:DateTime64(3, 'UTC')} AND visit_start < {day_end:DateTime64(3, 'UTC')}
+FROM parsed
