@@ -47,6 +47,14 @@ def build_scheduler(
     return Scheduler(warehouse, specs, options, stop=stop, on_tick=refresh_lag)
 
 
+def log_runs() -> None:
+    """Log each run at INFO (the default level shows warnings only): services need the record."""
+    for name in ("loupe.scheduler", "loupe.serve"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
+
+
 def stop_on_signals(stop: threading.Event) -> None:
     """SIGTERM and SIGINT set `stop`: the running job ends at its next statement."""
 
@@ -66,6 +74,7 @@ def run_scheduler(
 ) -> Scheduler:
     """`loupe run`: tick once, or until SIGTERM, serving /metrics on the metrics port if set."""
     require_ledger(warehouse)
+    log_runs()
     stop = threading.Event()
     stop_on_signals(stop)
     scheduler = build_scheduler(warehouse, settings, options, stop)

@@ -103,6 +103,7 @@ class Scheduler:
                 return "interrupted"
             started = utc_now()
             status, error = "success", ""
+            log.info("%s %s: started (attempt %d)", spec.name, _slot(slot), number)
             try:
                 summary = spec.run(self._jobs_view, slot)
             except StopRequested:

@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route
 from loupe.errors import ConfigError
 from loupe.ingest.collector import collector_writer, create_collector_app, require_schema
 from loupe.scheduler.options import SchedulerOptions
-from loupe.scheduler.runner import build_scheduler, require_ledger, stop_on_signals
+from loupe.scheduler.runner import build_scheduler, log_runs, require_ledger, stop_on_signals
 from loupe.scheduler.specs import JobSpec
 from loupe.scheduler.status import build_report
 from loupe.settings import Settings
@@ -57,6 +57,7 @@ def serve(settings: Settings, options: SchedulerOptions) -> None:
     with open_warehouse(settings) as warehouse:
         require_schema(warehouse)
         require_ledger(warehouse)
+        log_runs()
         writer = collector_writer(settings, warehouse)
         try:
             scheduler = build_scheduler(warehouse, settings, options, stop)

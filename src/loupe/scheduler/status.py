@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Literal
 
 from loupe.ingest.spool import Spool
 from loupe.scheduler import metrics
@@ -30,16 +30,16 @@ REJECTED_SQL = (
 
 @dataclass(frozen=True)
 class Watched:
-    """A table and its time column; `checked` tables can make the status stale."""
+    """A table and its time column; `checked` against `now` (ingestion) or the newest `call`."""
 
     table: str
     column: str
-    checked: bool = False
+    checked: Literal["now", "call", ""] = ""
 
 
 TABLES = (
-    Watched("pd.api_calls", "received_at", checked=True),
-    Watched("dwh.sessions", "end_ts", checked=True),
+    Watched("pd.api_calls", "received_at", checked="now"),
+    Watched("dwh.sessions", "end_ts", checked="call"),
     Watched("dwh.catalog_sessions", "ts"),
     Watched("dwh.product_sessions", "first_view_ts"),
 )
@@ -72,7 +72,8 @@ def table_freshness(warehouse: Warehouse, now: datetime, max_lag: timedelta) -> 
     """Newest row, lag behind now and staleness of each watched table (also sets the gauges)."""
     newest_call = None
     if _exists(warehouse, "pd.api_calls"):
-        newest_call = _utc(warehouse.scalar("SELECT max(ts) FROM pd.api_calls WHERE ts > 0"))
+        calls = warehouse.rows("SELECT count() AS n, max(ts) AS newest FROM pd.api_calls")[0]
+        newest_call = _utc(calls["newest"]) if calls["n"] else None
     tables = []
     for watched in TABLES:
         if not _exists(warehouse, watched.table):
@@ -83,14 +84,13 @@ def table_freshness(warehouse: Warehouse, now: datetime, max_lag: timedelta) -> 
         newest = _utc(row["newest"]) if row["rows"] else None
         lag = now - newest if newest else None
         stale, note = False, "" if row["rows"] else "empty"
-        if watched.checked and watched.table == "pd.api_calls" and lag and lag > max_lag:
-            stale, note = True, f"no call received for {_minutes(lag)} min"
-        elif watched.checked and newest_call:
-            behind = newest_call - newest if newest else None
-            if behind is None:
+        if watched.checked == "now" and lag is not None and lag > max_lag:
+            stale, note = True, f"nothing received for {_minutes(lag)} min"
+        elif watched.checked == "call" and newest_call is not None:
+            if newest is None:
                 stale, note = True, "empty while pd.api_calls has calls"
-            elif behind > max_lag:
-                stale, note = True, f"{_minutes(behind)} min behind the newest call"
+            elif newest_call - newest > max_lag:
+                stale, note = True, f"{_minutes(newest_call - newest)} min behind the newest call"
         if lag is not None:
             metrics.TABLE_LAG.labels(watched.table).set(lag.total_seconds())
         tables.append(
@@ -121,19 +121,19 @@ def job_status(
             due = spec.schedule.next_after(last_success)
             overdue = now - due if due <= latest_slot else None
         stale = overdue is not None and overdue > max_lag
-        started = _utc(run["started_at"]) if run else None
-        finished = _utc(run["finished_at"]) if run else None
+        started = _utc(run["last_started"]) if run else None
+        finished = _utc(run["last_finished"]) if run else None
         next_run = _iso(spec.schedule.next_after(latest_slot))
         jobs.append(
             {
                 "job": spec.name,
                 "last_run": _iso(started),
-                "last_slot": _iso(run["slot"]) if run else None,
+                "last_slot": _iso(run["last_slot"]) if run else None,
                 "duration_s": round((finished - started).total_seconds(), 2)
                 if started and finished
                 else None,
-                "result": run["status"] if run else "never run",
-                "error": run["error"] if run else "",
+                "result": run["last_status"] if run else "never run",
+                "error": run["last_error"] if run else "",
                 "last_success_slot": _iso(last_success),
                 "next_run": "now (catching up)" if overdue is not None else next_run,
                 "stale": stale,

@@ -1,12 +1,13 @@
 -- The latest attempt of each scheduled job, and its newest success (grain: job; time column:
--- started_at). `loupe status` shows one line per job from it.
+-- started_at). `loupe status` shows one line per job from it. (Aliases differ from the column
+-- names: ClickHouse would otherwise read `started_at` inside argMax as the aggregate.)
 SELECT
     job,
-    argMax(slot, started_at) AS slot,
-    argMax(status, started_at) AS status,
-    max(started_at) AS started_at,
-    argMax(finished_at, started_at) AS finished_at,
-    argMax(error, started_at) AS error,
+    argMax(slot, started_at) AS last_slot,
+    argMax(status, started_at) AS last_status,
+    max(started_at) AS last_started,
+    argMax(finished_at, started_at) AS last_finished,
+    argMax(error, started_at) AS last_error,
     maxIf(slot, status = 'success') AS last_success_slot,
     countIf(status = 'success') AS successes
 FROM etl.scheduler_runs

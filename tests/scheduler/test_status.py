@@ -1,0 +1,107 @@
+"""`loupe status` through the CLI runner: stale and healthy warehouses, JSON and text."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from loupe.jobs.run import build_day
+from loupe.scheduler import Scheduler, SchedulerOptions, default_specs
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
+from tests.scheduler.conftest import load, visit_calls
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    """The `loupe` app with `run`, `serve` and `status` registered (at test time)."""
+    import loupe.cli.run  # noqa: F401  (registers the commands)
+    from loupe.cli import app
+
+    return app
+
+
+def status(app: typer.Typer, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["status", *args])
+    assert result.exit_code in (0, 1) and not result.stderr, result.output
+    return result.exit_code, result.stdout
+
+
+def test_a_stale_table_is_named_and_exits_non_zero(
+    app: typer.Typer, warehouse: Warehouse, settings: Settings
+) -> None:
+    now = datetime.now(timezone.utc)
+    load(warehouse, visit_calls(now - timedelta(days=2), "old"))
+    build_day(warehouse, settings, (now - timedelta(days=2)).date())
+    load(warehouse, visit_calls(now - timedelta(minutes=5), "new"))  # arrived, not built
+    warehouse.close()  # `loupe status` opens the warehouse itself
+
+    code, text = status(app)
+    assert code == 1
+    assert "STALE: dwh.sessions" in text
+    code, output = status(app, "--json")
+    report = json.loads(output)
+    assert code == 1 and report["healthy"] is False and report["stale"] == ["dwh.sessions"]
+    sessions = next(t for t in report["tables"] if t["table"] == "dwh.sessions")
+    assert sessions["rows"] == 1 and sessions["lag_minutes"] > 47 * 60
+    calls = next(t for t in report["tables"] if t["table"] == "pd.api_calls")
+    assert calls["rows"] == 6 and calls["stale"] is False
+    # A threshold beyond the lag makes the same warehouse healthy.
+    assert status(app, "--max-lag-minutes", str(4 * 24 * 60))[0] == 0
+
+
+def test_fresh_tables_and_jobs_are_healthy(
+    app: typer.Typer, warehouse: Warehouse, settings: Settings, loupe_env: Path
+) -> None:
+    now = datetime.now(timezone.utc)
+    load(warehouse, visit_calls(now - timedelta(minutes=10), "fresh"))
+    load(warehouse, [{"not": "a call"}])  # rejected
+    options = SchedulerOptions(lease_settle_seconds=0.01)
+    Scheduler(warehouse, default_specs(settings, options), options).tick()
+    warehouse.close()
+
+    code, output = status(app, "--json")
+    report = json.loads(output)
+    assert code == 0, output
+    assert report["healthy"] is True and report["stale"] == []
+    sessions = next(t for t in report["tables"] if t["table"] == "dwh.sessions")
+    assert sessions["rows"] == 1 and sessions["lag_minutes"] < 60
+    jobs = {job["job"]: job for job in report["jobs"]}
+    assert jobs["etl_hourly"]["result"] == "success"
+    assert jobs["etl_hourly"]["next_run"] > report["now"]
+    assert report["ingest"]["rejected_24h"] == 1
+    assert {row["database"] for row in report["disk"]} >= {"pd", "dwh", "etl"}
+    code, text = status(app)
+    assert code == 0 and "healthy" in text and "etl_hourly" in text
+
+
+def test_failures_of_the_last_day_are_listed(
+    app: typer.Typer, warehouse: Warehouse, settings: Settings
+) -> None:
+    from loupe.scheduler import JobSpec
+    from loupe.scheduler.specs import Every
+
+    def broken(w: Warehouse, slot: datetime) -> str:
+        raise RuntimeError("the source is down")
+
+    options = SchedulerOptions(retries=1, backoff_seconds=0.01, lease_settle_seconds=0.01)
+    Scheduler(warehouse, [JobSpec("etl_hourly", Every(3600), broken)], options).tick()
+    warehouse.close()
+    report = json.loads(status(app, "--json")[1])
+    assert [f["error"] for f in report["failures_24h"]] == ["RuntimeError: the source is down"] * 2
+    assert next(j for j in report["jobs"] if j["job"] == "etl_hourly")["result"] == "failed"
+
+
+def test_an_empty_warehouse_is_healthy(app: typer.Typer, warehouse: Warehouse) -> None:
+    warehouse.close()
+    code, output = status(app, "--json")
+    report = json.loads(output)
+    assert code == 0 and report["stale"] == []
+    assert {t["table"]: t["note"] for t in report["tables"]}["dwh.sessions"] == "empty"

@@ -1,0 +1,64 @@
+"""A stop request ends a run between statements and never leaves dwh half-swapped."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timezone
+
+from loupe.jobs.run import build_day
+from loupe.scheduler.guard import StoppableWarehouse, StopRequested
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
+from tests.scheduler.conftest import dwh_fingerprint, load, visit_calls
+
+DAY = date(2026, 11, 20)
+NEXT_DAY = date(2026, 11, 21)
+
+
+class StopAfter(threading.Event):
+    """A stop flag that turns on once `allowed` statements have been let through."""
+
+    def __init__(self, allowed: int) -> None:
+        super().__init__()
+        self.left = allowed
+
+    def is_set(self) -> bool:
+        self.left -= 1
+        return self.left < 0
+
+
+def drop_day(warehouse: Warehouse, day: date) -> None:
+    for row in warehouse.rows(
+        "SELECT name FROM system.tables WHERE database = 'dwh' AND partition_key = 'date'"
+    ):
+        warehouse.command(f"ALTER TABLE dwh.{row['name']} DROP PARTITION {{d:Date}}", {"d": day})
+
+
+def test_stop_at_any_statement_leaves_dwh_before_or_after_never_between(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    load(warehouse, visit_calls(datetime(2026, 11, 20, 9, tzinfo=timezone.utc), "a"))
+    build_day(warehouse, settings, DAY)
+    before = dwh_fingerprint(warehouse)
+    load(warehouse, visit_calls(datetime(2026, 11, 21, 9, tzinfo=timezone.utc), "b"))
+    counter = StopAfter(10**6)
+    build_day(StoppableWarehouse(warehouse, counter), settings, NEXT_DAY)
+    statements = 10**6 - counter.left
+    after = dwh_fingerprint(warehouse)
+    assert after != before
+
+    outcomes = []
+    for allowed in range(statements):
+        drop_day(warehouse, NEXT_DAY)
+        assert dwh_fingerprint(warehouse) == before
+        try:
+            build_day(StoppableWarehouse(warehouse, StopAfter(allowed)), settings, NEXT_DAY)
+        except StopRequested:
+            outcomes.append(("stopped", dwh_fingerprint(warehouse) == before))
+        else:
+            outcomes.append(("finished", dwh_fingerprint(warehouse) == after))
+    assert all(as_expected for _, as_expected in outcomes), outcomes
+    stopped = [outcome for outcome, _ in outcomes].count("stopped")
+    # Stops before the swap end the run; once the swap began, the day is finished whole.
+    assert 0 < stopped < statements
+    assert outcomes[:stopped] == [("stopped", True)] * stopped
