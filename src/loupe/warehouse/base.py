@@ -99,7 +99,8 @@ class Warehouse(ABC):
         if log.isEnabledFor(logging.DEBUG):
             elapsed_ms = (time.perf_counter() - started) * 1000
             rows = f", {result.num_rows} rows" if count_rows else ""
-            log.debug("%.1f ms%s: %s", elapsed_ms, rows, redact(" ".join(sql.split())))
+            code = (line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+            log.debug("%.1f ms%s: %s", elapsed_ms, rows, redact(" ".join(" ".join(code).split())))
         return result
 
     @abstractmethod
