@@ -112,3 +112,11 @@ def test_demo_builds_a_warehouse_that_matches_the_truth(loupe_env: Path) -> None
     for day in days:
         assert f"│ {day['date']} │ {day['human_visits']} " in first
     assert int(linked) > 0
+
+
+def test_etl_refuses_a_warehouse_with_pending_migrations(loupe_env: Path) -> None:
+    run("sql", "CREATE DATABASE IF NOT EXISTS etl")  # a warehouse that was never migrated
+    result = run("etl", "run", "--date", "2026-11-20", ok=False)
+    assert "migrations are pending" in result.stderr and "loupe migrate" in result.stderr
+    run("init")
+    assert "2026-11-20: sessions 0" in run("etl", "run", "--date", "2026-11-20").output

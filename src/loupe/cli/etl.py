@@ -21,6 +21,8 @@ from loupe.jobs.catalog import plan
 from loupe.jobs.hourly import run_hourly
 from loupe.jobs.run import build_day, day_bounds, days_between
 from loupe.jobs.user_agents import update_user_agents
+from loupe.schema.ddl import DDL
+from loupe.schema.migrate import require_migrated
 
 etl_app = typer.Typer(help="Build the analytical tables in dwh from pd.api_calls.")
 app.add_typer(etl_app, name="etl")
@@ -59,13 +61,20 @@ def _run_days(days: list[date], jobs: list[str] | None, verbose: bool) -> None:
         warehouse_for(settings) as warehouse,
         progress_bar() as progress,
     ):
-        task = progress.add_task("building", total=len(days))
+        require_migrated(warehouse, DDL(settings.cluster))
+        task = progress.add_task("building", total=len(days) * len(steps))
         for day in days:
-            progress.update(task, description=f"{day} ({len(steps)} jobs)")
-            results = build_day(warehouse, settings, day, jobs)
+            results = build_day(
+                warehouse,
+                settings,
+                day,
+                jobs,
+                on_job=lambda result: progress.update(
+                    task, advance=1, description=f"{result.day} {result.job}"
+                ),
+            )
             written = ", ".join(f"{r.job} {r.rows}" for r in results if r.job != "visit_calls")
             console.print(f"{day}: {written}", highlight=False)
-            progress.advance(task)
 
 
 @etl_app.command("run")
@@ -128,6 +137,7 @@ def hourly_command(
     settings = setup(verbose)
     stop_on_sigterm()
     with warehouse_for(settings) as warehouse:
+        require_migrated(warehouse, DDL(settings.cluster))
         result = run_hourly(warehouse, settings, timedelta(hours=lookback_hours))
     days = ", ".join(str(day) for day in result.days) or "none"
     console.print(

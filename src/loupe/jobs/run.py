@@ -129,8 +129,11 @@ def build_day(
     day: date,
     jobs: list[str] | None = None,
     incremental: bool = False,
+    on_job: Callable[[JobResult], None] | None = None,
 ) -> list[JobResult]:
-    """Stage the selected jobs (and what they read) for `day`, then swap them into dwh."""
+    """Stage the selected jobs (and what they read) for `day`, then swap them into dwh.
+
+    `on_job` is called after each job is staged (for progress bars)."""
     started = datetime.now(timezone.utc)
     params = day_parameters(day, settings, incremental)
     update_user_agents(warehouse, params["window_start"], params["window_end"])
@@ -142,6 +145,8 @@ def build_day(
             clock = time.perf_counter()
             rows = _stage(warehouse, job, params, incremental)
             results.append(JobResult(job.name, day, rows, time.perf_counter() - clock))
+            if on_job:
+                on_job(results[-1])
         for job, result in zip(plan(jobs), results):
             if not job.stage:
                 current = job.name

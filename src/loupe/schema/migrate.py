@@ -123,3 +123,11 @@ def render_all(ddl: DDL, directory: Path | None = None) -> list[str]:
     for migration in discover(directory):
         statements.extend(migration.statements(ddl))
     return statements
+
+
+def require_migrated(warehouse: Warehouse, ddl: DDL) -> None:
+    """Fail clearly when migrations are pending (jobs would run against an old schema)."""
+    todo = pending(warehouse, ddl)
+    if todo:
+        names = ", ".join(m.name for m in todo)
+        raise MigrationError(f"{len(todo)} migrations are pending ({names}): run `loupe migrate`")
