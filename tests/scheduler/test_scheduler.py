@@ -149,3 +149,15 @@ def test_lease_names_its_holder_and_expires(warehouse: Warehouse) -> None:
     threading.Event().wait(0.6)
     with Lease(warehouse, "etl_days", "host-b:2:y", ttl=60, settle=0.01) as taken:
         assert taken.holder == "host-b:2:y"
+
+
+def test_catch_up_is_limited_to_the_newest_slots(warehouse: Warehouse) -> None:
+    ran: list[int] = []
+    spec = JobSpec("hourly", Every(3600), lambda w, slot: ran.append(slot.hour) or "")
+    clock = Clock(START)
+    options = SchedulerOptions(max_catchup_slots=3, lease_settle_seconds=0.01)
+    scheduler = Scheduler(warehouse, [spec], options, now=clock)
+    scheduler.tick()
+    clock.advance(hours=6)
+    scheduler.tick()
+    assert ran == [10, 14, 15, 16]

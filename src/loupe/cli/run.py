@@ -14,7 +14,7 @@ from loupe.scheduler.options import SchedulerOptions, options_from_settings
 from loupe.scheduler.render import render_text
 from loupe.scheduler.runner import run_scheduler
 from loupe.scheduler.serve import serve
-from loupe.scheduler.specs import default_specs
+from loupe.scheduler.specs import default_specs, production_linked
 from loupe.scheduler.status import build_report
 from loupe.settings import Settings
 
@@ -114,7 +114,7 @@ def status_command(
     else:
         try:
             with warehouse_for(settings) as warehouse:
-                specs = default_specs(settings, options)
+                specs = default_specs(settings, options, production_linked(warehouse))
                 report = build_report(warehouse, settings, specs, options.max_lag_minutes)
         except WarehouseLockedError:
             # The embedded warehouse belongs to a running `loupe serve`: ask it instead.

@@ -15,6 +15,7 @@ class SchedulerOptions:
     interval_seconds: int = 3600
     nightly_at: str = "02:30"
     check_seconds: float = 30.0
+    max_catchup_slots: int = 168
     lookback_hours: float = 6.0
     retries: int = 3
     backoff_seconds: float = 30.0

@@ -12,7 +12,7 @@ from prometheus_client import start_http_server
 from loupe.errors import LoupeError
 from loupe.scheduler.options import SchedulerOptions
 from loupe.scheduler.scheduler import Scheduler
-from loupe.scheduler.specs import default_specs
+from loupe.scheduler.specs import default_specs, production_linked
 from loupe.scheduler.status import table_freshness
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -43,7 +43,7 @@ def build_scheduler(
         except Exception as exc:  # metrics must never stop the jobs
             log.warning("could not measure table lag: %s", exc)
 
-    specs = default_specs(settings, options)
+    specs = default_specs(settings, options, production_linked(warehouse))
     return Scheduler(warehouse, specs, options, stop=stop, on_tick=refresh_lag)
 
 

@@ -62,6 +62,14 @@ class Scheduler:
             if self.stop.is_set():
                 break
             slots = due_slots(spec.schedule, last.get(spec.name), self.now())
+            if len(slots) > self.options.max_catchup_slots:
+                skipped = len(slots) - self.options.max_catchup_slots
+                log.warning(
+                    "%s: %d missed slots skipped (older than the catch-up limit)",
+                    spec.name,
+                    skipped,
+                )
+                slots = slots[skipped:]
             metrics.PENDING_SLOTS.labels(spec.name).set(len(slots))
             blocked = [name for name in spec.depends_on if name in waiting]
             cooling = self._cooldown.get(spec.name)
@@ -164,4 +172,4 @@ class Scheduler:
 
 
 def _slot(slot: datetime) -> str:
-    return slot.strftime("%Y-%m-%d %H:%M")
+    return slot.strftime("%Y-%m-%d %H:%M:%S")

@@ -97,6 +97,11 @@ def due_slots(schedule: Schedule, last_success: datetime | None, now: datetime) 
     return slots
 
 
+def production_linked(warehouse: Warehouse) -> bool:
+    """Whether `loupe init` linked the production database (the `mysql` schema exists)."""
+    return bool(warehouse.scalar("SELECT count() FROM system.databases WHERE name = 'mysql'"))
+
+
 def in_dependency_order(specs: list[JobSpec]) -> list[JobSpec]:
     """The specs with every job after the jobs it depends on (unknown dependencies ignored)."""
     by_name = {spec.name: spec for spec in specs}
@@ -124,9 +129,12 @@ def business_yesterday(slot: datetime, tz: str) -> date:
     return slot.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
 
 
-def default_specs(settings: Settings, options: SchedulerOptions) -> list[JobSpec]:
-    """Loupe's schedule: the hourly ETL, the nightly re-run of yesterday, and (with a production
-    database and the history package) hourly snapshots and nightly order reconciliation."""
+def default_specs(
+    settings: Settings, options: SchedulerOptions, production_linked: bool = False
+) -> list[JobSpec]:
+    """Loupe's schedule: the hourly ETL, the nightly re-run of yesterday, and (once `loupe init`
+    linked the production database, and the history package is there) hourly snapshots and
+    nightly order reconciliation."""
     hourly = Every(options.interval_seconds)
     hour, minute = options.nightly_hour_minute
     nightly = DailyAt(hour, minute, settings.timezone)
@@ -147,7 +155,7 @@ def default_specs(settings: Settings, options: SchedulerOptions) -> list[JobSpec
         JobSpec("etl_hourly", hourly, etl_hourly, lock="etl_days"),
         JobSpec("etl_nightly", nightly, etl_nightly, ("etl_hourly",), lock="etl_days"),
     ]
-    if settings.production_url.get_secret_value() and _history_ready():
+    if production_linked and _history_ready():
         specs.extend(_history_specs(settings, hourly, nightly))
     return specs
 

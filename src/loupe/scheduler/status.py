@@ -183,10 +183,14 @@ def build_report(
 
 
 def _spool(settings: Settings) -> dict[str, int]:
-    if not settings.spool_dir.is_dir():
-        return {"spooled_batches": 0, "spooled_records": 0}
-    spool = Spool(settings.spool_dir)
-    return {"spooled_batches": len(spool), "spooled_records": spool.records()}
+    # Each writer spools into its own subdirectory (`api_calls/`...): count them all.
+    batches = records = 0
+    if settings.spool_dir.is_dir():
+        for directory in sorted(p for p in settings.spool_dir.iterdir() if p.is_dir()):
+            spool = Spool(directory)
+            batches += len(spool)
+            records += spool.records()
+    return {"spooled_batches": batches, "spooled_records": records}
 
 
 def _reconciliation(warehouse: Warehouse) -> list[dict]:
