@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from loupe.scheduler import JobSpec, Scheduler, SchedulerOptions, default_specs
-from loupe.scheduler.lease import Lease, LeaseHeld
+from loupe.scheduler.lease import Lease, LeaseHeld, release_dead_holders
 from loupe.scheduler.specs import DailyAt, Every, due_slots
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -161,3 +161,27 @@ def test_catch_up_is_limited_to_the_newest_slots(warehouse: Warehouse) -> None:
     clock.advance(hours=6)
     scheduler.tick()
     assert ran == [10, 14, 15, 16]
+
+
+def test_leases_of_dead_processes_are_released_at_start(warehouse: Warehouse) -> None:
+    import os
+    import socket
+
+    here = socket.gethostname()
+    crashed = Lease(warehouse, "etl_days", f"{here}:999999999:dead", ttl=600, settle=0.01)
+    crashed.acquire()
+    crashed._done.set()  # it died: no heartbeat, no release
+    elsewhere = Lease(warehouse, "snapshot", "other-host:1:x", ttl=600, settle=0.01)
+    elsewhere.acquire()
+    elsewhere._done.set()
+    ours = Lease(warehouse, "reconcile", f"{here}:{os.getpid()}:mine", ttl=600, settle=0.01)
+    ours.acquire()
+
+    released = release_dead_holders(warehouse, embedded=False)
+    assert released == [f"{here}:999999999:dead"]
+    Lease(warehouse, "etl_days", "next", ttl=60, settle=0.01).acquire()  # free again
+    with pytest.raises(LeaseHeld):
+        Lease(warehouse, "snapshot", "next", ttl=60, settle=0.01).acquire()
+    with pytest.raises(LeaseHeld):
+        Lease(warehouse, "reconcile", "next", ttl=60, settle=0.01).acquire()
+    ours.release()

@@ -79,6 +79,7 @@ def run_scheduler(
     stop_on_signals(stop)
     scheduler = build_scheduler(warehouse, settings, options, stop)
     if once:
+        scheduler.release_dead_leases()
         scheduler.tick()
         return scheduler
     if options.metrics_port:

@@ -150,11 +150,14 @@ class Scheduler:
             spec.schedule.next_after(spec.schedule.slot_at_or_before(now)) for spec in self.specs
         )
 
+    def release_dead_leases(self) -> None:
+        """Release the leases of schedulers that died holding them (see `lease.py`)."""
+        for holder in release_dead_holders(self.warehouse, self.warehouse.kind == "embedded"):
+            log.info("released the leases of %s (no longer running)", holder)
+
     def run_forever(self) -> None:
         """Tick until `stop` is set, sleeping until the next slot (at most `check_seconds`)."""
-        released = release_dead_holders(self.warehouse, self.warehouse.kind == "embedded")
-        for holder in released:
-            log.info("released the leases of %s (no longer running)", holder)
+        self.release_dead_leases()
         log.info("scheduler %s started: %s", self.holder, ", ".join(s.name for s in self.specs))
         while not self.stop.is_set():
             try:
