@@ -52,9 +52,7 @@ def run_hourly(
         ts_floor = max(newest - lookback, EPOCH)
     else:
         ts_floor = max(last["ts_watermark"] - lookback, EPOCH)
-    found = warehouse.rows(
-        NEW_CALLS_SQL, {"watermark": watermark, "ts_floor": ts_floor}
-    )[0]
+    found = warehouse.rows(NEW_CALLS_SQL, {"watermark": watermark, "ts_floor": ts_floor})[0]
     if not found["calls"]:
         record_run(
             warehouse,
