@@ -66,16 +66,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="Best of this many timings.")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="loupe-bench-etl-"))
-    settings = load_settings(data_dir=directory / "wh", spool_dir=directory / "spool",
-                             production_url="")
+    settings = load_settings(
+        data_dir=directory / "wh", spool_dir=directory / "spool", production_url=""
+    )
     from loupe.warehouse import open_warehouse
 
     try:
         with open_warehouse(settings) as warehouse:
             migrate(warehouse, DDL())
             options = SimulationOptions(
-                days=1, start=DAY, visits_per_day=int(args.calls / CALLS_PER_VISIT),
-                truth_dir=directory / "truth", db_url=None,
+                days=1,
+                start=DAY,
+                visits_per_day=int(args.calls / CALLS_PER_VISIT),
+                truth_dir=directory / "truth",
+                db_url=None,
             )
             load_s, _ = timed(lambda: _load(options, settings, warehouse))
             calls = warehouse.scalar("SELECT count() FROM pd.api_calls")
@@ -99,16 +103,24 @@ def main() -> None:
         peer_s, peer_counts = _duckdb(parquet, args.runs)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, duckdb {duckdb.__version__}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, duckdb {duckdb.__version__}"
+    )
     print(f"day: {calls:,} calls, {visits:,} visits (simulated and loaded in {load_s:.0f} s)")
     print(f"scan limit:                {scan_s:8.2f} s")
-    print(f"full-day rebuild:          {full_s:8.2f} s = {full_s / scan_s:.2f} x scan limit"
-          "  (target <= 2.5)")
-    print(f"hourly run ({hourly.calls:,} calls, {hourly.sessions:,} sessions): {hourly_s:.2f} s "
-          f"= {hourly_s / full_s:.3f} x full rebuild  (target <= 0.10)")
-    print(f"visits + product sessions: {subset_s:8.2f} s   DuckDB peer: {peer_s:.2f} s "
-          f"({peer_counts[0]:,} visits) = Loupe {peer_s / subset_s:.2f} x faster")
+    print(
+        f"full-day rebuild:          {full_s:8.2f} s = {full_s / scan_s:.2f} x scan limit"
+        "  (target <= 2.5)"
+    )
+    print(
+        f"hourly run ({hourly.calls:,} calls, {hourly.sessions:,} sessions): {hourly_s:.2f} s "
+        f"= {hourly_s / full_s:.3f} x full rebuild  (target <= 0.10)"
+    )
+    print(
+        f"visits + product sessions: {subset_s:8.2f} s   DuckDB peer: {peer_s:.2f} s "
+        f"({peer_counts[0]:,} visits) = Loupe {peer_s / subset_s:.2f} x faster"
+    )
 
 
 def _load(options, settings, warehouse) -> None:  # type: ignore[no-untyped-def]

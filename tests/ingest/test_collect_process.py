@@ -35,7 +35,8 @@ def test_collect_serves_and_stops_on_sigterm(settings: Settings, loupe_env: Path
                     break
             except httpx.TransportError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise AssertionError(f"collector did not start: {server.stderr.read()}") from None
+                    log = server.stderr.read()
+                    raise AssertionError(f"collector did not start: {log}") from None
                 time.sleep(0.1)
         body = b"\n".join(orjson.dumps(api_call(event_id=str(uuid.uuid4()))) for _ in range(100))
         answer = httpx.post(
