@@ -60,9 +60,8 @@ WITH
     parsed AS (
         SELECT c.event_id AS event_id, ts, session_id, user_id, user_agent, method, endpoint, status,
             event, v.visit_start AS visit_start, v.call_seq AS call_seq,
-            JSONExtract(if(event IN ('catalog', 'order'), request, '{}'), {request_type:String}) AS req,
-            JSONExtract(if(event IN ('catalog', 'product_view', 'order', 'favorites_view', 'cart_view'),
-                           response, '{}'), {response_type:String}) AS resp,
+            JSONExtract(request, {request_type:String}) AS req,
+            JSONExtract(response, {response_type:String}) AS resp,
             multiIf({product_id_sources:Array(String)}[rule] = 'path',
                     toUInt64OrZero(extract(endpoint, '(\\d+)/?$')),
                     {product_id_sources:Array(String)}[rule] != '',
