@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from loupe.jobs.run import build_day
 from loupe.scheduler import Scheduler, SchedulerOptions, default_specs
+from loupe.scheduler.status import build_report
 from loupe.settings import Settings
-from loupe.warehouse import Warehouse
+from loupe.warehouse import Warehouse, open_warehouse
 from tests.scheduler.conftest import load, visit_calls
 
 runner = CliRunner()
@@ -94,9 +95,17 @@ def test_failures_of_the_last_day_are_listed(
     options = SchedulerOptions(retries=1, backoff_seconds=0.01, lease_settle_seconds=0.01)
     Scheduler(warehouse, [JobSpec("etl_hourly", Every(3600), broken)], options).tick()
     warehouse.close()
-    report = json.loads(status(app, "--json")[1])
+    code, output = status(app, "--json")
+    report = json.loads(output)
     assert [f["error"] for f in report["failures_24h"]] == ["RuntimeError: the source is down"] * 2
     assert next(j for j in report["jobs"] if j["job"] == "etl_hourly")["result"] == "failed"
+    assert code == 0  # failing, but not for longer than the threshold yet
+    # A job that has failed since its first attempt, longer than the threshold, is stale.
+    with open_warehouse(settings) as reopened:
+        later = datetime.now(timezone.utc) + timedelta(hours=3)
+        specs = [JobSpec("etl_hourly", Every(3600), broken)]
+        report = build_report(reopened, settings, specs, 120, now=later)
+    assert report["stale"] == ["etl_hourly"] and report["healthy"] is False
 
 
 def test_an_empty_warehouse_is_healthy(app: typer.Typer, warehouse: Warehouse) -> None:

@@ -97,11 +97,10 @@ class Scheduler:
         return attempts
 
     def _run_slots(self, spec: JobSpec, slots: list[datetime], attempts: list[Attempt]) -> bool:
-        for slot in slots:
-            outcome = self._run_slot(spec, slot, attempts)
-            metrics.PENDING_SLOTS.labels(spec.name).dec()
-            if outcome != "success":
+        for done, slot in enumerate(slots, start=1):
+            if self._run_slot(spec, slot, attempts) != "success":
                 return False
+            metrics.PENDING_SLOTS.labels(spec.name).set(len(slots) - done)
         return True
 
     def _run_slot(self, spec: JobSpec, slot: datetime, attempts: list[Attempt]) -> str:

@@ -120,6 +120,8 @@ def job_status(
         if last_success is not None:
             due = spec.schedule.next_after(last_success)
             overdue = now - due if due <= latest_slot else None
+        elif run:  # never succeeded: overdue since its first attempt
+            overdue = now - _utc(run["first_started"])
         stale = overdue is not None and overdue > max_lag
         started = _utc(run["last_started"]) if run else None
         finished = _utc(run["last_finished"]) if run else None
@@ -135,7 +137,7 @@ def job_status(
                 "result": run["last_status"] if run else "never run",
                 "error": run["last_error"] if run else "",
                 "last_success_slot": _iso(last_success),
-                "next_run": "now (catching up)" if overdue is not None else next_run,
+                "next_run": "now (behind schedule)" if overdue is not None else next_run,
                 "stale": stale,
                 "note": f"overdue by {_minutes(overdue)} min" if stale and overdue else "",
             }

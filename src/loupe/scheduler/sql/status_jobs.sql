@@ -9,6 +9,7 @@ SELECT
     argMax(finished_at, started_at) AS last_finished,
     argMax(error, started_at) AS last_error,
     maxIf(slot, status = 'success') AS last_success_slot,
+    min(started_at) AS first_started,
     countIf(status = 'success') AS successes
 FROM etl.scheduler_runs
 GROUP BY job
