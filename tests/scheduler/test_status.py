@@ -114,3 +114,26 @@ def test_an_empty_warehouse_is_healthy(app: typer.Typer, warehouse: Warehouse) -
     report = json.loads(output)
     assert code == 0 and report["stale"] == []
     assert {t["table"]: t["note"] for t in report["tables"]}["dwh.sessions"] == "empty"
+
+
+class DownSink:
+    """A warehouse that cannot be reached: every batch goes to the spool."""
+
+    def write(self, batch: object) -> None:
+        raise ConnectionError("warehouse down")
+
+
+def test_spooled_records_are_counted(
+    app: typer.Typer, warehouse: Warehouse, settings: Settings
+) -> None:
+    from loupe.ingest.writer import BatchWriter
+
+    spool_dir = settings.spool_dir / "api_calls"  # where the collector's writer spools
+    with BatchWriter(DownSink(), retries=0, spool_dir=spool_dir) as writer:
+        calls = visit_calls(datetime.now(timezone.utc), "spooled", calls=7)
+        receipt = writer.add_many([*calls, {"not": "a call"}]).result(timeout=30)
+    assert receipt.spooled
+    warehouse.close()
+    report = json.loads(status(app, "--json")[1])
+    assert report["ingest"]["spooled_batches"] == 1
+    assert report["ingest"]["spooled_records"] == 8  # 7 accepted and 1 rejected, waiting
