@@ -8,6 +8,7 @@ import pytest
 
 from loupe.errors import LoupeError
 from loupe.history import as_of, changes, run_snapshot
+from loupe.history.entities import load_config
 from loupe.warehouse import Warehouse
 from tests.history.conftest import Shop
 
@@ -32,16 +33,15 @@ def snap(warehouse: Warehouse, *entities: str, full: bool = False) -> tuple[int,
 def test_insert_update_delete_reinsert_give_exact_versions(linked: Warehouse, shop: Shop) -> None:
     shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
     shop.execute(ITEM, (2, "R-2", None, 50, "2026-11-20 10:00:00.000"))
-    s1, written1 = snap(linked, "items")
+    s1, written1 = snap(linked, "items", full=True)
     shop.execute(
         "UPDATE items SET metal = 'ag', updated_at = '2026-11-20 11:00:00.000' WHERE id = 1"
     )
-    s2, written2 = snap(linked, "items")
+    s2, written2 = snap(linked, "items", full=True)
     shop.execute("DELETE FROM items WHERE id = 2")
-    s3, written3 = snap(linked, "items")
-    # Back with its old timestamp: the changed-rows read misses it, the key check does not.
+    s3, written3 = snap(linked, "items", full=True)
     shop.execute(ITEM, (2, "R-2", None, 55, "2026-11-20 10:00:00.000"))
-    s4, written4 = snap(linked, "items")
+    s4, written4 = snap(linked, "items", full=True)
 
     assert [written1, written2, written3, written4] == [{"items": n} for n in (2, 1, 1, 1)]
     assert s1 < s2 < s3 < s4
@@ -53,6 +53,31 @@ def test_insert_update_delete_reinsert_give_exact_versions(linked: Warehouse, sh
         (2, 2, 50, None, 1, "delete", s3, at(s3), at(s4)),
         (2, 3, 55, None, 0, "reinsert", s4, at(s4), FAR_FUTURE),
     ]
+
+
+def test_incremental_runs_leave_deletions_to_full_runs(
+    linked: Warehouse, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
+    shop.execute(ITEM, (2, "R-2", None, 50, "2026-11-20 10:00:00.000"))
+    snap(linked, "items")  # the first run is a full one
+    shop.execute("DELETE FROM items WHERE id = 2")
+    # Back after its deletion, with a fresh timestamp: an incremental run sees it.
+    shop.execute("DELETE FROM items WHERE id = 1")
+    shop.execute(ITEM, (1, "R-1", "au", 90, "2026-11-21 10:00:00.000"))
+    (incremental,) = run_snapshot(linked, ["items"])
+    assert (incremental.incremental, incremental.written) == (True, 1)
+    assert as_of(linked, "items", at(incremental.snapshot_id)).num_rows == 2
+    # Once the last full run is older than full_every_hours, a run is a full one again.
+    monkeypatch.setattr(load_config()["items"], "full_every_hours", 1e-9)
+    (full,) = run_snapshot(linked, ["items"])
+    assert (full.incremental, full.written) == (False, 1)
+    assert as_of(linked, "items", at(full.snapshot_id)).column("id").to_pylist() == [1]
+    runs = linked.rows(
+        "SELECT watermark FROM etl.job_runs WHERE job = 'snapshot:items' ORDER BY started_at"
+    )
+    complete = [row["watermark"] for row in runs]
+    assert complete[1].year == 1970 and complete[2] == at(full.snapshot_id)
 
 
 def test_as_of_and_changes_at_several_times(linked: Warehouse, shop: Shop) -> None:

@@ -34,6 +34,7 @@ class EntityConfig(BaseModel):
     tracked: Literal["all"] | list[str] = "all"
     changed_since: str | None = None
     lag_seconds: int = Field(300, ge=0)
+    full_every_hours: float = Field(24, gt=0)
 
 
 class EntitiesFile(BaseModel):
@@ -55,6 +56,7 @@ class Entity:
     tracked: tuple[str, ...]
     changed_since: str | None
     lag_seconds: int
+    full_every_hours: float
 
     @property
     def versions_table(self) -> str:
@@ -67,10 +69,6 @@ class Entity:
     @property
     def staging_table(self) -> str:
         return f"etl.snapshot_{self.name}"
-
-    @property
-    def keys_table(self) -> str:
-        return f"etl.snapshot_{self.name}_keys"
 
     @property
     def changes_table(self) -> str:
@@ -144,6 +142,7 @@ def resolve(warehouse: Warehouse, name: str) -> Entity:
         tracked=tuple(tracked),
         changed_since=config.changed_since,
         lag_seconds=config.lag_seconds,
+        full_every_hours=config.full_every_hours,
     )
 
 

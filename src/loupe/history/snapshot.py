@@ -1,11 +1,12 @@
 """Snapshot runs: compare the production tables with their open versions, append what changed.
 
-Per entity: copy the source once into `etl.snapshot_<entity>` (all rows, or only those changed
-since the newest one in history plus every key), compute the new versions into
-`etl.snapshot_<entity>_changes` (new, changed, deleted, re-inserted keys; nothing for unchanged
-rows), then attach that partition to `history.<entity>_versions` in one step. History is written
-only by the attach, so a source failing mid-run leaves it untouched. Each entity's run is
-recorded in `etl.job_runs` as `snapshot:<entity>`.
+Per entity: copy the source once into `etl.snapshot_<entity>` (every row on a full run; on an
+incremental run only the rows changed since the newest one in history), compute the new versions
+into `etl.snapshot_<entity>_changes` (new, changed, re-inserted keys, and on a full run deleted
+ones; nothing for unchanged rows), then attach them to `history.<entity>_versions` in one step.
+History is written only by the attach, so a source failing mid-run leaves it untouched. Each
+entity's run is recorded in `etl.job_runs` as `snapshot:<entity>` (a full run's watermark is its
+snapshot time: up to it, history is complete, deletions included).
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ from loupe.schema.ddl import DDL
 from loupe.warehouse import Warehouse
 
 _jinja = jinja2.Environment(undefined=jinja2.StrictUndefined)
+
+LAST_FULL_RUN_SQL = """
+SELECT max(watermark) FROM etl.job_runs
+WHERE job = {job:String} AND status = 'success' AND watermark > 0
+HAVING count() > 0
+"""
 
 
 @cache
@@ -57,8 +64,6 @@ def next_snapshot_id(warehouse: Warehouse) -> int:
 
 def _since(warehouse: Warehouse, entity: Entity) -> str | None:
     """Where an incremental read starts: newest `changed_since` in history minus the lag."""
-    if not entity.changed_since:
-        return None
     newest = warehouse.scalar(
         f"SELECT max({entity.changed_since}) FROM {entity.versions_table} HAVING count() > 0"
     )
@@ -69,49 +74,48 @@ def _since(warehouse: Warehouse, entity: Entity) -> str | None:
     return since.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
+def last_full_run(warehouse: Warehouse, entity: Entity) -> datetime | None:
+    """When the entity's last full run (every row compared, deletions found) took its snapshot."""
+    return warehouse.scalar(LAST_FULL_RUN_SQL, {"job": entity.job})
+
+
+def _wants_full(warehouse: Warehouse, entity: Entity, now: datetime) -> bool:
+    if not entity.changed_since:
+        return True
+    last = last_full_run(warehouse, entity)
+    return last is None or now - last >= timedelta(hours=entity.full_every_hours)
+
+
 def _truncate(warehouse: Warehouse, entity: Entity) -> None:
-    for table in (entity.staging_table, entity.keys_table, entity.changes_table):
+    for table in (entity.staging_table, entity.changes_table):
         warehouse.command(f"TRUNCATE TABLE {table}")
-
-
-def _read_source(
-    warehouse: Warehouse, entity: Entity, sql: str, params: dict | None = None
-) -> None:
-    try:
-        warehouse.command(sql, params)
-    except LoupeError as exc:
-        raise LoupeError(
-            f"snapshot of {entity.name}: reading {entity.source} from the production database "
-            f"failed, history unchanged: {exc}"
-        ) from exc
 
 
 def snapshot_entity(
     warehouse: Warehouse, entity: Entity, snapshot_id: int, full: bool = False, ddl: DDL = DDL()
 ) -> SnapshotResult:
-    """Snapshot one entity: stage the source, compute the new versions, attach them at once."""
+    """Snapshot one entity: stage the source, compute the new versions, attach them at once.
+
+    A full run stages every source row and also writes deletions; an incremental run (entities
+    with `changed_since`, when a full run is recent) stages only the changed rows.
+    """
     clock = time.perf_counter()
+    valid_from = datetime.fromtimestamp(snapshot_id / 1000, timezone.utc)
     check_source(warehouse, entity)
     _truncate(warehouse, entity)
-    since = None if full else _since(warehouse, entity)
-    valid_from = datetime.fromtimestamp(snapshot_id / 1000, timezone.utc)
-    params = {"since": since or "", "snapshot_id": snapshot_id, "valid_from": valid_from}
-    incremental = since is not None
-    stage_rows = sql_template("stage_rows")
-    key = ", ".join(entity.key)
-    _read_source(
-        warehouse, entity, stage_rows.render(entity=entity, incremental=incremental), params
+    since = (
+        None if full or _wants_full(warehouse, entity, valid_from) else _since(warehouse, entity)
     )
-    if incremental:
-        _read_source(warehouse, entity, sql_template("stage_keys").render(entity=entity))
-        unseen = sql_template("unseen_keys").render(entity=entity, key=key)
-        if warehouse.scalar(unseen):
-            # Keys the changed rows missed (an insert with an old timestamp): read every row.
-            warehouse.command(f"TRUNCATE TABLE {entity.staging_table}")
-            _read_source(warehouse, entity, stage_rows.render(entity=entity, incremental=False))
-            incremental = False
-    keys_from = entity.keys_table if incremental else entity.staging_table
-    changes = sql_template("changes").render(entity=entity, key=key, keys_from=keys_from)
+    full = since is None
+    params = {"since": since or "", "snapshot_id": snapshot_id, "valid_from": valid_from}
+    try:
+        warehouse.command(sql_template("stage_rows").render(entity=entity, full=full), params)
+    except LoupeError as exc:
+        raise LoupeError(
+            f"snapshot of {entity.name}: reading {entity.source} from the production database "
+            f"failed, history unchanged: {exc}"
+        ) from exc
+    changes = sql_template("changes").render(entity=entity, key=", ".join(entity.key), full=full)
     warehouse.command(changes, params)
     staged = warehouse.scalar(f"SELECT count() FROM {entity.staging_table}")
     written = warehouse.scalar(f"SELECT count() FROM {entity.changes_table}")
@@ -123,9 +127,8 @@ def snapshot_entity(
             {"month": valid_from.year * 100 + valid_from.month},
         )
     _truncate(warehouse, entity)
-    return SnapshotResult(
-        entity.name, snapshot_id, staged, written, incremental, time.perf_counter() - clock
-    )
+    seconds = time.perf_counter() - clock
+    return SnapshotResult(entity.name, snapshot_id, staged, written, not full, seconds)
 
 
 def run_snapshot(
@@ -150,6 +153,18 @@ def run_snapshot(
         except LoupeError as exc:
             record_run(warehouse, job, started.date(), started.date(), started, 0, str(exc)[:2000])
             raise
-        record_run(warehouse, job, started.date(), started.date(), started, result.written)
+        # A full run's watermark is its snapshot time: history is complete up to it.
+        complete = (
+            None if result.incremental else datetime.fromtimestamp(snapshot_id / 1000, timezone.utc)
+        )
+        record_run(
+            warehouse,
+            job,
+            started.date(),
+            started.date(),
+            started,
+            result.written,
+            watermark=complete,
+        )
         results.append(result)
     return results
