@@ -17,6 +17,7 @@ class SchedulerOptions:
     check_seconds: float = 30.0
     max_catchup_slots: int = 168
     lookback_hours: float = 6.0
+    nightly_max_days: int = 31
     retries: int = 3
     backoff_seconds: float = 30.0
     backoff_max_seconds: float = 900.0

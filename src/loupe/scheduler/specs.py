@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from loupe.errors import LoupeError
 from loupe.jobs.hourly import run_hourly
-from loupe.jobs.run import build_day
+from loupe.scheduler.nightly import run_nightly
 from loupe.scheduler.options import SchedulerOptions
 from loupe.schema.ddl import DDL
 from loupe.settings import Settings
@@ -146,9 +146,9 @@ def default_specs(
         return f"{result.calls} new calls in {result.sessions} sessions; days rebuilt: {days}"
 
     def etl_nightly(warehouse: Warehouse, slot: datetime) -> str:
-        day = business_yesterday(slot, settings.timezone)
-        results = build_day(warehouse, settings, day)
-        return f"{day} rebuilt: {sum(r.rows for r in results)} rows"
+        previous = nightly.slot_at_or_before(slot - timedelta(seconds=1))
+        yesterday = business_yesterday(slot, settings.timezone)
+        return run_nightly(warehouse, settings, slot, previous, yesterday, options.nightly_max_days)
 
     # Both ETL jobs stage days in the same etl.* tables: one lease keeps them apart.
     specs = [

@@ -1,0 +1,48 @@
+"""The nightly run rebuilds yesterday and the days that received calls too late for the hourly."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from loupe.scheduler import Scheduler, SchedulerOptions, default_specs
+from loupe.scheduler.nightly import days_to_rebuild
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
+from tests.scheduler.conftest import Clock, load, visit_calls
+
+OPTIONS = SchedulerOptions(interval_seconds=6 * 3600, lease_settle_seconds=0.01)
+
+
+def test_days_from_the_earliest_late_one_within_the_limit() -> None:
+    yesterday = date(2026, 11, 23)
+    assert days_to_rebuild(yesterday, [], 31) == [yesterday]
+    assert days_to_rebuild(yesterday, [date(2026, 11, 21)], 31) == [
+        date(2026, 11, 21),
+        date(2026, 11, 22),
+        yesterday,
+    ]
+    assert days_to_rebuild(yesterday, [date(2026, 10, 1), date(2026, 11, 22)], 2) == [
+        date(2026, 11, 22),
+        yesterday,
+    ]
+
+
+def test_calls_days_late_are_built_by_the_next_nightly_run(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    now = datetime.now(timezone.utc)
+    load(warehouse, visit_calls(now - timedelta(minutes=30), "on-time"))
+    clock = Clock(now)
+    scheduler = Scheduler(warehouse, default_specs(settings, OPTIONS), OPTIONS, now=clock)
+    scheduler.tick()
+    late_day = (now - timedelta(days=4)).date()
+    load(warehouse, visit_calls(datetime.combine(late_day, time(12), timezone.utc), "late"))
+
+    clock.advance(hours=6)
+    scheduler.tick()  # the hourly run: too late for its lookback
+    assert warehouse.scalar("SELECT count() FROM dwh.sessions WHERE session_id = 'late'") == 0
+    clock.advance(days=1)
+    attempts = scheduler.tick()
+    assert ("etl_nightly", "success") in [(a.job, a.status) for a in attempts]
+    rows = warehouse.rows("SELECT date FROM dwh.sessions WHERE session_id = 'late'")
+    assert rows == [{"date": late_day}]
