@@ -1,0 +1,1 @@
+"""ETL: the day jobs (SQL files), the shop-API map, day builds and the hourly run."""

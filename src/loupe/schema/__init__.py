@@ -1,0 +1,1 @@
+"""Schemas: versioned migrations, the cluster DDL helper, and `loupe init`."""
