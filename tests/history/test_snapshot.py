@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import pymysql
 import pytest
 
 from loupe.errors import LoupeError
 from loupe.history import as_of, changes, run_snapshot
-from loupe.history.entities import load_config
-from loupe.warehouse import Warehouse
+from loupe.history import snapshot as snapshot_module
+from loupe.history.entities import Entity, load_config
+from loupe.schema.init import initialise
+from loupe.settings import load_settings
+from loupe.warehouse import Warehouse, open_warehouse
+from tests.conftest import MariaDB
 from tests.history.conftest import Shop
 
 FAR_FUTURE = datetime(2299, 12, 31, tzinfo=timezone.utc)
@@ -203,3 +209,49 @@ def test_missing_source_table_is_a_clear_error(linked: Warehouse, shop: Shop) ->
 def test_unknown_entity_is_a_clear_error(linked: Warehouse) -> None:
     with pytest.raises(LoupeError, match="unknown entities orders"):
         run_snapshot(linked, ["orders"])
+
+
+def test_mariadb_refusing_mid_run_is_clear_and_leaves_no_partial_rows(
+    loupe_env: Path, mariadb: MariaDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = Shop("mariadb", mariadb.url, mariadb.connect)
+    shop.create_tables()
+    shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
+    shop.execute("INSERT INTO stock VALUES (1, 4, '2026-11-20 10:00:00.000')")
+    real_check = snapshot_module.check_source
+
+    def refuse_before_stock(warehouse: Warehouse, entity: Entity) -> None:
+        # After items is done: the server drops Loupe's account and its open connections.
+        if entity.name == "stock":
+            refuse(mariadb)
+        real_check(warehouse, entity)
+
+    monkeypatch.setattr(snapshot_module, "check_source", refuse_before_stock)
+    settings = load_settings(production_url=mariadb.url)
+    with open_warehouse(settings) as warehouse:
+        initialise(settings, warehouse)
+        with pytest.raises(LoupeError, match="production database is unreachable") as caught:
+            run_snapshot(warehouse, ["items", "stock"])
+        assert mariadb.password not in str(caught.value)
+        assert warehouse.scalar("SELECT count() FROM history.items_versions") == 1
+        assert warehouse.scalar("SELECT count() FROM history.stock_versions") == 0
+        assert warehouse.scalar("SELECT count() FROM etl.snapshot_stock_changes") == 0
+        runs = warehouse.rows("SELECT job, status FROM etl.job_runs ORDER BY job")
+        assert [tuple(run.values()) for run in runs] == [
+            ("snapshot:items", "success"),
+            ("snapshot:stock", "failed"),
+        ]
+
+
+def refuse(server: MariaDB) -> None:
+    """Drop the test's MariaDB account and kill its connections (the fixture drops it anyway)."""
+    admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", autocommit=True)
+    with admin.cursor() as cursor:
+        for host in ("localhost", "127.0.0.1", "%"):
+            cursor.execute("DROP USER IF EXISTS %s@%s", (server.user, host))
+        cursor.execute(
+            "SELECT id FROM information_schema.processlist WHERE user = %s", (server.user,)
+        )
+        for (connection_id,) in cursor.fetchall():
+            cursor.execute("KILL %s", (connection_id,))
+    admin.close()
