@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from loupe.history.run import SnapshotReport, snapshot_each_day, take_snapshot
 from loupe.ingest.writer import open_writer
 from loupe.jobs.run import JobResult, build_days, days_between
 from loupe.schema.init import initialise
@@ -41,6 +42,7 @@ class DemoReport:
     days: list[date]
     results: list[JobResult] = field(default_factory=list)
     funnel: list[dict] = field(default_factory=list)
+    snapshots: list[SnapshotReport] = field(default_factory=list)
 
 
 def run_demo(
@@ -54,6 +56,7 @@ def run_demo(
     """Simulate `days` days from DEMO_START (unless loaded already) and build them."""
     initialise(settings, warehouse)
     simulated = not warehouse.scalar(LOADED_SQL)
+    snapshots: list[SnapshotReport] = []
     if simulated:
         options = SimulationOptions(
             days=days,
@@ -64,11 +67,14 @@ def run_demo(
             db_url=settings.production_url.get_secret_value() or None,
         )
         output = WriterOutput(open_writer(settings, warehouse, source="demo"))
+        # A history snapshot after each simulated day's database commit.
+        on_day_done = snapshot_each_day(settings, warehouse, snapshots) if options.db_url else None
         try:
             run_simulation(
                 options,
                 output,
                 progress=lambda done, total: progress and progress("simulating", done, total),
+                on_day_done=on_day_done,
             )
         finally:
             output.close()
@@ -86,6 +92,16 @@ def run_demo(
 
     results = build_days(warehouse, settings, build_list, on_day=on_day)
     funnel = warehouse.rows(SUMMARY_SQL, {"first": first, "last": last})
+    if settings.production_url.get_secret_value():
+        # And one after the run: nothing new for history, but the copies and the reconciliation
+        # of every simulated day now see all the calls (late ones included).
+        snapshots.append(take_snapshot(settings, warehouse, reconcile_days=days))
     return DemoReport(
-        simulated, warehouse.scalar(LOADED_SQL), report.link, build_list, results, funnel
+        simulated,
+        warehouse.scalar(LOADED_SQL),
+        report.link,
+        build_list,
+        results,
+        funnel,
+        snapshots,
     )

@@ -103,6 +103,50 @@ class Settings(BaseSettings):
         description="Largest request body (after gzip) the collector takes.",
     )
 
+    # -- scheduler (`loupe run`, `loupe serve`, `loupe status`; docs/operations.md) -----------
+    scheduler_interval_seconds: int = Field(
+        3600, ge=1, description="Seconds between the slots of the hourly jobs (`loupe run`)."
+    )
+    scheduler_nightly_at: str = Field(
+        "02:30",
+        pattern=r"^([01]?\d|2[0-3]):[0-5]\d$",
+        description="Business time (HH:MM) of the nightly jobs (re-run of yesterday).",
+    )
+    scheduler_check_seconds: float = Field(
+        30.0, gt=0, description="Longest sleep of the scheduler between two passes."
+    )
+    scheduler_max_catchup_slots: int = Field(
+        168, ge=1, description="Most missed slots a job catches up after downtime (oldest skipped)."
+    )
+    scheduler_lookback_hours: float = Field(
+        6.0, gt=0, description="How late a call may be and still be counted by the hourly run."
+    )
+    scheduler_nightly_max_days: int = Field(
+        31, ge=1, description="How far back the nightly run rebuilds days that got late calls."
+    )
+    scheduler_retries: int = Field(3, ge=0, description="Retries of a failed scheduled job run.")
+    scheduler_backoff_seconds: float = Field(
+        30.0, ge=0, description="Delay before the first retry; it doubles with each retry."
+    )
+    scheduler_backoff_max_seconds: float = Field(
+        900.0, ge=0, description="Longest retry delay, and the wait after the last retry."
+    )
+    scheduler_lease_seconds: float = Field(
+        900.0, gt=0, description="Time to live of a job lease (renewed every third of it)."
+    )
+    scheduler_lease_settle_seconds: float = Field(
+        0.5, ge=0, description="Wait between taking a job lease and reading it back."
+    )
+    scheduler_metrics_host: str = Field(
+        "127.0.0.1", description="Address of `loupe run`'s Prometheus metrics endpoint."
+    )
+    scheduler_metrics_port: int = Field(
+        9788, ge=0, description="Port of `loupe run`'s metrics endpoint; 0 turns it off."
+    )
+    scheduler_max_lag_minutes: float = Field(
+        120.0, gt=0, description="`loupe status` reports stale (exit 1) beyond this lag."
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

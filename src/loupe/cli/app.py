@@ -51,6 +51,7 @@ class LoupeGroup(TyperGroup):
     """Turns exceptions into one-line errors (tracebacks only with -v)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        state.verbose = False  # per invocation (tests and embedders call the app repeatedly)
         try:
             return super().invoke(ctx)
         except LoupeError as exc:

@@ -46,6 +46,8 @@ def demo(
     loaded = "simulated and loaded" if report.simulated else "already loaded, reused"
     console.print(f"API calls in pd.api_calls: {report.calls:,} ({loaded})")
     console.print(f"production database linked as `mysql`: {report.link}", highlight=False)
+    written = sum(r.written for s in report.snapshots for r in s.snapshots)
+    console.print(f"history: {len(report.snapshots)} snapshots, {written:,} versions written")
     table = Table(
         "day",
         "visits",

@@ -27,6 +27,8 @@ def init(verbose: Verbose = False) -> None:
     console.print(f"production link `mysql`: {report.link}", highlight=False)
     if report.linked_tables:
         console.print(f"  tables: {', '.join(report.linked_tables)}")
+    if report.live_views:
+        console.print(f"live inventory views: {', '.join(report.live_views)}")
 
 
 @app.command("migrate")

@@ -19,6 +19,8 @@ from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 
 LINK_DATABASE = "mysql"
+# The production tables the live inventory views (dwh.icart, dwh.ifavs) read.
+LIVE_VIEW_SOURCES = {"items", "stock", "cart", "favorites"}
 
 
 @dataclass
@@ -28,6 +30,7 @@ class InitReport:
     applied: list[str] = field(default_factory=list)
     link: str = "not configured"
     linked_tables: list[str] = field(default_factory=list)
+    live_views: list[str] = field(default_factory=list)
 
 
 def _literal(value: str) -> str:
@@ -88,4 +91,9 @@ def initialise(settings: Settings, warehouse: Warehouse) -> InitReport:
             if production_url != Settings.model_fields["production_url"].default.get_secret_value():
                 raise
             report.link = f"skipped: {exc}"
+    if set(report.linked_tables) >= LIVE_VIEW_SOURCES:
+        # Imported here: loupe.history builds on this module.
+        from loupe.history.live import create_live_views
+
+        report.live_views = create_live_views(warehouse)
     return report
