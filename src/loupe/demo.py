@@ -15,7 +15,9 @@ from datetime import date, timedelta
 from loupe.history.run import SnapshotReport, snapshot_each_day, take_snapshot
 from loupe.ingest.writer import open_writer
 from loupe.jobs.run import JobResult, build_days, days_between
+from loupe.schema.ddl import DDL
 from loupe.schema.init import initialise
+from loupe.schema.migrate import migrate
 from loupe.settings import Settings
 from loupe.simulate import SimulationOptions, WriterOutput, run_simulation
 from loupe.warehouse import Warehouse
@@ -54,7 +56,8 @@ def run_demo(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> DemoReport:
     """Simulate `days` days from DEMO_START (unless loaded already) and build them."""
-    initialise(settings, warehouse)
+    # Schemas first; the production database is linked once the simulator has written it.
+    migrate(warehouse, DDL(settings.cluster))
     simulated = not warehouse.scalar(LOADED_SQL)
     snapshots: list[SnapshotReport] = []
     if simulated:

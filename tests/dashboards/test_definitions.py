@@ -1,0 +1,165 @@
+"""Dashboard definitions: they load, translate parameters safely, and every card's figures hold
+on a warehouse filled by the simulator (the funnel against the truth files)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from loupe.dashboards.definitions import (
+    Card,
+    Dashboard,
+    Parameter,
+    load_dashboards,
+    render_sql,
+    resolve_values,
+    run_card,
+)
+from loupe.demo import DEMO_START, run_demo
+from loupe.errors import LoupeError
+from loupe.settings import load_settings
+from loupe.warehouse import Warehouse, open_warehouse
+
+DAYS = 3
+SLUGS = ["funnel", "behaviour", "search", "products", "inventory", "health"]
+# Cards that may rightly be empty on a clean simulated shop.
+MAY_BE_EMPTY = {("health", "rejected"), ("inventory", "carts_over_stock")}
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("dashboards_demo")
+
+
+@pytest.fixture(scope="module")
+def filled(demo_dir: Path) -> Iterator[Warehouse]:
+    """Three simulated days, built and snapshotted, as `loupe demo` does it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(demo_dir)
+        settings = load_settings(
+            data_dir=demo_dir / "wh",
+            spool_dir=demo_dir / "spool",
+            production_url=f"sqlite:///{demo_dir / 'shop.sqlite'}",
+        )
+        with open_warehouse(settings) as warehouse:
+            run_demo(settings, warehouse, days=DAYS, visits_per_day=150, seed=3)
+            yield warehouse
+
+
+def truth_days(demo_dir: Path) -> list[dict]:
+    path = demo_dir / ".loupe" / "truth" / "seed-3" / "days.ndjson"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_six_dashboards_with_date_ranges() -> None:
+    dashboards = load_dashboards()
+    assert [d.slug for d in dashboards] == SLUGS
+    for dashboard in dashboards:
+        names = {p.name for p in dashboard.parameters}
+        assert {"start", "end"} <= names, dashboard.slug
+        assert dashboard.cards
+
+
+def test_every_card_returns_figures(filled: Warehouse) -> None:
+    for dashboard in load_dashboards():
+        values = resolve_values(dashboard, filled, {})
+        for card in dashboard.cards:
+            result = run_card(filled, dashboard, card, values)
+            assert result.error is None, (dashboard.slug, card.id, result.error)
+            if (dashboard.slug, card.id) not in MAY_BE_EMPTY:
+                assert result.rows, (dashboard.slug, card.id)
+            for name in [card.settings.get("dimension"), *card.settings.get("metrics", [])]:
+                assert name is None or name in result.columns, (dashboard.slug, card.id, name)
+
+
+def test_funnel_equals_the_truth(filled: Warehouse, demo_dir: Path) -> None:
+    funnel = next(d for d in load_dashboards() if d.slug == "funnel")
+    days = truth_days(demo_dir)
+    values = resolve_values(funnel, filled, {"start": days[0]["date"], "end": days[-1]["date"]})
+    steps = dict(run_card(filled, funnel, funnel.card("steps"), values).rows)
+    assert steps == {
+        "Visits": sum(d["human_visits"] for d in days),
+        "Viewed a product": sum(d["visits_with_product_view"] for d in days),
+        "Added to favorites": sum(d["visits_with_favorite"] for d in days),
+        "Added to cart": sum(d["visits_with_cart_add"] for d in days),
+        "Purchased": sum(d["visits_with_order"] for d in days),
+    }
+
+
+def test_filters_change_the_figures(filled: Warehouse) -> None:
+    funnel = next(d for d in load_dashboards() if d.slug == "funnel")
+    everyone = resolve_values(funnel, filled, {})
+    mobile = resolve_values(funnel, filled, {"device_type": "mobile"})
+    visits = funnel.card("visits")
+    all_visits = run_card(filled, funnel, visits, everyone).rows[0][0]
+    mobile_visits = run_card(filled, funnel, visits, mobile).rows[0][0]
+    assert 0 < mobile_visits < all_visits
+
+
+def test_default_dates_follow_the_newest_data(filled: Warehouse) -> None:
+    funnel = next(d for d in load_dashboards() if d.slug == "funnel")
+    values = resolve_values(funnel, filled, {})
+    newest = date.fromordinal(DEMO_START.toordinal() + DAYS)  # late calls reach the next day
+    assert date.fromisoformat(values["end"]) in (newest, date.fromordinal(newest.toordinal() - 1))
+    assert (date.fromisoformat(values["end"]) - date.fromisoformat(values["start"])).days == 6
+
+
+DASHBOARD = Dashboard(
+    slug="t",
+    title="T",
+    parameters=(
+        Parameter(name="start", type="date", label="From", default="2026-11-20"),
+        Parameter(name="device_type", type="category", label="Device", choices=("", "mobile")),
+        Parameter(name="q", type="category", label="Query"),
+    ),
+    cards=(
+        Card(
+            id="c",
+            title="C",
+            display="table",
+            row=0,
+            col=0,
+            width=6,
+            height=3,
+            sql="SELECT {{start}} AS d [[, {{device_type}} AS device]] [[, {{q}} AS q]]",
+        ),
+    ),
+)
+
+
+def test_optional_blocks_and_parameters_are_translated() -> None:
+    card = DASHBOARD.card("c")
+    sql, params = render_sql(card, DASHBOARD, {"start": "2026-11-20", "device_type": ""})
+    assert sql == "SELECT {start:Date} AS d  "
+    assert params == {"start": date(2026, 11, 20)}
+    sql, params = render_sql(card, DASHBOARD, {"start": "2026-11-20", "device_type": "mobile"})
+    assert sql == "SELECT {start:Date} AS d , {device_type:String} AS device "
+    assert params["device_type"] == "mobile"
+
+
+def test_hostile_value_stays_a_value(filled: Warehouse) -> None:
+    hostile = "x' UNION SELECT name FROM system.tables --"
+    values = resolve_values(DASHBOARD, filled, {"q": hostile})
+    result = run_card(filled, DASHBOARD, DASHBOARD.card("c"), values)
+    assert result.error is None and result.rows == [["2026-11-20", hostile]]
+
+
+def test_bad_values_are_refused(filled: Warehouse) -> None:
+    with pytest.raises(LoupeError, match="not a date"):
+        resolve_values(DASHBOARD, filled, {"start": "yesterday'"})
+    with pytest.raises(LoupeError, match="not one of"):
+        resolve_values(DASHBOARD, filled, {"device_type": "toaster"})
+
+
+def test_a_failing_query_is_reported_not_raised(filled: Warehouse) -> None:
+    broken = DASHBOARD.model_copy(
+        update={
+            "cards": (DASHBOARD.card("c").model_copy(update={"sql": "SELECT * FROM dwh.nope"}),)
+        }
+    )
+    result = run_card(filled, broken, broken.card("c"), {"start": "2026-11-20"})
+    assert result.rows == [] and "dwh.nope" in result.error
