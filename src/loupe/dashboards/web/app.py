@@ -1,0 +1,185 @@
+"""The built-in dashboards UI: a Starlette app that renders the dashboard definitions.
+
+`GET /` lists the dashboards; `GET /d/{slug}` is one dashboard: its filter form (a GET form, so
+the filters live in the URL) and a grid of cards; the page's script fetches each card from
+`GET /api/d/{slug}/cards/{card_id}` (JSON rows) and draws it with ECharts, which is served from
+`/static/vendor` like every other asset (no CDN, no network at run time).
+
+Read-only: only defined cards run, only the dashboard's own parameters are read from the query
+string, and their values are validated and bound as query parameters by `run_card`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from loupe.dashboards.definitions import Dashboard, load_dashboards, resolve_values, run_card
+from loupe.errors import LoupeError
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_ROWS = 1000  # rows sent to the browser per card (a table shows them all, scrolling)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+_templates = Environment(
+    loader=PackageLoader("loupe.dashboards.web", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def one_line(message: str, limit: int = 300) -> str:
+    """The first line of an error message, shortened for a card."""
+    lines = [line.strip() for line in str(message).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else "the query failed"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _json(content: Any, status_code: int = 200) -> Response:
+    body = orjson.dumps(content, default=str)
+    return Response(body, status_code, media_type="application/json", headers=SECURITY_HEADERS)
+
+
+def _html(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(template).render(**context)
+    return HTMLResponse(html, status_code, headers=SECURITY_HEADERS)
+
+
+def create_dashboards_app(
+    warehouse: Warehouse,
+    settings: Settings,
+    dashboards: Sequence[Dashboard] | None = None,
+) -> Starlette:
+    """The dashboards web app over one open warehouse (`dashboards` defaults to the packaged
+    ones; tests pass their own)."""
+    del (
+        settings
+    )  # nothing configurable yet; kept so the UI can grow settings without new call sites
+    boards = tuple(load_dashboards() if dashboards is None else dashboards)
+    by_slug = {board.slug: board for board in boards}
+
+    def base(request: Request) -> str:
+        return request.scope.get("root_path", "").rstrip("/")
+
+    def raw_values(dashboard: Dashboard, request: Request) -> dict[str, str]:
+        return {
+            p.name: request.query_params.get(p.name, "")[:100]
+            for p in dashboard.parameters
+            if p.name in request.query_params
+        }
+
+    def not_found(request: Request, what: str) -> HTMLResponse:
+        return _html(
+            "message.html", 404, base=base(request), title="Not found", message=what, boards=boards
+        )
+
+    async def index(request: Request) -> Response:
+        return _html("index.html", base=base(request), boards=boards, title="Dashboards")
+
+    async def dashboard_page(request: Request) -> Response:
+        board = by_slug.get(request.path_params["slug"])
+        if board is None:
+            return not_found(request, f"No dashboard {request.path_params['slug']!r}.")
+        raw = raw_values(board, request)
+        context = {"base": base(request), "boards": boards, "board": board, "title": board.title}
+        try:
+            values = await run_in_threadpool(resolve_values, board, warehouse, raw)
+        except LoupeError as exc:
+            return _html(
+                "dashboard.html", 400, values=raw, error=one_line(str(exc)), nav=raw, **context
+            )
+        query = urlencode(values)
+        return _html("dashboard.html", values=values, error=None, query=query, nav=raw, **context)
+
+    async def card_data(request: Request) -> Response:
+        board = by_slug.get(request.path_params["slug"])
+        if board is None:
+            return _json({"error": "no such dashboard"}, 404)
+        try:
+            card = board.card(request.path_params["card_id"])
+        except KeyError:
+            return _json({"error": "no such card"}, 404)
+        try:
+            values = await run_in_threadpool(
+                resolve_values, board, warehouse, raw_values(board, request)
+            )
+        except LoupeError as exc:
+            return _json({"error": one_line(str(exc))}, 400)
+        result = await run_in_threadpool(run_card, warehouse, board, card, values)
+        payload: dict[str, Any] = {
+            "card": card.id,
+            "display": card.display,
+            "settings": card.settings,
+            "values": values,
+        }
+        if result.error is not None:
+            # 200: the request was fine, the card shows the query's error (a 5xx would only add
+            # a browser console error on top of the message on the card).
+            return _json({**payload, "columns": [], "rows": [], "error": one_line(result.error)})
+        rows = [[_json_value(v) for v in row] for row in result.rows[:MAX_ROWS]]
+        return _json(
+            {
+                **payload,
+                "columns": result.columns,
+                "rows": rows,
+                "total_rows": len(result.rows),
+                "error": None,
+            }
+        )
+
+    return Starlette(
+        routes=[
+            Route("/", index, methods=["GET"], name="index"),
+            Route("/d/{slug}", dashboard_page, methods=["GET"], name="dashboard"),
+            Route("/api/d/{slug}/cards/{card_id}", card_data, methods=["GET"], name="card"),
+            Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        ]
+    )
+
+
+def nav_query(board: Dashboard, values: Mapping[str, str]) -> str:
+    """The query string carrying the values a dashboard shares with the current one."""
+    names = {p.name for p in board.parameters}
+    kept = {name: value for name, value in values.items() if name in names and value}
+    return "?" + urlencode(kept) if kept else ""
+
+
+_templates.globals["nav_query"] = nav_query
