@@ -143,3 +143,34 @@ def test_bad_date_shows_the_message(dashboards_url: str, tab: Page) -> None:
     assert "not a date (YYYY-MM-DD)" in tab.page.locator("[role=alert]").inner_text()
     # The 400 of the page itself is the only console error.
     assert all("400" in e for e in tab.errors)
+
+
+def test_no_request_leaves_the_app(dashboards_url: str, browser: Any) -> None:
+    context = browser.new_context(viewport=LAPTOP)
+    try:
+        page = Page(context.new_page())
+        requested: list[str] = []
+        page.page.on("request", lambda r: requested.append(r.url))
+        for board in BOARDS:
+            page.open(f"{dashboards_url}/d/{board.slug}")
+        assert page.errors == []
+    finally:
+        context.close()
+    assert requested
+    assert [url for url in requested if not url.startswith(f"{dashboards_url}/")] == []
+
+
+def test_narrow_screen_stacks_the_cards(dashboards_url: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 800, "height": 900})
+    try:
+        page = Page(context.new_page())
+        cards = page.open(f"{dashboards_url}/d/funnel")
+        widths = page.page.eval_on_selector_all(
+            ".card", "cards => cards.map(c => c.getBoundingClientRect().width)"
+        )
+        page.page.screenshot(path=str(SCREENSHOTS / "funnel-narrow.png"), full_page=True)
+        assert page.errors == []
+    finally:
+        context.close()
+    assert all(card["state"] == "ready" for card in cards)
+    assert min(widths) > 700  # one column: every card spans the page

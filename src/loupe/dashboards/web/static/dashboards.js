@@ -138,10 +138,10 @@
       if (display === "pie") {
         return {
           ...base,
-          legend: { type: "scroll", orient: "vertical", left: 0, top: "middle" },
+          legend: { type: "scroll", top: 0 },
           tooltip: { trigger: "item", confine: true,
             formatter: (p) => `${p.name}: ${format(p.value)} (${p.percent}%)` },
-          series: [{ type: "pie", radius: ["32%", "64%"], center: ["60%", "50%"], data: items,
+          series: [{ type: "pie", radius: ["30%", "60%"], center: ["50%", "55%"], data: items,
             label: { formatter: "{d}%" } }],
         };
       }
