@@ -6,7 +6,8 @@ Schema (`nullable`), with two patches where the README's facts contradict the co
 (the facts win, per the README): the engine enum gains `clickhouse`, and a dashcard's
 `dashboard_tab_id` may be null (a dashboard saved with `"tabs": []`). A body that fails answers
 400 with the validation error. Auth: `X-Metabase-Session` from `POST /api/session`, or
-`X-API-KEY`. `version=(0, 57)` or newer returns cards as MBQL 5 unless `?legacy-mbql=true`.
+`X-API-KEY`. The double's own answers are checked against the response schemas too.
+`version=(0, 57)` or newer returns cards as MBQL 5 unless `?legacy-mbql=true`.
 Every request is kept in `log` as `(method, path, body)`.
 """
 
@@ -65,6 +66,14 @@ class SchemaValidator:
             return None
         schema = body["content"]["application/json"]["schema"]
         return {**schema, "components": self.spec["components"]}
+
+    def validate_response(self, method: str, template: str, body: Any) -> None:
+        """Raise `jsonschema.ValidationError` if the double's own answer does not fit."""
+        answer = self.spec["paths"][template][method.lower()]["responses"].get(200, {})
+        schema = answer.get("content", {}).get("application/json", {}).get("schema")
+        if schema is not None:
+            full = {**schema, "components": self.spec["components"]}
+            jsonschema.Draft202012Validator(full).validate(body)
 
     def validate(self, method: str, template: str, body: Any) -> None:
         """Raise `jsonschema.ValidationError` if `body` does not fit the operation."""
@@ -196,6 +205,12 @@ class MetabaseDouble:
             result = handler(request, body)
             if isinstance(result, Response):
                 return result
+            if template is not None:  # the double answers as the OpenAPI file says, too
+                try:
+                    self.validator.validate_response(request.method, template, result)
+                except jsonschema.ValidationError as exc:
+                    message = f"double answered off-schema: {exc.message}"
+                    return JSONResponse({"message": message}, status_code=500)
             return JSONResponse(result)
 
         return endpoint

@@ -395,3 +395,37 @@ def test_archived_card_is_restored_not_duplicated(served: str, double: MetabaseD
     before = len(double.log)
     _push(served, double)
     assert [e for e in double.log[before:] if e[0] in ("POST", "PUT")] == []
+
+
+def test_exported_bodies_fit_the_openapi_schemas(tmp_path: Path) -> None:
+    """With the placeholders given numbers, every exported body is valid for its operation."""
+    from tests.dashboards.metabase_double import SchemaValidator, load_spec
+
+    validator = SchemaValidator(load_spec())
+
+    def numbered(value):
+        if isinstance(value, dict):
+            return {k: numbered(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [numbered(v) for v in value]
+        return 7 if isinstance(value, str) and value.startswith("$") else value
+
+    export(tmp_path, load_dashboards(), CONNECTION, "Loupe")
+    operations = {
+        "database.json": ("POST", "/database"),
+        "collection.json": ("POST", "/collection"),
+    }
+    checked = 0
+    for path in sorted(tmp_path.rglob("*.json")):
+        name = path.relative_to(tmp_path).as_posix()
+        if name.startswith("cards/"):
+            operation = ("POST", "/card")
+        elif name.endswith(".create.json"):
+            operation = ("POST", "/dashboard")
+        elif name.endswith(".update.json"):
+            operation = ("PUT", "/dashboard/{dashboardId}")
+        else:
+            operation = operations[name]
+        validator.validate(*operation, numbered(json.loads(path.read_text())))
+        checked += 1
+    assert checked == 2 + sum(len(d.cards) + 2 for d in load_dashboards())
