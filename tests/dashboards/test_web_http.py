@@ -75,6 +75,17 @@ def test_filters_come_from_the_url(dashboards_url: str) -> None:
     assert f'name="end" value="{one_day}"' in page
 
 
+def test_vendored_chart_library_is_compressed_and_licensed(dashboards_url: str) -> None:
+    response = httpx.get(
+        f"{dashboards_url}/static/vendor/echarts.min.js", headers={"Accept-Encoding": "gzip"}
+    )
+    assert response.status_code == 200 and response.headers["content-encoding"] == "gzip"
+    assert "javascript" in response.headers["content-type"]
+    assert response.num_bytes_downloaded < len(response.content) / 2
+    license_text = get(f"{dashboards_url}/static/vendor/LICENSE-echarts.txt").text
+    assert "Apache License" in license_text
+
+
 def test_unknown_dashboard_and_card_are_404(dashboards_url: str) -> None:
     page = get(f"{dashboards_url}/d/nope<script>")
     assert page.status_code == 404 and "No dashboard" in page.text

@@ -128,6 +128,7 @@
     const settings = data.settings || {};
     const base = {
       animation: false,
+      aria: { enabled: true }, // a text description of the chart for screen readers
       tooltip: { trigger: display === "pie" || display === "funnel" ? "item" : "axis", confine: true },
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
     };
