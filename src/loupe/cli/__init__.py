@@ -1,9 +1,21 @@
 """The `loupe` command line. Each command module registers its commands on `app`."""
 
-from loupe.cli import demo, etl, history, ingest, run, simulate, warehouse
+from loupe.cli import dashboards, demo, etl, history, ingest, metabase, run, simulate, warehouse
 from loupe.cli.app import app
 
-__all__ = ["app", "demo", "etl", "history", "ingest", "main", "run", "simulate", "warehouse"]
+__all__ = [
+    "app",
+    "dashboards",
+    "demo",
+    "etl",
+    "history",
+    "ingest",
+    "main",
+    "metabase",
+    "run",
+    "simulate",
+    "warehouse",
+]
 
 
 def main() -> None:

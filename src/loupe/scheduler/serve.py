@@ -17,9 +17,10 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
+from loupe.dashboards.web import create_dashboards_app
 from loupe.errors import ConfigError
 from loupe.ingest.collector import collector_writer, create_collector_app, require_schema
 from loupe.scheduler.options import SchedulerOptions
@@ -65,6 +66,8 @@ def serve(settings: Settings, options: SchedulerOptions) -> None:
             app = Starlette(
                 routes=[
                     status_route(warehouse, settings, scheduler.specs, options.max_lag_minutes),
+                    Route("/dashboards", lambda request: RedirectResponse("/dashboards/")),
+                    Mount("/dashboards", app=create_dashboards_app(warehouse, settings)),
                     Mount("/", app=collector),
                 ]
             )
