@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/etl.py
 	$(BIN)/python bench/history.py
+	$(BIN)/python bench/dashboards.py
 
 clean:
 	rm -rf .loupe .pytest_cache .ruff_cache test-artifacts
