@@ -63,6 +63,4 @@ def demo(
             *(f"{row[k]:,.0f}" for k in ("visits", "viewed", "carted", "ordered", "revenue")),
         )
     console.print(table)
-    console.print(
-        'Explore: loupe sql "SELECT device_type, count() FROM dwh.sessions GROUP BY device_type"'
-    )
+    console.print("Explore: loupe dashboards (http://127.0.0.1:8788/), loupe status, loupe sql")
