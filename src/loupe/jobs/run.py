@@ -137,17 +137,18 @@ def build_day(
     started = datetime.now(timezone.utc)
     params = day_parameters(day, settings, incremental)
     update_user_agents(warehouse, params["window_start"], params["window_end"])
+    steps = plan(jobs)
     results: list[JobResult] = []
     current = "user_agents"
     try:
-        for job in plan(jobs):
+        for job in steps:
             current = job.name
             clock = time.perf_counter()
             rows = _stage(warehouse, job, params, incremental)
             results.append(JobResult(job.name, day, rows, time.perf_counter() - clock))
             if on_job:
                 on_job(results[-1])
-        for job, result in zip(plan(jobs), results):
+        for job, result in zip(steps, results):
             if not job.stage:
                 current = job.name
                 _swap(warehouse, job, day, result.rows)
