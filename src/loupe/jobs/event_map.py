@@ -81,14 +81,23 @@ class ShopApiMap(_Strict):
         """The map as query parameters for the SQL jobs (see sql/visit_calls.sql)."""
         names = list(self.events)
         rules = list(self.events.values())
-        response_type, positions = _response_type(self)
+        response_type, positions, item_id_keys = _response_type(self)
         return {
             "event_names": names,
             "event_patterns": [_call_pattern(rule) for rule in rules],
-            "product_id_sources": [rule.product_id for rule in rules],
-            "qty_sources": [rule.qty for rule in rules],
-            "list_item_id_keys": [rule.list_item_id for rule in rules],
-            "request_type": _request_type(self.catalog.request, self.order),
+            "product_id_sources": [rule.product_id.partition(".")[0] for rule in rules],
+            "qty_sources": [rule.qty.partition(".")[0] for rule in rules],
+            "list_item_id_at": [
+                item_id_keys.index(rule.list_item_id) + 1 if rule.list_item_id else 0
+                for rule in rules
+            ],
+            "parse_request": [
+                int(self._reads_request(name, rule)) for name, rule in self.events.items()
+            ],
+            "parse_response": [
+                int(self._reads_response(name, rule)) for name, rule in self.events.items()
+            ],
+            "request_type": _request_type(self),
             "response_type": response_type,
             "response_catalog_total_at": positions["catalog_total"],
             "response_product_price_at": positions["product_price"],
@@ -98,6 +107,15 @@ class ShopApiMap(_Strict):
             "default_per_page": self.catalog.default_per_page,
             "default_sort": self.catalog.default_sort,
         }
+
+    def _reads_request(self, name: str, rule: EventRule) -> bool:
+        """Whether the jobs read this event's request body (so it is parsed only then)."""
+        sources = (rule.product_id, rule.qty)
+        return name in ("catalog", "order") or any(s.startswith("request.") for s in sources)
+
+    def _reads_response(self, name: str, rule: EventRule) -> bool:
+        """Whether the jobs read this event's response body."""
+        return name in ("catalog", "product_view", "order") or bool(rule.list_items)
 
 
 # The canonical catalog fields, in the order the SQL reads them, with the type each parses to.
@@ -135,27 +153,45 @@ def _tuple_type(keys: dict[str, str], fields: dict[str, str]) -> str:
     return f"Tuple({', '.join(parts)})"
 
 
-def _request_type(catalog_keys: dict[str, str], order: OrderRule) -> str:
-    """Request bodies parse into one tuple: the catalog fields in `CATALOG_FIELDS` order, then
-    the order's lines (position 11)."""
+def _request_key(api: ShopApiMap, role: str) -> str:
+    """The one request key the events take `role` (product_id or qty) from, or a key no JSON
+    body has when no event reads it from the request."""
+    sources = {getattr(rule, role) for rule in api.events.values()}
+    keys = {source[8:] for source in sources if source.startswith("request.")}
+    if len(keys) > 1:
+        raise ValueError(f"events must share one request key for {role}, not {sorted(keys)}")
+    return keys.pop() if keys else f"__no_{role}"
+
+
+def _request_type(api: ShopApiMap) -> str:
+    """Request bodies parse into one tuple: the catalog fields in `CATALOG_FIELDS` order, the
+    order's lines (position 11), the product id (12) and the quantity (13)."""
+    catalog_keys, order = api.catalog.request, api.order
     items_type = _tuple_type(order.item, ORDER_ITEM_FIELDS)
-    if order.request_items in catalog_keys.values():
-        raise ValueError("the order's items key is also a catalog request key")
+    extra = [order.request_items, _request_key(api, "product_id"), _request_key(api, "qty")]
+    if len(set(extra)) != 3 or set(extra) & set(catalog_keys.values()):
+        raise ValueError("the order's items, product id and qty request keys must differ")
     fields = _tuple_type(catalog_keys, CATALOG_FIELDS).removeprefix("Tuple(").removesuffix(")")
-    return f"Tuple({fields}, `{_key(order.request_items)}` Array({items_type}))"
+    return (
+        f"Tuple({fields}, `{_key(extra[0])}` Array({items_type}), "
+        f"`{_key(extra[1])}` UInt64, `{_key(extra[2])}` Int64)"
+    )
 
 
-def _response_type(api: ShopApiMap) -> tuple[str, dict[str, int]]:
-    """Response bodies parse into one tuple of their distinct keys; return it and the position
-    of each role (catalog total, product price, order total, list items) in it."""
+def _response_type(api: ShopApiMap) -> tuple[str, dict[str, int], list[str]]:
+    """Response bodies parse into one tuple of their distinct keys; return it, the position of
+    each role (catalog total, product price, order total, list items) in it, and the product-id
+    keys of list items (a list item parses into a tuple of those, all UInt64)."""
     list_keys = {rule.list_items for rule in api.events.values() if rule.list_items}
     if len(list_keys) != 1:
         raise ValueError("list calls must share one response key for their items")
+    item_id_keys = sorted({_key(r.list_item_id) for r in api.events.values() if r.list_item_id})
+    item_type = ", ".join(f"`{key}` UInt64" for key in item_id_keys)
     roles = {
         "catalog_total": (api.catalog.response_total, "Float64"),
         "product_price": (api.product_view.response_price, "Float64"),
         "order_total": (api.order.response_total, "Float64"),
-        "list_items": (list_keys.pop(), "Array(Map(String, Float64))"),
+        "list_items": (list_keys.pop(), f"Array(Tuple({item_type}))"),
     }
     keys: dict[str, str] = {}
     for key, clickhouse_type in roles.values():
@@ -163,7 +199,7 @@ def _response_type(api: ShopApiMap) -> tuple[str, dict[str, int]]:
             raise ValueError(f"response key {key!r} has two roles of different types")
     positions = {role: list(keys).index(key) + 1 for role, (key, _) in roles.items()}
     fields = ", ".join(f"`{key}` {clickhouse_type}" for key, clickhouse_type in keys.items())
-    return f"Tuple({fields})", positions
+    return f"Tuple({fields})", positions, item_id_keys
 
 
 def _key(key: str) -> str:

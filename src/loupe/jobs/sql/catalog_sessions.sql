@@ -8,12 +8,9 @@
 INSERT INTO etl.catalog_sessions
 WITH
     views AS (
-        SELECT visit_id, groupArray((seq, product_id)) AS viewed
-        FROM (
-            SELECT visit_id, seq, product_id FROM etl.visit_calls
-            WHERE date = {day:Date} AND event_type = 'product_view' AND is_ok
-            ORDER BY visit_id, seq
-        )
+        SELECT visit_id, arraySort(groupArray((seq, product_id))) AS viewed
+        FROM etl.visit_calls
+        WHERE date = {day:Date} AND event_type = 'product_view' AND is_ok
         GROUP BY visit_id
     ),
     carts AS (

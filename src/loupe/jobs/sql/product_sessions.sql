@@ -3,22 +3,12 @@
 -- favorited, carted or bought, counting successful calls only (grain: visit x product; time
 -- column: first_view_ts). source: the list the product was first reached from: the visit's last
 -- list call before the first touch that showed it (a search, the catalog, favorites, the cart),
--- or `direct`; list_position: its position in that list. cart_adds and purchased_qty are
--- quantities; revenue = sum of qty x price of the product's order lines (before promo discounts).
+-- or `direct`; list_position: its position in that list (an ASOF join on the list calls'
+-- products, exploded and kept only for the products the visit touched). cart_adds and
+-- purchased_qty are quantities; revenue = sum of qty x price of the product's order lines
+-- (before promo discounts).
 INSERT INTO etl.product_sessions
 WITH
-    lists AS (
-        SELECT visit_id, groupArray((seq, kind, list_ids, page, per_page)) AS list_calls
-        FROM (
-            SELECT visit_id, seq, list_ids, page, per_page,
-                multiIf(event_type = 'catalog' AND q != '', 'search', event_type = 'catalog', 'catalog',
-                        event_type = 'favorites_view', 'favorites', 'cart') AS kind
-            FROM etl.visit_calls
-            WHERE date = {day:Date} AND is_ok AND event_type IN ('catalog', 'favorites_view', 'cart_view')
-            ORDER BY visit_id, seq
-        )
-        GROUP BY visit_id
-    ),
     touches AS (
         SELECT visit_id, product_id, event_type, seq, ts, qty, product_price, toFloat64(0) AS line_price
         FROM etl.visit_calls
@@ -45,11 +35,27 @@ WITH
         FROM touches
         GROUP BY visit_id, product_id
     ),
+    shown AS (
+        -- Each product a list call showed, once per call, with its position, for the products the
+        -- visit touched.
+        SELECT visit_id, product_id, seq AS list_seq, kind,
+            toUInt32(if(kind IN ('search', 'catalog'), (page - 1) * per_page, 0) + index) AS list_position
+        FROM (
+            SELECT visit_id, seq, list_ids, page, per_page,
+                multiIf(event_type = 'catalog' AND q != '', 'search', event_type = 'catalog', 'catalog',
+                        event_type = 'favorites_view', 'favorites', 'cart') AS kind
+            FROM etl.visit_calls
+            WHERE date = {day:Date} AND is_ok AND event_type IN ('catalog', 'favorites_view', 'cart_view')
+        )
+        ARRAY JOIN list_ids AS product_id, arrayEnumerate(list_ids) AS index,
+            arrayEnumerateUniq(list_ids) AS occurrence
+        WHERE occurrence = 1 AND (visit_id, product_id) IN (SELECT visit_id, product_id FROM touches)
+    ),
     sourced AS (
-        SELECT p.*,
-            arrayLast(l -> l.1 < p.first_touch_seq AND has(l.3, p.product_id), l.list_calls) AS source_list
+        SELECT p.*, l.list_seq AS list_seq, l.kind AS kind, l.list_position AS position
         FROM per_product AS p
-        LEFT JOIN lists AS l ON l.visit_id = p.visit_id
+        ASOF LEFT JOIN shown AS l
+            ON l.visit_id = p.visit_id AND l.product_id = p.product_id AND l.list_seq < p.first_touch_seq
     )
 SELECT
     s.date AS date,
@@ -58,10 +64,8 @@ SELECT
     p.product_id AS product_id,
     p.views AS views,
     if(p.views > 0, p.first_view, NULL) AS first_view_ts,
-    if(p.source_list.1 = 0, 'direct', p.source_list.2) AS source,
-    if(p.source_list.1 = 0, 0,
-       toUInt32(if(p.source_list.2 IN ('search', 'catalog'), (p.source_list.4 - 1) * p.source_list.5, 0)
-                + indexOf(p.source_list.3, p.product_id))) AS list_position,
+    if(p.list_seq = 0, 'direct', p.kind) AS source,
+    p.position AS list_position,
     p.favorite_adds AS favorite_adds,
     p.favorite_removes AS favorite_removes,
     p.cart_adds AS cart_adds,
@@ -74,3 +78,4 @@ SELECT
     s.is_bot AS is_bot
 FROM sourced AS p
 INNER JOIN etl.sessions AS s ON s.visit_id = p.visit_id AND s.date = {day:Date}
+SETTINGS join_use_nulls = 0

@@ -1,0 +1,53 @@
+"""The shop-API map becomes the SQL's parameters: parse flags, key positions, and clear errors."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+import yaml
+
+from loupe.jobs.event_map import ShopApiMap, load_map
+
+
+def _packaged() -> dict:
+    return yaml.safe_load((resources.files("loupe.jobs") / "shop_api.yaml").read_text())
+
+
+def test_bodies_are_parsed_only_for_events_a_job_reads() -> None:
+    params = load_map().query_parameters()
+    flags = dict(zip(params["event_names"], zip(params["parse_request"], params["parse_response"])))
+    assert flags["catalog"] == (1, 1)
+    assert flags["product_view"] == (0, 1)  # product id from the path, price from the response
+    assert flags["cart_add"] == (1, 0)  # product id and qty from the request
+    assert flags["favorites_view"] == (0, 1)  # a list call
+    assert flags["search_suggest"] == (0, 0)
+    assert flags["login"] == (0, 0)
+
+
+def test_list_item_ids_point_into_the_item_tuple() -> None:
+    params = load_map().query_parameters()
+    at = dict(zip(params["event_names"], params["list_item_id_at"]))
+    # Items parse into Tuple(`id` UInt64, `product_id` UInt64): keys sorted.
+    assert "Array(Tuple(`id` UInt64, `product_id` UInt64))" in params["response_type"]
+    assert (at["catalog"], at["favorites_view"], at["cart_view"], at["order"]) == (1, 2, 2, 0)
+
+
+def test_request_product_id_and_qty_keys_follow_the_order_lines() -> None:
+    request_type = load_map().query_parameters()["request_type"]
+    assert request_type.endswith("`product_id` UInt64, `qty` Int64)")
+
+
+def test_two_request_keys_for_product_ids_are_refused() -> None:
+    raw = _packaged()
+    raw["events"]["favorite_add"]["product_id"] = "request.item_id"
+    with pytest.raises(ValueError, match="one request key for product_id"):
+        ShopApiMap.model_validate(raw).query_parameters()
+
+
+def test_a_map_without_request_quantities_still_parses() -> None:
+    raw = _packaged()
+    raw["events"]["cart_add"]["qty"] = ""
+    params = ShopApiMap.model_validate(raw).query_parameters()
+    assert "`__no_qty` Int64" in params["request_type"]
+    assert params["parse_request"][params["event_names"].index("cart_add")] == 1
