@@ -106,10 +106,7 @@ def _partition_rows(warehouse: Warehouse, table: str, day: date) -> int:
 
 
 def _stage(warehouse: Warehouse, job: DayJob, params: dict, incremental: bool) -> int:
-    if job.stage:  # staging-only tables hold one day at a time, in memory
-        warehouse.command(f"TRUNCATE TABLE {job.staging_table}")
-    else:
-        warehouse.command(f"ALTER TABLE {job.staging_table} DROP PARTITION {{day:Date}}", params)
+    warehouse.command(f"ALTER TABLE {job.staging_table} DROP PARTITION {{day:Date}}", params)
     warehouse.command(job.sql, params)
     if incremental and job.per_session:
         carry_over = jinja2.Template(query("carry_over")).render(table=job.name)
