@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 import pytest
-import yaml
 
 from loupe.jobs.event_map import ShopApiMap, load_map
 
 
 def _packaged() -> dict:
-    return yaml.safe_load((resources.files("loupe.jobs") / "shop_api.yaml").read_text())
+    return load_map().model_dump()
 
 
 def test_bodies_are_parsed_only_for_events_a_job_reads() -> None:
