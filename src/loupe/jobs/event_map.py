@@ -91,12 +91,8 @@ class ShopApiMap(_Strict):
                 item_id_keys.index(rule.list_item_id) + 1 if rule.list_item_id else 0
                 for rule in rules
             ],
-            "parse_request": [
-                int(self._reads_request(name, rule)) for name, rule in self.events.items()
-            ],
-            "parse_response": [
-                int(self._reads_response(name, rule)) for name, rule in self.events.items()
-            ],
+            "parse_request": [int(_reads_request(n, r)) for n, r in self.events.items()],
+            "parse_response": [int(_reads_response(n, r)) for n, r in self.events.items()],
             "request_type": _request_type(self),
             "response_type": response_type,
             "response_catalog_total_at": positions["catalog_total"],
@@ -108,14 +104,16 @@ class ShopApiMap(_Strict):
             "default_sort": self.catalog.default_sort,
         }
 
-    def _reads_request(self, name: str, rule: EventRule) -> bool:
-        """Whether the jobs read this event's request body (so it is parsed only then)."""
-        sources = (rule.product_id, rule.qty)
-        return name in ("catalog", "order") or any(s.startswith("request.") for s in sources)
 
-    def _reads_response(self, name: str, rule: EventRule) -> bool:
-        """Whether the jobs read this event's response body."""
-        return name in ("catalog", "product_view", "order") or bool(rule.list_items)
+def _reads_request(name: str, rule: EventRule) -> bool:
+    """Whether the jobs read this event's request body (so it is parsed only then)."""
+    sources = (rule.product_id, rule.qty)
+    return name in ("catalog", "order") or any(s.startswith("request.") for s in sources)
+
+
+def _reads_response(name: str, rule: EventRule) -> bool:
+    """Whether the jobs read this event's response body."""
+    return name in ("catalog", "product_view", "order") or bool(rule.list_items)
 
 
 # The canonical catalog fields, in the order the SQL reads them, with the type each parses to.
