@@ -108,4 +108,5 @@ FROM parsed
 -- Read the calls in the table's order and number them without a sort (a ClickHouse server
 -- accepts the same settings).
 SETTINGS optimize_read_in_window_order = 1,
-    query_plan_enable_multithreading_after_window_functions = 0
+    query_plan_enable_multithreading_after_window_functions = 0,
+    optimize_move_to_prewhere_if_final = 1
