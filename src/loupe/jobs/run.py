@@ -106,12 +106,22 @@ def _partition_rows(warehouse: Warehouse, table: str, day: date) -> int:
 
 
 def _stage(warehouse: Warehouse, job: DayJob, params: dict, incremental: bool) -> int:
-    warehouse.command(f"ALTER TABLE {job.staging_table} DROP PARTITION {{day:Date}}", params)
+    day = params["day"]
+    if incremental and job.per_session and _partition_rows(warehouse, job.dwh_table, day):
+        _carry_over(warehouse, job, params)
+    else:
+        warehouse.command(f"ALTER TABLE {job.staging_table} DROP PARTITION {{day:Date}}", params)
     warehouse.command(job.sql, params)
-    if incremental and job.per_session:
-        carry_over = jinja2.Template(query("carry_over")).render(table=job.name)
-        warehouse.command(carry_over, params)
-    return _partition_rows(warehouse, job.staging_table, params["day"])
+    return _partition_rows(warehouse, job.staging_table, day)
+
+
+def _carry_over(warehouse: Warehouse, job: DayJob, params: dict) -> None:
+    """Start an hourly run's staging partition from the day in dwh, minus the touched sessions."""
+    warehouse.command(
+        f"ALTER TABLE {job.staging_table} REPLACE PARTITION {{day:Date}} FROM {job.dwh_table}",
+        params,
+    )
+    warehouse.command(jinja2.Template(query("carry_over")).render(table=job.name), params)
 
 
 def _swap(warehouse: Warehouse, job: DayJob, day: date, staged_rows: int) -> None:
