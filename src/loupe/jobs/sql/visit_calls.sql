@@ -1,60 +1,65 @@
 -- job: stage
 -- etl.visit_calls for one business day: every distinct call of the visits that START on the day.
--- Grain: call (deduplicated: FINAL folds repeats of a call, which share session, time and
--- event_id). Time column: ts; bounded by {window_start}..{window_end} = the day widened by the
--- visit cap on both sides, so visits crossing midnight are whole.
+-- Grain: call (deduplicated by event_id). Time column: ts; bounded by {window_start}..{window_end}
+-- = the day widened by the visit cap on both sides, so visits crossing midnight are whole.
 -- A visit = calls of one session_id split where the gap exceeds {visit_gap_ms}, and capped at
 -- {visit_cap_ms} from its first call. Endpoints and JSON keys come from the shop-API map
--- (shop_api.yaml) as parameters.
--- Why it is fast: visit starts are computed per session on three narrow columns; the calls are
--- then read in the table's order (session_id, ts, event_id), so numbering them needs no sort;
--- each body is parsed once, only for calls of the day's visits and only where the map says a
--- job reads it.
+-- (shop_api.yaml) as parameters. Visits are cut on narrow rows (session, time, id): sorting the
+-- parsed calls would move their arrays and strings; the parsed fields join back by event_id.
+-- Each body is parsed once, only for calls of visits that start on the day, and only for the
+-- events the map says a job reads it from.
 INSERT INTO etl.visit_calls
 WITH
-    day_sessions AS (
-        -- The sessions with calls on the day; in an hourly run, only the touched ones.
-        SELECT session_id FROM pd.api_calls
-        WHERE NOT {incremental:UInt8}
-          AND ts >= {day_start:DateTime64(3, 'UTC')} AND ts < {day_end:DateTime64(3, 'UTC')}
-        UNION ALL
-        SELECT session_id FROM etl.touched_sessions WHERE {incremental:UInt8}
-    ),
-    visit_starts AS (
-        -- Per session: the start time (ms) of each visit and the session rank of its first call.
-        SELECT session_id,
-            arraySort(groupArray(toUnixTimestamp64Milli(ts))) AS times,
-            arrayMap((t, previous) -> t - previous > {visit_gap_ms:UInt64}, times,
-                     arrayPushFront(arrayPopBack(times), 0)) AS after_gap,
-            arrayFill(t -> t > 0, arrayMap((t, gap) -> if(gap, t, 0), times, after_gap)) AS gap_start,
-            arrayMap((t, start) -> intDiv(t - start, {visit_cap_ms:UInt64}), times, gap_start) AS cap_part,
-            arrayFilter((i, gap, part, previous) -> gap OR part != previous, arrayEnumerate(times),
-                        after_gap, cap_part, arrayPushFront(arrayPopBack(cap_part), 0)) AS first_ranks,
-            arrayMap(i -> times[i], first_ranks) AS starts
-        FROM pd.api_calls FINAL
-        WHERE ts >= {window_start:DateTime64(3, 'UTC')} AND ts < {window_end:DateTime64(3, 'UTC')}
-          AND session_id IN day_sessions
-        GROUP BY session_id
-    ),
-    ranked AS (
-        SELECT event_id, ts, session_id, user_id, user_agent, method, endpoint, status, request, response,
-            row_number() OVER (PARTITION BY session_id ORDER BY ts, event_id) AS session_rank
-        FROM pd.api_calls FINAL
-        WHERE ts >= {window_start:DateTime64(3, 'UTC')} AND ts < {window_end:DateTime64(3, 'UTC')}
-          AND session_id IN day_sessions
-    ),
     calls AS (
-        SELECT c.*,
-            multiMatchAnyIndex(concat(method, ' ', endpoint), {event_patterns:Array(String)}) AS rule,
-            arrayLastIndex(start -> start <= toUnixTimestamp64Milli(c.ts), v.starts) AS visit_number,
-            fromUnixTimestamp64Milli(v.starts[visit_number], 'UTC') AS visit_start,
-            toUInt32(c.session_rank - v.first_ranks[visit_number] + 1) AS seq
-        FROM ranked AS c
-        INNER JOIN visit_starts AS v ON v.session_id = c.session_id
+        SELECT event_id, ts, session_id, user_id, user_agent, method, endpoint, status, request, response,
+            multiMatchAnyIndex(concat(method, ' ', endpoint), {event_patterns:Array(String)}) AS rule
+        FROM pd.api_calls
+        WHERE ts >= {window_start:DateTime64(3, 'UTC')} AND ts < {window_end:DateTime64(3, 'UTC')}
+          -- The sessions with calls on the day; in an hourly run, only the touched ones (one IN
+          -- set either way, so the primary key and PREWHERE can use it).
+          AND session_id IN (
+              SELECT session_id FROM pd.api_calls
+              WHERE NOT {incremental:UInt8}
+                AND ts >= {day_start:DateTime64(3, 'UTC')} AND ts < {day_end:DateTime64(3, 'UTC')}
+              UNION ALL
+              SELECT session_id FROM etl.touched_sessions WHERE {incremental:UInt8}
+          )
+        LIMIT 1 BY event_id
+    ),
+    gaps AS (
+        SELECT *,
+            toUnixTimestamp64Milli(ts) - toUnixTimestamp64Milli(lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC'))
+                OVER (PARTITION BY session_id ORDER BY ts, event_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW))
+                > {visit_gap_ms:UInt64} AS starts_segment
+        FROM (SELECT event_id, session_id, ts FROM calls)
+    ),
+    segments AS (
+        SELECT *,
+            sum(starts_segment) OVER (PARTITION BY session_id ORDER BY ts, event_id
+                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS segment
+        FROM gaps
+    ),
+    capped AS (
+        SELECT *,
+            intDiv(toUnixTimestamp64Milli(ts)
+                - toUnixTimestamp64Milli(min(ts) OVER (PARTITION BY session_id, segment)),
+                {visit_cap_ms:UInt64}) AS cap_part
+        FROM segments
+    ),
+    visits AS (
+        SELECT event_id, visit_start, call_seq
+        FROM (
+            SELECT event_id,
+                min(ts) OVER (PARTITION BY session_id, segment, cap_part) AS visit_start,
+                row_number() OVER (PARTITION BY session_id, segment, cap_part ORDER BY ts, event_id)
+                    AS call_seq
+            FROM capped
+        )
         WHERE visit_start >= {day_start:DateTime64(3, 'UTC')} AND visit_start < {day_end:DateTime64(3, 'UTC')}
     ),
     parsed AS (
-        SELECT *,
+        SELECT c.event_id AS event_id, ts, session_id, user_id, user_agent, method, endpoint, status,
+            request, response, rule, v.visit_start AS visit_start, v.call_seq AS seq,
             if(rule = 0, 'other', {event_names:Array(String)}[rule]) AS event,
             if({parse_request:Array(UInt8)}[rule] = 1, JSONExtract(request, {request_type:String}),
                JSONExtract('{}', {request_type:String})) AS req,
@@ -62,7 +67,8 @@ WITH
                JSONExtract('{}', {response_type:String})) AS resp,
             {product_id_sources:Array(String)}[rule] AS product_id_source,
             {list_item_id_at:Array(UInt8)}[rule] AS list_item_id_at
-        FROM calls
+        FROM calls AS c
+        INNER JOIN visits AS v ON v.event_id = c.event_id
     )
 SELECT
     toDate(visit_start, {timezone:String}) AS date,
@@ -105,8 +111,3 @@ SELECT
     if(event = 'order', tupleElement(req, 11), []) AS order_items,
     tupleElement(resp, {response_order_total_at:UInt8}) * (event = 'order') AS order_total
 FROM parsed
--- Read the calls in the table's order and number them without a sort (a ClickHouse server
--- accepts the same settings).
-SETTINGS optimize_read_in_window_order = 1,
-    query_plan_enable_multithreading_after_window_functions = 0,
-    optimize_move_to_prewhere_if_final = 1
