@@ -179,9 +179,11 @@ def test_leases_of_dead_processes_are_released_at_start(warehouse: Warehouse) ->
 
     released = release_dead_holders(warehouse, embedded=False)
     assert released == [f"{here}:999999999:dead"]
-    Lease(warehouse, "etl_days", "next", ttl=60, settle=0.01).acquire()  # free again
+    freed = Lease(warehouse, "etl_days", "next", ttl=60, settle=0.01)
+    freed.acquire()  # free again
     with pytest.raises(LeaseHeld):
         Lease(warehouse, "snapshot", "next", ttl=60, settle=0.01).acquire()
     with pytest.raises(LeaseHeld):
         Lease(warehouse, "reconcile", "next", ttl=60, settle=0.01).acquire()
+    freed.release()  # stops its heartbeat, which would outlive the warehouse
     ours.release()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pyarrow as pa
@@ -89,6 +90,26 @@ def test_lock_is_released_on_close(settings: Settings) -> None:
         "with open_warehouse(load_settings()) as w: print(w.scalar('SELECT 7'))", settings.data_dir
     )
     assert done.stdout.strip() == "7", done.stderr
+
+
+def test_a_closed_engine_does_not_reconnect(settings: Settings, tmp_path: Path) -> None:
+    with open_warehouse(settings) as first:
+        first.scalar("SELECT 1")
+    stale = threading.Thread(target=lambda: errors.append(_query_error(first)))
+    errors: list[str] = []
+    stale.start()
+    stale.join()
+    assert errors == [f"the embedded warehouse {settings.data_dir.resolve()} is closed"]
+    with open_warehouse(load_settings(data_dir=tmp_path / "next")) as other:
+        assert other.scalar("SELECT 2") == 2  # chDB was not kept on the first directory
+
+
+def _query_error(warehouse: Warehouse) -> str:
+    try:
+        warehouse.scalar("SELECT 1")
+    except LoupeError as exc:
+        return str(exc)
+    return "no error"
 
 
 def test_one_directory_per_process(warehouse: Warehouse, tmp_path: Path) -> None:

@@ -74,6 +74,7 @@ class EmbeddedWarehouse(Warehouse):
         self._connections: list[Any] = []
         self._connections_lock = threading.Lock()
         self._users = 0
+        self._closed = False
 
     @classmethod
     def open(cls, data_dir: Path) -> EmbeddedWarehouse:
@@ -110,6 +111,7 @@ class EmbeddedWarehouse(Warehouse):
                     connection.close()
                 self._connections.clear()
             self._local = threading.local()
+            self._closed = True
             self._lock.release()
             if _open_engine is self:
                 _open_engine = None
@@ -117,6 +119,10 @@ class EmbeddedWarehouse(Warehouse):
     def _connection(self) -> Any:
         connection = getattr(self._local, "connection", None)
         if connection is None:
+            # A thread still holding a closed engine (a lease heartbeat, say) must not reconnect:
+            # that connection would never be closed and would keep chDB on this directory.
+            if self._closed:
+                raise LoupeError(f"the embedded warehouse {self.data_dir} is closed")
             try:
                 connection = chdb.connect(str(self.data_dir))
             except Exception as exc:
