@@ -84,7 +84,7 @@ def main() -> None:
             load_s, _ = timed(lambda: _load(options, settings, warehouse))
             calls = warehouse.scalar("SELECT count() FROM pd.api_calls")
             warehouse.command("OPTIMIZE TABLE pd.api_calls FINAL")
-            params = day_parameters(DAY, settings, incremental=False)
+            params = day_parameters(DAY, settings)
             scan_sql = (SQL / "scan_limit.sql").read_text()
             scan_s = best_of(args.runs, lambda: warehouse.query(scan_sql, params))
             full_s = best_of(args.runs, lambda: build_day(warehouse, settings, DAY))

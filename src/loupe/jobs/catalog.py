@@ -1,11 +1,13 @@
 """The day jobs: one `.sql` file each in `jobs/sql/`, found by name, ordered by their headers.
 
 A job file `NAME.sql` fills the staging table `etl.NAME` for one business day and starts with a
-header line `-- job: after=OTHER[,OTHER] [stage] [per_session]`:
+header line `-- job: after=OTHER[,OTHER] [stage] [per_visit]`:
   after        jobs whose staging this one reads (they run first, in the same day build);
   stage        staging only (no `dwh` twin, nothing swapped);
-  per_session  the table has a `session_id`: hourly runs rebuild touched sessions and carry the
-               rest of the day over from `dwh`.
+  per_visit    the table has a `visit_id`: hourly runs rebuild the visits their calls can change
+               and carry the rest of the day over from `dwh`.
+A job file is a Jinja template rendered with `incremental` (true in an hourly run); the jobs read
+the day's calls from `etl.{calls:Identifier}` (visit_calls, or touched_calls in an hourly run).
 Adding a job means adding a file (and its tables in a migration); nothing else lists them.
 """
 
@@ -15,7 +17,11 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import jinja2
+
 from loupe.errors import LoupeError
+
+_TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,7 @@ class DayJob:
     sql: str
     after: tuple[str, ...] = ()
     stage: bool = False
-    per_session: bool = False
+    per_visit: bool = False
 
     @property
     def staging_table(self) -> str:
@@ -35,6 +41,10 @@ class DayJob:
     @property
     def dwh_table(self) -> str:
         return f"dwh.{self.name}"
+
+    def render(self, incremental: bool) -> str:
+        """The job's SQL for a full day build, or for an hourly run's touched sessions."""
+        return _TEMPLATES.from_string(self.sql).render(incremental=incremental)
 
 
 def _parse_header(name: str, sql: str) -> DayJob:
@@ -48,10 +58,10 @@ def _parse_header(name: str, sql: str) -> DayJob:
             after = tuple(part for part in word.removeprefix("after=").split(",") if part)
         else:
             flags.add(word)
-    unknown = flags - {"stage", "per_session"}
+    unknown = flags - {"stage", "per_visit"}
     if unknown:
         raise LoupeError(f"jobs/sql/{name}.sql: unknown header flags {sorted(unknown)}")
-    return DayJob(name, sql, after, "stage" in flags, "per_session" in flags)
+    return DayJob(name, sql, after, "stage" in flags, "per_visit" in flags)
 
 
 @cache

@@ -1,13 +1,15 @@
-"""The hourly run: rebuild only the visits touched by calls received since the last run.
+"""The hourly run: rebuild only the visits that the calls received since the last run can change.
 
 Lateness guarantee (docs/etl.md): a call is picked up by the first hourly run after it arrives
 when its time `ts` is at most `lookback` (default 6 hours) older than the newest call time the
 previous hourly run had seen; a later call waits for the nightly re-run of its date
 (`loupe etl run --date D`). The run reads the calls received since the previous run's watermark
-(`received_at`), collects their sessions into `etl.touched_sessions`, and rebuilds, for each
-business day such a visit can start on (the new calls' days, and the days of the touched
-sessions' visits they can join), just those sessions' visits: the rest of the day is
-carried over from `dwh`, and the day is swapped in whole, as in a full build.
+(`received_at`), notes their sessions in `etl.touched_sessions`, and finds in `dwh.sessions` the
+visits those calls can change (`etl.affected_visits`). It parses only the new calls, reads the
+affected visits' other calls already parsed from `etl.visit_calls`, cuts them into visits again
+(`etl.touched_calls`), and then, for each business day concerned, replaces just those visits'
+rows and swaps the day in whole, as a full build does (run.py). Work follows what arrived, not
+the size of the day.
 """
 
 from __future__ import annotations
@@ -15,17 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from loupe.jobs.catalog import query
-from loupe.jobs.run import VISIT_CAP_HOURS, VISIT_GAP_MINUTES, JobResult, build_day, record_run
+from loupe.jobs.catalog import all_jobs, query
+from loupe.jobs.run import JobResult, build_day, record_run, visit_parameters
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 
 JOB = "hourly"
 EPOCH = datetime.fromtimestamp(0, timezone.utc)
+RESET_TABLES = ("etl.touched_sessions", "etl.affected_visits", "etl.touched_calls")
 
 LAST_RUN_SQL = query("hourly_last_run")
 NEW_CALLS_SQL = query("hourly_new_calls")
 FILL_TOUCHED_SQL = query("hourly_touched_sessions")
+FILL_AFFECTED_SQL = query("hourly_affected_visits")
 DAYS_SQL = query("hourly_days")
 
 
@@ -65,25 +69,15 @@ def run_hourly(
             ts_watermark=last["ts_watermark"] or EPOCH,
         )
         return HourlyResult(0, 0, [], [])
-    warehouse.command("TRUNCATE TABLE etl.touched_sessions")
-    warehouse.command(
-        FILL_TOUCHED_SQL,
-        {"watermark": watermark, "new_watermark": found["watermark"], "ts_floor": ts_floor},
-    )
-    sessions = warehouse.scalar("SELECT count() FROM etl.touched_sessions")
-    days = warehouse.scalar(
-        DAYS_SQL,
-        {
-            "watermark": watermark,
-            "new_watermark": found["watermark"],
-            "ts_floor": ts_floor,
-            "timezone": settings.timezone,
-            "first_new": found["first_ts"],
-            "last_new": found["ts_watermark"],
-            "visit_cap_ms": VISIT_CAP_HOURS * 3_600_000,
-            "visit_gap_ms": VISIT_GAP_MINUTES * 60_000,
-        },
-    )
+    params = {
+        **visit_parameters(settings),
+        "watermark": watermark,
+        "new_watermark": found["watermark"],
+        "ts_floor": ts_floor,
+        "calls": "touched_calls",
+    }
+    sessions = _stage_affected_visits(warehouse, params)
+    days = warehouse.scalar(DAYS_SQL)
     results: list[JobResult] = []
     for day in days:
         results.extend(build_day(warehouse, settings, day, incremental=True))
@@ -99,3 +93,14 @@ def run_hourly(
         ts_watermark=ts_watermark,
     )
     return HourlyResult(found["calls"], sessions, days, results)
+
+
+def _stage_affected_visits(warehouse: Warehouse, params: dict) -> int:
+    """Fill etl.touched_sessions, etl.affected_visits and etl.touched_calls; return how many
+    sessions the new calls touch."""
+    for table in RESET_TABLES:
+        warehouse.command(f"TRUNCATE TABLE {table}")
+    warehouse.command(FILL_TOUCHED_SQL, params)
+    warehouse.command(FILL_AFFECTED_SQL, params)
+    warehouse.command(all_jobs()["visit_calls"].render(incremental=True), params)
+    return warehouse.scalar("SELECT count() FROM etl.touched_sessions")

@@ -6,6 +6,11 @@ them succeeded replace the day's partition of each `dwh.<job>` with `ALTER TABLE
 PARTITION` (atomic per table; readers never see a half-built day). A failure before the swap
 leaves `dwh` as it was; a re-run gives identical tables. Each job's run is recorded in
 `etl.job_runs`.
+
+An hourly run builds a day incrementally (hourly.py): the visits its calls can change are already
+staged in `etl.touched_calls`; they replace their earlier rows of `etl.visit_calls` (which keeps
+every built day's calls parsed), the per-visit jobs rebuild just them, and the rest of each
+table is carried over from `dwh`.
 """
 
 from __future__ import annotations
@@ -17,8 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
-
-import jinja2
 
 from loupe.jobs.catalog import DayJob, plan, query
 from loupe.jobs.event_map import load_map
@@ -32,6 +35,9 @@ VISIT_GAP_MINUTES = 30
 VISIT_CAP_HOURS = 24
 
 RECORD_RUN_SQL = query("record_job_run")
+MISSING_PARSED_DAYS_SQL = query("missing_parsed_days")
+KEEP_TOUCHED_CALLS_SQL = query("keep_touched_calls")
+MASK_AFFECTED_SQL = query("mask_affected_visits")
 
 
 @dataclass
@@ -52,8 +58,19 @@ def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
-def day_parameters(day: date, settings: Settings, incremental: bool) -> dict:
-    """Query parameters of a day build: bounds, visit rules and the shop-API map."""
+def visit_parameters(settings: Settings) -> dict:
+    """Query parameters of every visit cut: timezone, visit rules and the shop-API map."""
+    return {
+        "timezone": settings.timezone,
+        "visit_gap_ms": VISIT_GAP_MINUTES * 60_000,
+        "visit_cap_ms": VISIT_CAP_HOURS * 3_600_000,
+        **load_map().query_parameters(),
+    }
+
+
+def day_parameters(day: date, settings: Settings, incremental: bool = False) -> dict:
+    """Query parameters of a day build: bounds, visit rules, the shop-API map and the table the
+    jobs read the day's calls from (an hourly run's touched calls, or all of them)."""
     start, end = day_bounds(day, settings.timezone)
     cap = timedelta(hours=VISIT_CAP_HOURS)
     return {
@@ -62,11 +79,8 @@ def day_parameters(day: date, settings: Settings, incremental: bool) -> dict:
         "day_end": end,
         "window_start": start - cap,
         "window_end": end + cap,
-        "timezone": settings.timezone,
-        "visit_gap_ms": VISIT_GAP_MINUTES * 60_000,
-        "visit_cap_ms": VISIT_CAP_HOURS * 3_600_000,
-        "incremental": int(incremental),
-        **load_map().query_parameters(),
+        "calls": "touched_calls" if incremental else "visit_calls",
+        **visit_parameters(settings),
     }
 
 
@@ -105,23 +119,45 @@ def _partition_rows(warehouse: Warehouse, table: str, day: date) -> int:
     return warehouse.scalar(f"SELECT count() FROM {table} WHERE date = {{day:Date}}", {"day": day})
 
 
+def _can_build_incrementally(warehouse: Warehouse, day: date) -> bool:
+    """An hourly run rebuilds only the affected visits if the day is in dwh and the calls of the
+    days around it are kept parsed in etl.visit_calls; otherwise it builds the day in full."""
+    return bool(_partition_rows(warehouse, "dwh.sessions", day)) and not warehouse.scalar(
+        MISSING_PARSED_DAYS_SQL, {"day": day}
+    )
+
+
 def _stage(warehouse: Warehouse, job: DayJob, params: dict, incremental: bool) -> int:
     day = params["day"]
-    if incremental and job.per_session and _partition_rows(warehouse, job.dwh_table, day):
-        _carry_over(warehouse, job, params)
+    if incremental and job.stage:
+        # run_hourly staged the affected visits of every day in etl.touched_calls.
+        _keep_touched_calls(warehouse, params)
+        return _partition_rows(warehouse, "etl.touched_calls", day)
+    if incremental and job.per_visit and _partition_rows(warehouse, job.dwh_table, day):
+        _carry_over(warehouse, job.name, params)
     else:
         warehouse.command(f"ALTER TABLE {job.staging_table} DROP PARTITION {{day:Date}}", params)
-    warehouse.command(job.sql, params)
+    warehouse.command(job.render(incremental), params)
     return _partition_rows(warehouse, job.staging_table, day)
 
 
-def _carry_over(warehouse: Warehouse, job: DayJob, params: dict) -> None:
-    """Start an hourly run's staging partition from the day in dwh, minus the touched sessions."""
+def _keep_touched_calls(warehouse: Warehouse, params: dict) -> None:
+    """Replace the affected visits' calls of etl.visit_calls with the rebuilt ones, so the next
+    hourly run finds every built call parsed."""
+    _mask_affected_visits(warehouse, "visit_calls", params)
+    warehouse.command(KEEP_TOUCHED_CALLS_SQL, params)
+
+
+def _carry_over(warehouse: Warehouse, name: str, params: dict) -> None:
+    """Start an hourly run's staging partition from the day in dwh, minus the affected visits."""
     warehouse.command(
-        f"ALTER TABLE {job.staging_table} REPLACE PARTITION {{day:Date}} FROM {job.dwh_table}",
-        params,
+        f"ALTER TABLE etl.{name} REPLACE PARTITION {{day:Date}} FROM dwh.{name}", params
     )
-    warehouse.command(jinja2.Template(query("carry_over")).render(table=job.name), params)
+    _mask_affected_visits(warehouse, name, params)
+
+
+def _mask_affected_visits(warehouse: Warehouse, name: str, params: dict) -> None:
+    warehouse.command(MASK_AFFECTED_SQL, {**params, "table": name})
 
 
 def _swap(warehouse: Warehouse, job: DayJob, day: date, staged_rows: int) -> None:
@@ -143,8 +179,10 @@ def build_day(
 ) -> list[JobResult]:
     """Stage the selected jobs (and what they read) for `day`, then swap them into dwh.
 
-    `on_job` is called after each job is staged (for progress bars)."""
+    `incremental` (from run_hourly, which staged etl.touched_calls) rebuilds only the affected
+    visits, when the day allows it. `on_job` is called after each job is staged (progress bars)."""
     started = datetime.now(timezone.utc)
+    incremental = incremental and _can_build_incrementally(warehouse, day)
     params = day_parameters(day, settings, incremental)
     update_user_agents(warehouse, params["window_start"], params["window_end"])
     steps = plan(jobs)

@@ -1,4 +1,4 @@
--- job: after=sessions per_session
+-- job: after=sessions per_visit
 -- etl.catalog_sessions for one business day: one row per successful catalog or search call
 -- (grain: call; time column: ts), from etl.visit_calls and the day's etl.sessions.
 -- clicked_product_id: the first product of the call's result list viewed after it and before the
@@ -9,13 +9,13 @@ INSERT INTO etl.catalog_sessions
 WITH
     views AS (
         SELECT visit_id, arraySort(groupArray((seq, product_id))) AS viewed
-        FROM etl.visit_calls
+        FROM etl.{calls:Identifier}
         WHERE date = {day:Date} AND event_type = 'product_view' AND is_ok
         GROUP BY visit_id
     ),
     carts AS (
         SELECT visit_id, groupArray((seq, product_id)) AS carted
-        FROM etl.visit_calls
+        FROM etl.{calls:Identifier}
         WHERE date = {day:Date} AND event_type = 'cart_add' AND is_ok
         GROUP BY visit_id
     ),
@@ -26,7 +26,7 @@ WITH
             leadInFrame(seq, 1, toUInt32(4294967295)) OVER visit_order AS next_catalog_seq,
             lagInFrame(seq, 1, toUInt32(0)) OVER visit_order AS previous_seq,
             lagInFrame(listing) OVER visit_order AS previous_listing
-        FROM etl.visit_calls
+        FROM etl.{calls:Identifier}
         WHERE date = {day:Date} AND event_type = 'catalog' AND is_ok
         WINDOW visit_order AS (PARTITION BY visit_id ORDER BY seq ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)
     ),

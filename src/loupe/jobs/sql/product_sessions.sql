@@ -1,4 +1,4 @@
--- job: after=sessions per_session
+-- job: after=sessions per_visit
 -- etl.product_sessions for one business day: one row per (visit, product) the visit viewed,
 -- favorited, carted or bought, counting successful calls only (grain: visit x product; time
 -- column: first_view_ts). source: the list the product was first reached from: the visit's last
@@ -11,12 +11,12 @@ INSERT INTO etl.product_sessions
 WITH
     touches AS (
         SELECT visit_id, product_id, event_type, seq, ts, qty, product_price, toFloat64(0) AS line_price
-        FROM etl.visit_calls
+        FROM etl.{calls:Identifier}
         WHERE date = {day:Date} AND is_ok AND product_id > 0
           AND event_type IN ('product_view', 'favorite_add', 'favorite_remove', 'cart_add', 'cart_remove')
         UNION ALL
         SELECT visit_id, line.product_id, 'purchase', seq, ts, line.qty, 0, line.price
-        FROM etl.visit_calls
+        FROM etl.{calls:Identifier}
         ARRAY JOIN order_items AS line
         WHERE date = {day:Date} AND is_ok AND event_type = 'order'
     ),
@@ -44,7 +44,7 @@ WITH
             SELECT visit_id, seq, list_ids, page, per_page,
                 multiIf(event_type = 'catalog' AND q != '', 'search', event_type = 'catalog', 'catalog',
                         event_type = 'favorites_view', 'favorites', 'cart') AS kind
-            FROM etl.visit_calls
+            FROM etl.{calls:Identifier}
             WHERE date = {day:Date} AND is_ok AND event_type IN ('catalog', 'favorites_view', 'cart_view')
         )
         ARRAY JOIN list_ids AS product_id, arrayEnumerate(list_ids) AS index,

@@ -1,8 +1,9 @@
--- job: after=visit_calls per_session
+-- job: after=visit_calls per_visit
 -- etl.sessions for one business day: one row per visit, from etl.visit_calls (grain: visit;
 -- time column: start_ts). Actions count only successful calls (status < 400). Device, OS and
 -- browser come from dwh.user_agents by the visit's first user agent. is_returning: an earlier
 -- visit of the same session or user exists (earlier on the day, or on a day already built).
+-- The calls table is a parameter: etl.visit_calls, or etl.touched_calls in an hourly run.
 INSERT INTO etl.sessions
 WITH
     visit AS (
@@ -25,20 +26,28 @@ WITH
             argMin(endpoint, seq) AS entry_endpoint,
             argMax(endpoint, seq) AS exit_endpoint,
             countIf(status >= 400) AS errors
-        FROM etl.visit_calls
+        FROM etl.{calls:Identifier}
         WHERE date = {day:Date}
         GROUP BY date, visit_id
     ),
-    -- First visit start per session and per user on the days already built (before this one).
+    -- First visit start per session and per user on the days already built (before this one);
+    -- in an hourly run, also among the day's visits it does not rebuild (carried over in
+    -- etl.sessions).
+    built AS (
+        SELECT session_id, user_id, start_ts FROM dwh.sessions WHERE date < {day:Date}
+{%- if incremental %}
+        UNION ALL
+        SELECT session_id, user_id, start_ts FROM etl.sessions WHERE date = {day:Date}
+{%- endif %}
+    ),
     earlier AS (
-        SELECT 's:' || session_id AS key, min(start_ts) AS first_start FROM dwh.sessions
-        WHERE date < {day:Date}
-          AND session_id IN (SELECT session_id FROM etl.visit_calls WHERE date = {day:Date})
+        SELECT 's:' || session_id AS key, min(start_ts) AS first_start FROM built
+        WHERE session_id IN (SELECT session_id FROM etl.{calls:Identifier} WHERE date = {day:Date})
         GROUP BY session_id
         UNION ALL
-        SELECT 'u:' || toString(user_id) AS key, min(start_ts) AS first_start FROM dwh.sessions
-        WHERE date < {day:Date} AND user_id > 0
-          AND user_id IN (SELECT user_id FROM etl.visit_calls WHERE date = {day:Date})
+        SELECT 'u:' || toString(user_id) AS key, min(start_ts) AS first_start FROM built
+        WHERE user_id > 0
+          AND user_id IN (SELECT user_id FROM etl.{calls:Identifier} WHERE date = {day:Date})
         GROUP BY user_id
     ),
     -- is_returning: an earlier visit of the session or user, on this day (windows) or before.
@@ -60,8 +69,8 @@ SELECT
     v.registered_in_visit AS registered_in_visit,
     (v.first_start_of_session_today < v.start_ts
         OR (v.last_user_id > 0 AND v.first_start_of_user_today < v.start_ts)
-        OR by_session.key != ''
-        OR (v.last_user_id > 0 AND by_user.key != '')) AS is_returning,
+        OR (by_session.key != '' AND by_session.first_start < v.start_ts)
+        OR (v.last_user_id > 0 AND by_user.key != '' AND by_user.first_start < v.start_ts)) AS is_returning,
     if(ua.device_type = '', 'other', ua.device_type) AS device_type,
     ua.os AS os,
     ua.browser AS browser,

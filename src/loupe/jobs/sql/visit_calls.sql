@@ -8,30 +8,53 @@
 -- parsed calls would move their arrays and strings; the parsed fields join back by event_id.
 -- Each body is parsed once, only for calls of visits that start on the day, and only for the
 -- events the map says a job reads it from.
-INSERT INTO etl.visit_calls
+-- An hourly run (`incremental`) fills etl.touched_calls instead, with the visits its calls can
+-- change (etl.affected_visits, of any day): it parses just the calls received since the last
+-- run and reads those visits' other calls already parsed from etl.visit_calls, which every build
+-- keeps, then cuts them into visits again.
+INSERT INTO etl.{calls:Identifier}
 WITH
     calls AS (
         SELECT event_id, ts, session_id, user_id, user_agent, method, endpoint, status, request, response,
             multiMatchAnyIndex(concat(method, ' ', endpoint), {event_patterns:Array(String)}) AS rule
         FROM pd.api_calls
+{%- if incremental %}
+        -- The calls received since the last hourly run (and not later than its lookback).
+        WHERE received_at > {watermark:DateTime64(3, 'UTC')}
+          AND received_at <= {new_watermark:DateTime64(3, 'UTC')}
+          AND ts >= {ts_floor:DateTime64(3, 'UTC')}
+{%- else %}
         WHERE ts >= {window_start:DateTime64(3, 'UTC')} AND ts < {window_end:DateTime64(3, 'UTC')}
-          -- The sessions with calls on the day; in an hourly run, only the touched ones (one IN
-          -- set either way, so the primary key and PREWHERE can use it).
+          -- The sessions with calls on the day (an IN set: the primary key and PREWHERE use it).
           AND session_id IN (
               SELECT session_id FROM pd.api_calls
-              WHERE NOT {incremental:UInt8}
-                AND ts >= {day_start:DateTime64(3, 'UTC')} AND ts < {day_end:DateTime64(3, 'UTC')}
-              UNION ALL
-              SELECT session_id FROM etl.touched_sessions WHERE {incremental:UInt8}
+              WHERE ts >= {day_start:DateTime64(3, 'UTC')} AND ts < {day_end:DateTime64(3, 'UTC')}
           )
+{%- endif %}
         LIMIT 1 BY event_id
     ),
+{%- if incremental %}
+    -- The other calls of the affected visits, parsed by earlier builds (less any received again).
+    -- etl.visit_calls is ordered by start_ts: the bound on it reads only the recent granules.
+    parsed_before AS (
+        SELECT * FROM etl.visit_calls
+        WHERE start_ts >= (SELECT min(start_ts) FROM etl.affected_visits)
+          AND visit_id IN (SELECT visit_id FROM etl.affected_visits)
+          AND event_id NOT IN (SELECT event_id FROM calls)
+    ),
+{%- endif %}
     gaps AS (
         SELECT *,
             toUnixTimestamp64Milli(ts) - toUnixTimestamp64Milli(lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC'))
                 OVER (PARTITION BY session_id ORDER BY ts, event_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW))
                 > {visit_gap_ms:UInt64} AS starts_segment
-        FROM (SELECT event_id, session_id, ts FROM calls)
+        FROM (
+            SELECT event_id, session_id, ts FROM calls
+{%- if incremental %}
+            UNION ALL
+            SELECT event_id, session_id, ts FROM parsed_before
+{%- endif %}
+        )
     ),
     segments AS (
         SELECT *,
@@ -55,7 +78,9 @@ WITH
                     AS call_seq
             FROM capped
         )
+{%- if not incremental %}
         WHERE visit_start >= {day_start:DateTime64(3, 'UTC')} AND visit_start < {day_end:DateTime64(3, 'UTC')}
+{%- endif %}
     ),
     parsed AS (
         SELECT c.event_id AS event_id, ts, session_id, user_id, user_agent, method, endpoint, status,
@@ -111,3 +136,16 @@ SELECT
     if(event = 'order', tupleElement(req, 11), []) AS order_items,
     tupleElement(resp, {response_order_total_at:UInt8}) * (event = 'order') AS order_total
 FROM parsed
+{%- if incremental %}
+UNION ALL
+SELECT
+    toDate(v.visit_start, {timezone:String}) AS date,
+    sipHash64(b.session_id, toUnixTimestamp64Milli(v.visit_start)) AS visit_id,
+    b.session_id AS session_id,
+    v.call_seq AS seq,
+    b.ts AS ts,
+    v.visit_start AS start_ts,
+    b.* EXCEPT (date, visit_id, session_id, seq, ts, start_ts)
+FROM parsed_before AS b
+INNER JOIN visits AS v ON v.event_id = b.event_id
+{%- endif %}

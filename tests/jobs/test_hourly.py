@@ -1,0 +1,138 @@
+"""Hourly runs rebuild only the visits new calls can change, and agree with a full rebuild."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from loupe.ingest.files import ingest_files
+from loupe.ingest.writer import open_writer
+from loupe.jobs.hourly import run_hourly
+from loupe.jobs.run import build_day, build_days, days_between
+from loupe.schema.ddl import DDL
+from loupe.schema.migrate import migrate
+from loupe.settings import Settings, load_settings
+from loupe.warehouse import Warehouse, open_warehouse
+from tests.jobs.test_edge_cases import DAY, at, call, load, visits
+from tests.jobs.test_truth import checksums
+from tests.simulate.conftest import simulate
+
+FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
+CUTOFF = datetime(2026, 11, 20, 15, tzinfo=timezone.utc)
+# Calls held back from the first builds, then received at once: everything after the cutoff,
+# one call in 20 of the five hours before it (late, but inside the 6-hour lookback).
+HELD_BACK = """
+    ts >= {cutoff:DateTime64(3, 'UTC')}
+    OR (ts >= {cutoff:DateTime64(3, 'UTC')} - INTERVAL 5 HOUR AND cityHash64(event_id) % 20 = 0)
+"""
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    base = tmp_path_factory.mktemp("etl_hourly")
+    return load_settings(data_dir=base / "wh", spool_dir=base / "spool", production_url="")
+
+
+@pytest.fixture(scope="module")
+def warehouse(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    """Two simulated days, built in full from the calls received before the cutoff."""
+    run = simulate(tmp_path_factory.mktemp("etl_hourly_sim"), days=2, visits_per_day=1500)
+    with open_warehouse(settings) as opened:
+        migrate(opened, DDL())
+        with open_writer(settings, opened) as writer:
+            ingest_files(sorted(Path(run.out_dir).glob("calls-*")), writer)
+        params = {"cutoff": CUTOFF}
+        opened.command("CREATE TABLE etl.held_back AS pd.api_calls ENGINE = MergeTree ORDER BY ts")
+        opened.command(
+            f"INSERT INTO etl.held_back SELECT * FROM pd.api_calls WHERE {HELD_BACK}", params
+        )
+        opened.command(f"DELETE FROM pd.api_calls WHERE {HELD_BACK}", params)
+        build_days(opened, settings, days_between(FIRST, LAST))
+        yield opened
+
+
+def receive(warehouse: Warehouse, where: str, params: dict | None = None) -> None:
+    """Deliver calls again, as received now (new calls, or repeats of ones already built)."""
+    time.sleep(0.01)  # received_at has millisecond precision
+    warehouse.command(
+        f"INSERT INTO pd.api_calls SELECT * REPLACE (now64(3) AS received_at) {where}", params
+    )
+
+
+def test_hourly_runs_agree_with_a_full_rebuild(warehouse: Warehouse, settings: Settings) -> None:
+    first = run_hourly(warehouse, settings)  # the last 6 hours of what was received
+    assert first.results and all(r.rows > 0 for r in first.results if r.job == "sessions")
+    receive(warehouse, "FROM etl.held_back")
+    receive(  # repeats of calls already built
+        warehouse,
+        "FROM pd.api_calls WHERE ts >= {cutoff:DateTime64(3, 'UTC')} - INTERVAL 2 HOUR "
+        "AND ts < {cutoff:DateTime64(3, 'UTC')}",
+        {"cutoff": CUTOFF},
+    )
+    second = run_hourly(warehouse, settings)
+    assert second.calls > 1000 and second.days
+    rebuilt = warehouse.scalar("SELECT count() FROM etl.affected_visits")
+    day_visits = warehouse.scalar(
+        "SELECT count() FROM dwh.sessions WHERE date = {d:Date}", {"d": DAY}
+    )
+    assert 0 < rebuilt < day_visits / 2  # only the visits the calls can change
+    after_hourly = checksums(warehouse)
+    build_days(warehouse, settings, days_between(FIRST, LAST))
+    assert checksums(warehouse) == after_hourly
+
+
+@pytest.fixture
+def empty(warehouse: Warehouse) -> Warehouse:
+    for database in ("pd", "dwh", "etl"):
+        for table in warehouse.scalar(
+            "SELECT groupArray(name) FROM system.tables WHERE database = {db:String} "
+            "AND engine LIKE '%MergeTree'",
+            {"db": database},
+        ):
+            warehouse.command(f"TRUNCATE TABLE {database}.{table}")
+    return warehouse
+
+
+def test_a_late_call_joins_two_visits(empty: Warehouse, settings: Settings) -> None:
+    load(empty, [call(at(10, 0)), call(at(10, 10)), call(at(10, 50)), call(at(11, 0))])
+    build_day(empty, settings, DAY)
+    run_hourly(empty, settings)
+    assert len(visits(empty)) == 2
+    time.sleep(0.01)
+    load(empty, [call(at(10, 30))])  # 20 minutes from both: one visit of five calls
+    assert run_hourly(empty, settings).calls == 1
+    [visit] = visits(empty)
+    assert (visit["calls"], visit["start_ts"].hour, visit["end_ts"].hour) == (5, 10, 11)
+
+
+def test_an_earlier_visit_of_the_user_makes_a_later_one_returning(
+    empty: Warehouse, settings: Settings
+) -> None:
+    load(empty, [call(at(12), session="phone", user_id=42), call(at(13), session="other")])
+    build_day(empty, settings, DAY)
+    run_hourly(empty, settings)
+    assert [v["is_returning"] for v in visits(empty)] == [0, 0]
+    time.sleep(0.01)
+    load(empty, [call(at(11), session="laptop", user_id=42)])  # late, inside the lookback
+    run_hourly(empty, settings)
+    returning = {v["session_id"]: v["is_returning"] for v in visits(empty)}
+    assert returning == {"laptop": 0, "phone": 1, "other": 0}
+
+
+def test_a_day_without_its_parsed_calls_is_built_in_full(
+    empty: Warehouse, settings: Settings
+) -> None:
+    load(empty, [call(at(10)), call(at(10, 5))])
+    build_day(empty, settings, DAY)
+    run_hourly(empty, settings)
+    empty.command("TRUNCATE TABLE etl.visit_calls")  # as after a migration recreated it
+    time.sleep(0.01)
+    load(empty, [call(at(10, 20))])
+    run_hourly(empty, settings)
+    [visit] = visits(empty)
+    assert visit["calls"] == 3
+    assert empty.scalar("SELECT count() FROM etl.visit_calls") == 3
