@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -36,7 +35,6 @@ VISIT_CAP_HOURS = 24
 
 RECORD_RUN_SQL = query("record_job_run")
 MISSING_PARSED_DAYS_SQL = query("missing_parsed_days")
-KEEP_TOUCHED_CALLS_SQL = query("keep_touched_calls")
 MASK_AFFECTED_SQL = query("mask_affected_visits")
 
 
@@ -84,6 +82,35 @@ def day_parameters(day: date, settings: Settings, incremental: bool = False) -> 
     }
 
 
+def record_runs(
+    warehouse: Warehouse,
+    runs: list[tuple[str, int]],
+    start: date,
+    end: date,
+    started: datetime,
+    error: str = "",
+    watermark: datetime | None = None,
+    ts_watermark: datetime | None = None,
+) -> None:
+    """Append one row per (job, rows written) to etl.job_runs, in one statement."""
+    epoch = datetime.fromtimestamp(0, timezone.utc)
+    warehouse.command(
+        RECORD_RUN_SQL,
+        {
+            "jobs": [job for job, _ in runs],
+            "rows": [rows for _, rows in runs],
+            "range_start": start,
+            "range_end": end,
+            "started_at": started,
+            "finished_at": datetime.now(timezone.utc),
+            "status": "failed" if error else "success",
+            "error": error,
+            "watermark": watermark or epoch,
+            "ts_watermark": ts_watermark or epoch,
+        },
+    )
+
+
 def record_run(
     warehouse: Warehouse,
     job: str,
@@ -96,23 +123,7 @@ def record_run(
     ts_watermark: datetime | None = None,
 ) -> None:
     """Append one row to etl.job_runs."""
-    epoch = datetime.fromtimestamp(0, timezone.utc)
-    warehouse.command(
-        RECORD_RUN_SQL,
-        {
-            "run_id": str(uuid.uuid4()),
-            "job": job,
-            "range_start": start,
-            "range_end": end,
-            "started_at": started,
-            "finished_at": datetime.now(timezone.utc),
-            "rows": rows,
-            "status": "failed" if error else "success",
-            "error": error,
-            "watermark": watermark or epoch,
-            "ts_watermark": ts_watermark or epoch,
-        },
-    )
+    record_runs(warehouse, [(job, rows)], start, end, started, error, watermark, ts_watermark)
 
 
 def _partition_rows(warehouse: Warehouse, table: str, day: date) -> int:
@@ -130,9 +141,7 @@ def _can_build_incrementally(warehouse: Warehouse, day: date) -> bool:
 def _stage(warehouse: Warehouse, job: DayJob, params: dict, incremental: bool) -> int:
     day = params["day"]
     if incremental and job.stage:
-        # run_hourly staged the affected visits of every day in etl.touched_calls.
-        _keep_touched_calls(warehouse, params)
-        return _partition_rows(warehouse, "etl.touched_calls", day)
+        return _keep_touched_calls(warehouse, params)
     if incremental and job.per_visit and _partition_rows(warehouse, job.dwh_table, day):
         _carry_over(warehouse, job.name, params)
     else:
@@ -141,11 +150,17 @@ def _stage(warehouse: Warehouse, job: DayJob, params: dict, incremental: bool) -
     return _partition_rows(warehouse, job.staging_table, day)
 
 
-def _keep_touched_calls(warehouse: Warehouse, params: dict) -> None:
-    """Replace the affected visits' calls of etl.visit_calls with the rebuilt ones, so the next
-    hourly run finds every built call parsed."""
+def _keep_touched_calls(warehouse: Warehouse, params: dict) -> int:
+    """Put the day's visits that run_hourly rebuilt in etl.touched_calls in place of their earlier
+    rows of etl.visit_calls (hard links, no copy), so the next hourly run finds every call parsed.
+    Returns how many calls the day's rebuilt visits have."""
     _mask_affected_visits(warehouse, "visit_calls", params)
-    warehouse.command(KEEP_TOUCHED_CALLS_SQL, params)
+    rows = _partition_rows(warehouse, "etl.touched_calls", params["day"])
+    if rows:
+        warehouse.command(
+            "ALTER TABLE etl.visit_calls ATTACH PARTITION {day:Date} FROM etl.touched_calls", params
+        )
+    return rows
 
 
 def _carry_over(warehouse: Warehouse, name: str, params: dict) -> None:
@@ -203,8 +218,7 @@ def build_day(
     except Exception as exc:
         record_run(warehouse, current, day, day, started, 0, error=str(exc)[:2000])
         raise
-    for result in results:
-        record_run(warehouse, result.job, day, day, started, result.rows)
+    record_runs(warehouse, [(result.job, result.rows) for result in results], day, day, started)
     return results
 
 
