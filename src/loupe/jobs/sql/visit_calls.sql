@@ -4,8 +4,9 @@
 -- = the day widened by the visit cap on both sides, so visits crossing midnight are whole.
 -- A visit = calls of one session_id split where the gap exceeds {visit_gap_ms}, and capped at
 -- {visit_cap_ms} from its first call. Endpoints and JSON keys come from the shop-API map
--- (shop_api.yaml) as parameters. Visits are cut on narrow rows (session, time, id): sorting the
--- parsed calls would move their arrays and strings; the parsed fields join back by event_id.
+-- (shop_api.yaml) as parameters. Visits are cut on narrow rows (session, time, id) gathered per
+-- session: sorting the parsed calls would move their arrays and strings; the parsed fields join
+-- back by event_id.
 -- Each body is parsed once, only for calls of visits that start on the day, and only for the
 -- events the map says a job reads it from.
 -- An hourly run (`incremental`) fills etl.touched_calls instead, with the visits its calls can
@@ -43,11 +44,23 @@ WITH
           AND event_id NOT IN (SELECT event_id FROM calls)
     ),
 {%- endif %}
-    gaps AS (
-        SELECT *,
-            toUnixTimestamp64Milli(ts) - toUnixTimestamp64Milli(lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC'))
-                OVER (PARTITION BY session_id ORDER BY ts, event_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW))
-                > {visit_gap_ms:UInt64} AS starts_segment
+    timelines AS (
+        -- Per session, its calls in time order, cut into visits with array functions (one
+        -- aggregation, instead of a sort per window): a visit starts at a session's first call,
+        -- after a gap over {visit_gap_ms}, and at the first call {visit_cap_ms} or more after
+        -- the start of its run of calls.
+        SELECT
+            arraySort(groupArray((toUnixTimestamp64Milli(ts), event_id))) AS timeline,
+            arrayMap(call -> call.1, timeline) AS times,
+            arrayMap((t, i) -> i = 1 OR t - times[i - 1] > {visit_gap_ms:UInt64}, times, arrayEnumerate(times))
+                AS starts_run,
+            arrayFill(t -> t > 0, arrayMap((t, s) -> s ? t : 0, times, starts_run)) AS run_starts,
+            arrayMap((t, s) -> intDiv(t - s, {visit_cap_ms:UInt64}), times, run_starts) AS cap_parts,
+            arrayMap((s, c, i) -> s OR c != cap_parts[i - 1], starts_run, cap_parts, arrayEnumerate(times))
+                AS starts_visit,
+            arrayFill(t -> t > 0, arrayMap((t, s) -> s ? t : 0, times, starts_visit)) AS visit_starts,
+            arrayFill(i -> i > 0, arrayMap((i, s) -> s ? i : 0, arrayEnumerate(times), starts_visit))
+                AS visit_first_positions
         FROM (
             SELECT event_id, session_id, ts FROM calls
 {%- if incremental %}
@@ -55,29 +68,14 @@ WITH
             SELECT event_id, session_id, ts FROM parsed_before
 {%- endif %}
         )
-    ),
-    segments AS (
-        SELECT *,
-            sum(starts_segment) OVER (PARTITION BY session_id ORDER BY ts, event_id
-                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS segment
-        FROM gaps
-    ),
-    capped AS (
-        SELECT *,
-            intDiv(toUnixTimestamp64Milli(ts)
-                - toUnixTimestamp64Milli(min(ts) OVER (PARTITION BY session_id, segment)),
-                {visit_cap_ms:UInt64}) AS cap_part
-        FROM segments
+        GROUP BY session_id
     ),
     visits AS (
-        SELECT event_id, visit_start, call_seq
-        FROM (
-            SELECT event_id,
-                min(ts) OVER (PARTITION BY session_id, segment, cap_part) AS visit_start,
-                row_number() OVER (PARTITION BY session_id, segment, cap_part ORDER BY ts, event_id)
-                    AS call_seq
-            FROM capped
-        )
+        SELECT call.2 AS event_id, fromUnixTimestamp64Milli(start_ms, 'UTC') AS visit_start,
+            toUInt32(position - first_position + 1) AS call_seq
+        FROM timelines
+        ARRAY JOIN timeline AS call, visit_starts AS start_ms, arrayEnumerate(times) AS position,
+            visit_first_positions AS first_position
 {%- if not incremental %}
         WHERE visit_start >= {day_start:DateTime64(3, 'UTC')} AND visit_start < {day_end:DateTime64(3, 'UTC')}
 {%- endif %}
