@@ -216,6 +216,20 @@ def test_failed_build_leaves_dwh_as_it_was(warehouse: Warehouse, settings: Setti
     assert failed and failed[0]["job"] == "product_sessions"
 
 
+def test_each_job_of_a_day_build_is_recorded(warehouse: Warehouse, settings: Settings) -> None:
+    load(warehouse, [call(at(10)), call(at(10, 5)), call(at(12), session="s2")])
+    results = build_day(warehouse, settings, DAY)
+    runs = warehouse.rows(
+        "SELECT job, rows_written, range_start, run_id FROM etl.job_runs WHERE status = 'success'"
+    )
+    assert sorted((r["job"], r["rows_written"]) for r in runs) == sorted(
+        (r.job, r.rows) for r in results
+    )
+    assert ("sessions", 2) in [(r.job, r.rows) for r in results]
+    assert {r["range_start"] for r in runs} == {DAY}
+    assert len({r["run_id"] for r in runs}) == len(runs)
+
+
 def test_returning_visits(warehouse: Warehouse, settings: Settings) -> None:
     next_day = DAY + timedelta(days=1)
     load(
