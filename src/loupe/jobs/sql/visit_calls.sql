@@ -18,13 +18,18 @@ WITH
     calls AS (
         SELECT event_id, ts, session_id, user_id, user_agent, method, endpoint, status, request, response,
             multiMatchAnyIndex(concat(method, ' ', endpoint), {event_patterns:Array(String)}) AS rule
-        FROM pd.api_calls
 {%- if incremental %}
+        FROM pd.api_calls
         -- The calls received since the last hourly run (and not later than its lookback).
         WHERE received_at > {watermark:DateTime64(3, 'UTC')}
           AND received_at <= {new_watermark:DateTime64(3, 'UTC')}
           AND ts >= {ts_floor:DateTime64(3, 'UTC')}
+        LIMIT 1 BY event_id
 {%- else %}
+        -- FINAL folds copies of a call (same session, ts and event_id) still in separate parts; it
+        -- costs little once the day's parts have merged. A global LIMIT 1 BY event_id would run
+        -- on one thread (1.3 s of a 10M-call day); the visit cut keeps one call per event_id.
+        FROM pd.api_calls FINAL
         WHERE ts >= {window_start:DateTime64(3, 'UTC')} AND ts < {window_end:DateTime64(3, 'UTC')}
           -- The sessions with calls on the day (an IN set: the primary key and PREWHERE use it).
           AND session_id IN (
@@ -32,7 +37,6 @@ WITH
               WHERE ts >= {day_start:DateTime64(3, 'UTC')} AND ts < {day_end:DateTime64(3, 'UTC')}
           )
 {%- endif %}
-        LIMIT 1 BY event_id
     ),
 {%- if incremental %}
     -- The other calls of the affected visits, parsed by earlier builds (less any received again).
@@ -50,7 +54,11 @@ WITH
         -- after a gap over {visit_gap_ms}, and at the first call {visit_cap_ms} or more after
         -- the start of its run of calls.
         SELECT
-            arraySort(groupArray((toUnixTimestamp64Milli(ts), event_id))) AS timeline,
+            -- A call counts once per event_id: the first in time (sorted by id, then kept if the
+            -- id differs from the one before).
+            arraySort(call -> (call.2, call.1), groupArray((toUnixTimestamp64Milli(ts), event_id))) AS by_id,
+            arraySort(arrayFilter((call, i) -> i = 1 OR call.2 != by_id[i - 1].2, by_id, arrayEnumerate(by_id)))
+                AS timeline,
             arrayMap(call -> call.1, timeline) AS times,
             arrayMap((t, i) -> i = 1 OR t - times[i - 1] > {visit_gap_ms:UInt64}, times, arrayEnumerate(times))
                 AS starts_run,
@@ -71,7 +79,8 @@ WITH
         GROUP BY session_id
     ),
     visits AS (
-        SELECT call.2 AS event_id, fromUnixTimestamp64Milli(start_ms, 'UTC') AS visit_start,
+        SELECT call.2 AS event_id, fromUnixTimestamp64Milli(call.1, 'UTC') AS ts,
+            fromUnixTimestamp64Milli(start_ms, 'UTC') AS visit_start,
             toUInt32(position - first_position + 1) AS call_seq
         FROM timelines
         ARRAY JOIN timeline AS call, visit_starts AS start_ms, arrayEnumerate(times) AS position,
@@ -81,7 +90,7 @@ WITH
 {%- endif %}
     ),
     parsed AS (
-        SELECT c.event_id AS event_id, ts, session_id, user_id, user_agent, method, endpoint, status,
+        SELECT c.event_id AS event_id, c.ts AS ts, session_id, user_id, user_agent, method, endpoint, status,
             request, response, rule, v.visit_start AS visit_start, v.call_seq AS seq,
             if(rule = 0, 'other', {event_names:Array(String)}[rule]) AS event,
             if({parse_request:Array(UInt8)}[rule] = 1, JSONExtract(request, {request_type:String}),
@@ -91,7 +100,7 @@ WITH
             {product_id_sources:Array(String)}[rule] AS product_id_source,
             {list_item_id_at:Array(UInt8)}[rule] AS list_item_id_at
         FROM calls AS c
-        INNER JOIN visits AS v ON v.event_id = c.event_id
+        INNER JOIN visits AS v ON v.event_id = c.event_id AND v.ts = c.ts
     )
 SELECT
     toDate(visit_start, {timezone:String}) AS date,
@@ -147,3 +156,6 @@ SELECT
 FROM parsed_before AS b
 INNER JOIN visits AS v ON v.event_id = b.event_id
 {%- endif %}
+-- The join by event_id builds its hash table on both cores (ClickHouse's default chose a slower
+-- plan: 7.5 s against 4.9 s for this join on a 10M-call day).
+SETTINGS join_algorithm = 'parallel_hash'
