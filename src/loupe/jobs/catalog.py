@@ -6,8 +6,9 @@ header line `-- job: after=OTHER[,OTHER] [stage] [per_visit]`:
   stage        staging only (no `dwh` twin, nothing swapped);
   per_visit    the table has a `visit_id`: hourly runs rebuild the visits their calls can change
                and carry the rest of the day over from `dwh`.
-A job file is a Jinja template rendered with `incremental` (true in an hourly run); the jobs read
-the day's calls from `etl.{calls:Identifier}` (visit_calls, or touched_calls in an hourly run).
+A job file is a Jinja template rendered with `incremental` (true in an hourly run) and
+`insert_settings` (for its SETTINGS clause); the jobs read the day's calls from
+`etl.{calls:Identifier}` (visit_calls, or touched_calls in an hourly run).
 Adding a job means adding a file (and its tables in a migration); nothing else lists them.
 """
 
@@ -22,6 +23,10 @@ import jinja2
 from loupe.errors import LoupeError
 
 _TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+# The day jobs' inserts write parts of up to 1 GiB (ClickHouse cuts about every million rows by
+# default): a 10M-call day then has a few parts per partition instead of a dozen, and an hourly
+# run's lightweight DELETE, one background task per part (chDB runs four at a time), stays quick.
+INSERT_SETTINGS = "min_insert_block_size_rows = 0, min_insert_block_size_bytes = 1073741824"
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,9 @@ class DayJob:
 
     def render(self, incremental: bool) -> str:
         """The job's SQL for a full day build, or for an hourly run's touched sessions."""
-        return _TEMPLATES.from_string(self.sql).render(incremental=incremental)
+        return _TEMPLATES.from_string(self.sql).render(
+            incremental=incremental, insert_settings=INSERT_SETTINGS
+        )
 
 
 def _parse_header(name: str, sql: str) -> DayJob:

@@ -75,3 +75,4 @@ SELECT
     s.is_bot AS is_bot
 FROM clicks AS c
 INNER JOIN etl.sessions AS s ON s.visit_id = c.visit_id AND s.date = {day:Date}
+SETTINGS {{ insert_settings }}

@@ -78,4 +78,4 @@ SELECT
     s.is_bot AS is_bot
 FROM sourced AS p
 INNER JOIN etl.sessions AS s ON s.visit_id = p.visit_id AND s.date = {day:Date}
-SETTINGS join_use_nulls = 0
+SETTINGS join_use_nulls = 0, {{ insert_settings }}

@@ -93,4 +93,4 @@ FROM ranked AS v
 LEFT JOIN earlier AS by_session ON by_session.key = 's:' || v.session_id
 LEFT JOIN earlier AS by_user ON by_user.key = 'u:' || toString(v.last_user_id)
 LEFT JOIN (SELECT * FROM dwh.user_agents FINAL) AS ua ON ua.user_agent = v.first_user_agent
-SETTINGS join_use_nulls = 0
+SETTINGS join_use_nulls = 0, {{ insert_settings }}

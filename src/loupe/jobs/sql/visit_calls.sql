@@ -158,4 +158,4 @@ INNER JOIN visits AS v ON v.event_id = b.event_id
 {%- endif %}
 -- The join by event_id builds its hash table on both cores (ClickHouse's default chose a slower
 -- plan: 7.5 s against 4.9 s for this join on a 10M-call day).
-SETTINGS join_algorithm = 'parallel_hash'
+SETTINGS join_algorithm = 'parallel_hash', {{ insert_settings }}
