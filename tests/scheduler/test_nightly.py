@@ -30,8 +30,14 @@ def test_days_from_the_earliest_late_one_within_the_limit() -> None:
 def test_calls_days_late_are_built_by_the_next_nightly_run(
     warehouse: Warehouse, settings: Settings
 ) -> None:
-    # 08:00 today: six hours later is still before the nightly slot (02:30), whenever this runs.
-    now = datetime.now(timezone.utc).replace(hour=8, minute=0, second=0, microsecond=0)
+    # The scheduler's clock is faked but received_at is real: start at 08:00 after the latest real
+    # nightly slot (02:30), so that slot opens the window in which the late calls are received,
+    # and six hours later is still before the next one, whatever time this runs.
+    real = datetime.now(timezone.utc)
+    last_slot = real.replace(hour=2, minute=30, second=0, microsecond=0)
+    if last_slot > real:
+        last_slot -= timedelta(days=1)
+    now = last_slot + timedelta(hours=5, minutes=30)
     load(warehouse, visit_calls(now - timedelta(minutes=30), "on-time"))
     clock = Clock(now)
     scheduler = Scheduler(warehouse, default_specs(settings, OPTIONS), OPTIONS, now=clock)
