@@ -48,7 +48,7 @@ class DayJob:
         return f"dwh.{self.name}"
 
     def render(self, incremental: bool) -> str:
-        """The job's SQL for a full day build, or for an hourly run's touched sessions."""
+        """The job's SQL for a full day build, or for an hourly run's affected visits."""
         return _TEMPLATES.from_string(self.sql).render(
             incremental=incremental, insert_settings=INSERT_SETTINGS
         )
