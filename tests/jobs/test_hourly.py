@@ -109,6 +109,27 @@ def test_a_late_call_joins_two_visits(empty: Warehouse, settings: Settings) -> N
     assert (visit["calls"], visit["start_ts"].hour, visit["end_ts"].hour) == (5, 10, 11)
 
 
+def test_a_visit_rebuilt_by_successive_runs_keeps_every_call(
+    empty: Warehouse, settings: Settings
+) -> None:
+    """Each run reads the visit as the previous run rebuilt it, not as the full build left it:
+    replaced rows stay in etl.visit_calls under an older version."""
+    load(empty, [call(at(10)), call(at(10, 10))])
+    build_day(empty, settings, DAY)
+    run_hourly(empty, settings)
+    for minute in (20, 25):
+        time.sleep(0.01)
+        load(empty, [call(at(10, minute))])
+        assert run_hourly(empty, settings).calls == 1
+    [visit] = visits(empty)
+    assert visit["calls"] == 4
+    versions = empty.rows(
+        "SELECT version, count() AS calls FROM etl.visit_calls GROUP BY version ORDER BY version"
+    )
+    # The full build, the first run (everything received), then the two runs of one call each.
+    assert [row["calls"] for row in versions] == [2, 2, 3, 4]
+
+
 def test_an_earlier_visit_of_the_user_makes_a_later_one_returning(
     empty: Warehouse, settings: Settings
 ) -> None:

@@ -75,6 +75,8 @@ def run_hourly(
         "new_watermark": found["watermark"],
         "ts_floor": ts_floor,
         "calls": "touched_calls",
+        # The version of the visits this run rebuilds: later runs have later watermarks.
+        "version": int(found["watermark"].timestamp() * 1000),
     }
     sessions = _stage_affected_visits(warehouse, params)
     days = warehouse.scalar(DAYS_SQL)

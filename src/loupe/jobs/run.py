@@ -8,9 +8,9 @@ leaves `dwh` as it was; a re-run gives identical tables. Each job's run is recor
 `etl.job_runs`.
 
 An hourly run builds a day incrementally (hourly.py): the visits its calls can change are already
-staged in `etl.touched_calls`; they replace their earlier rows of `etl.visit_calls` (which keeps
-every built day's calls parsed), the per-visit jobs rebuild just them, and the rest of each
-table is carried over from `dwh`.
+staged in `etl.touched_calls`; they join `etl.visit_calls` (which keeps every built day's calls
+parsed) as a newer version of those visits, the per-visit jobs rebuild just them, and the rest of
+each table is carried over from `dwh`.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def day_parameters(day: date, settings: Settings, incremental: bool = False) -> 
         "window_start": start - cap,
         "window_end": end + cap,
         "calls": "touched_calls" if incremental else "visit_calls",
+        "version": 0,
         **visit_parameters(settings),
     }
 
@@ -151,10 +152,10 @@ def _stage(warehouse: Warehouse, job: DayJob, params: dict, incremental: bool) -
 
 
 def _keep_touched_calls(warehouse: Warehouse, params: dict) -> int:
-    """Put the day's visits that run_hourly rebuilt in etl.touched_calls in place of their earlier
-    rows of etl.visit_calls (hard links, no copy), so the next hourly run finds every call parsed.
-    Returns how many calls the day's rebuilt visits have."""
-    _mask_affected_visits(warehouse, "visit_calls", params)
+    """Add the day's visits that run_hourly rebuilt in etl.touched_calls to etl.visit_calls (hard
+    links, no copy), so the next hourly run finds every call parsed. Their earlier rows stay: a
+    newer version supersedes them (jobs/sql/visit_calls.sql), which spares a DELETE on the day's
+    largest table. Returns how many calls the day's rebuilt visits have."""
     rows = _partition_rows(warehouse, "etl.touched_calls", params["day"])
     if rows:
         warehouse.command(
@@ -168,10 +169,6 @@ def _carry_over(warehouse: Warehouse, name: str, params: dict) -> None:
     warehouse.command(
         f"ALTER TABLE etl.{name} REPLACE PARTITION {{day:Date}} FROM dwh.{name}", params
     )
-    _mask_affected_visits(warehouse, name, params)
-
-
-def _mask_affected_visits(warehouse: Warehouse, name: str, params: dict) -> None:
     warehouse.command(MASK_AFFECTED_SQL, {**params, "table": name})
 
 

@@ -12,7 +12,54 @@
 -- An hourly run (`incremental`) fills etl.touched_calls instead, with the visits its calls can
 -- change (etl.affected_visits, of any day): it parses just the calls received since the last
 -- run and reads those visits' other calls already parsed from etl.visit_calls, which every build
--- keeps, then cuts them into visits again.
+-- keeps, then cuts them into visits again. Its rows carry the run's {version}; they are added to
+-- etl.visit_calls beside the ones they replace, and a run reads each visit's latest version.
+{# What the parsed fields of a call are computed from, and the fields (the columns that follow
+   start_ts in etl.visit_calls): written once, used by both kinds of build. #}
+{% set parse_inputs %}
+    if(rule = 0, 'other', {event_names:Array(String)}[rule]) AS event,
+    if({parse_request:Array(UInt8)}[rule] = 1, JSONExtract(request, {request_type:String}),
+       JSONExtract('{}', {request_type:String})) AS req,
+    if({parse_response:Array(UInt8)}[rule] = 1, JSONExtract(response, {response_type:String}),
+       JSONExtract('{}', {response_type:String})) AS resp,
+    {product_id_sources:Array(String)}[rule] AS product_id_source,
+    {list_item_id_at:Array(UInt8)}[rule] AS list_item_id_at
+{% endset %}
+{% set parsed_columns %}
+    event_id,
+    user_id,
+    user_agent,
+    method,
+    endpoint,
+    status,
+    status < 400 AS is_ok,
+    event AS event_type,
+    multiIf(product_id_source = 'path', toUInt64OrZero(extract(endpoint, '(\\d+)/?$')),
+            product_id_source = 'request', tupleElement(req, 12),
+            0) AS product_id,
+    if({qty_sources:Array(String)}[rule] = 'request', toUInt32(greatest(tupleElement(req, 13), 0)), 0)
+        AS qty,
+    if(list_item_id_at > 0,
+       arrayMap(item -> [untuple(item)][list_item_id_at],
+                tupleElement(resp, {response_list_items_at:UInt8})),
+       []) AS list_ids,
+    lowerUTF8(trimBoth(replaceRegexpAll(ifNull(tupleElement(req, 1), ''), '\\s+', ' '))) AS q,
+    ifNull(tupleElement(req, 2), '') AS section,
+    tupleElement(req, 3) AS material,
+    tupleElement(req, 4) AS metal,
+    tupleElement(req, 5) AS stone,
+    tupleElement(req, 6) AS price_min,
+    tupleElement(req, 7) AS price_max,
+    ifNull(tupleElement(req, 8), {default_sort:String}) AS sort,
+    ifNull(tupleElement(req, 9), {default_page:UInt32}) AS page,
+    ifNull(tupleElement(req, 10), {default_per_page:UInt32}) AS per_page,
+    -- Multiplying by the event test (rather than `if`) keeps `resp` one eager expression: each
+    -- `if` would evaluate its lazy branch on its own rows, parsing the body again.
+    toUInt64(tupleElement(resp, {response_catalog_total_at:UInt8})) * (event = 'catalog') AS results_total,
+    tupleElement(resp, {response_product_price_at:UInt8}) * (event = 'product_view') AS product_price,
+    if(event = 'order', tupleElement(req, 11), []) AS order_items,
+    tupleElement(resp, {response_order_total_at:UInt8}) * (event = 'order') AS order_total
+{% endset %}
 INSERT INTO etl.{calls:Identifier}
 WITH
     calls AS (
@@ -39,12 +86,19 @@ WITH
 {%- endif %}
     ),
 {%- if incremental %}
-    -- The other calls of the affected visits, parsed by earlier builds (less any received again).
+    -- The other calls of the affected visits, parsed by earlier builds (less any received again),
+    -- as the latest build of each visit wrote them: every build writes all the calls of the
+    -- visits it builds, with one version, so older versions hold only replaced rows.
     -- etl.visit_calls is ordered by start_ts: the bound on it reads only the recent granules.
     parsed_before AS (
         SELECT * FROM etl.visit_calls
         WHERE start_ts >= (SELECT min(start_ts) FROM etl.affected_visits)
-          AND visit_id IN (SELECT visit_id FROM etl.affected_visits)
+          AND (visit_id, version) IN (
+              SELECT visit_id, max(version) FROM etl.visit_calls
+              WHERE start_ts >= (SELECT min(start_ts) FROM etl.affected_visits)
+                AND visit_id IN (SELECT visit_id FROM etl.affected_visits)
+              GROUP BY visit_id
+          )
           AND event_id NOT IN (SELECT event_id FROM calls)
     ),
 {%- endif %}
@@ -88,17 +142,38 @@ WITH
 {%- if not incremental %}
         WHERE visit_start >= {day_start:DateTime64(3, 'UTC')} AND visit_start < {day_end:DateTime64(3, 'UTC')}
 {%- endif %}
+    )
+{%- if incremental %},
+    -- The new calls parsed (each of them is in an affected visit), then with the other calls of
+    -- their visits, cut into visits once.
+    new_parsed AS (
+        SELECT *, {{ parse_inputs }}
+        FROM calls
     ),
+    all_calls AS (
+        SELECT session_id, ts, {{ parsed_columns }}
+        FROM new_parsed
+        UNION ALL
+        SELECT * EXCEPT (date, visit_id, seq, start_ts, version)
+        FROM parsed_before
+    )
+SELECT
+    toDate(v.visit_start, {timezone:String}) AS date,
+    sipHash64(c.session_id, toUnixTimestamp64Milli(v.visit_start)) AS visit_id,
+    c.session_id AS session_id,
+    v.call_seq AS seq,
+    c.ts AS ts,
+    v.visit_start AS start_ts,
+    c.* EXCEPT (session_id, ts),
+    {version:UInt64} AS version
+FROM all_calls AS c
+INNER JOIN visits AS v ON v.event_id = c.event_id AND v.ts = c.ts
+{%- else %},
+    -- Parsed after the join: only the calls of visits that start on the day.
     parsed AS (
         SELECT c.event_id AS event_id, c.ts AS ts, session_id, user_id, user_agent, method, endpoint, status,
             request, response, rule, v.visit_start AS visit_start, v.call_seq AS seq,
-            if(rule = 0, 'other', {event_names:Array(String)}[rule]) AS event,
-            if({parse_request:Array(UInt8)}[rule] = 1, JSONExtract(request, {request_type:String}),
-               JSONExtract('{}', {request_type:String})) AS req,
-            if({parse_response:Array(UInt8)}[rule] = 1, JSONExtract(response, {response_type:String}),
-               JSONExtract('{}', {response_type:String})) AS resp,
-            {product_id_sources:Array(String)}[rule] AS product_id_source,
-            {list_item_id_at:Array(UInt8)}[rule] AS list_item_id_at
+            {{ parse_inputs }}
         FROM calls AS c
         INNER JOIN visits AS v ON v.event_id = c.event_id AND v.ts = c.ts
     )
@@ -109,52 +184,9 @@ SELECT
     seq,
     ts,
     visit_start AS start_ts,
-    event_id,
-    user_id,
-    user_agent,
-    method,
-    endpoint,
-    status,
-    status < 400 AS is_ok,
-    event AS event_type,
-    multiIf(product_id_source = 'path', toUInt64OrZero(extract(endpoint, '(\\d+)/?$')),
-            product_id_source = 'request', tupleElement(req, 12),
-            0) AS product_id,
-    if({qty_sources:Array(String)}[rule] = 'request', toUInt32(greatest(tupleElement(req, 13), 0)), 0)
-        AS qty,
-    if(list_item_id_at > 0,
-       arrayMap(item -> [untuple(item)][list_item_id_at],
-                tupleElement(resp, {response_list_items_at:UInt8})),
-       []) AS list_ids,
-    lowerUTF8(trimBoth(replaceRegexpAll(ifNull(tupleElement(req, 1), ''), '\\s+', ' '))) AS q,
-    ifNull(tupleElement(req, 2), '') AS section,
-    tupleElement(req, 3) AS material,
-    tupleElement(req, 4) AS metal,
-    tupleElement(req, 5) AS stone,
-    tupleElement(req, 6) AS price_min,
-    tupleElement(req, 7) AS price_max,
-    ifNull(tupleElement(req, 8), {default_sort:String}) AS sort,
-    ifNull(tupleElement(req, 9), {default_page:UInt32}) AS page,
-    ifNull(tupleElement(req, 10), {default_per_page:UInt32}) AS per_page,
-    -- Multiplying by the event test (rather than `if`) keeps `resp` one eager expression: each
-    -- `if` would evaluate its lazy branch on its own rows, parsing the body again.
-    toUInt64(tupleElement(resp, {response_catalog_total_at:UInt8})) * (event = 'catalog') AS results_total,
-    tupleElement(resp, {response_product_price_at:UInt8}) * (event = 'product_view') AS product_price,
-    if(event = 'order', tupleElement(req, 11), []) AS order_items,
-    tupleElement(resp, {response_order_total_at:UInt8}) * (event = 'order') AS order_total
+    {{ parsed_columns }},
+    {version:UInt64} AS version
 FROM parsed
-{%- if incremental %}
-UNION ALL
-SELECT
-    toDate(v.visit_start, {timezone:String}) AS date,
-    sipHash64(b.session_id, toUnixTimestamp64Milli(v.visit_start)) AS visit_id,
-    b.session_id AS session_id,
-    v.call_seq AS seq,
-    b.ts AS ts,
-    v.visit_start AS start_ts,
-    b.* EXCEPT (date, visit_id, session_id, seq, ts, start_ts)
-FROM parsed_before AS b
-INNER JOIN visits AS v ON v.event_id = b.event_id
 {%- endif %}
 -- The join by event_id builds its hash table on both cores (ClickHouse's default chose a slower
 -- plan: 7.5 s against 4.9 s for this join on a 10M-call day).
