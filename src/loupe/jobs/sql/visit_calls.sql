@@ -67,11 +67,11 @@ WITH
             multiMatchAnyIndex(concat(method, ' ', endpoint), {event_patterns:Array(String)}) AS rule
 {%- if incremental %}
         FROM pd.api_calls
-        -- The calls received since the last hourly run (and not later than its lookback).
+        -- The calls received since the last hourly run (and not later than its lookback), each
+        -- delivery of them: the visit cut keeps one per event_id, and so does the parse below.
         WHERE received_at > {watermark:DateTime64(3, 'UTC')}
           AND received_at <= {new_watermark:DateTime64(3, 'UTC')}
           AND ts >= {ts_floor:DateTime64(3, 'UTC')}
-        LIMIT 1 BY event_id
 {%- else %}
         -- FINAL folds copies of a call (same session, ts and event_id) still in separate parts; it
         -- costs little once the day's parts have merged. A global LIMIT 1 BY event_id would run
@@ -144,11 +144,12 @@ WITH
 {%- endif %}
     )
 {%- if incremental %},
-    -- The new calls parsed (each of them is in an affected visit), then with the other calls of
-    -- their visits, cut into visits once.
+    -- The new calls parsed (each of them is in an affected visit), once per event_id (LIMIT BY
+    -- runs on one thread: only this read of them needs it), then with the other calls of their
+    -- visits, cut into visits once.
     new_parsed AS (
         SELECT *, {{ parse_inputs }}
-        FROM calls
+        FROM (SELECT * FROM calls LIMIT 1 BY event_id)
     ),
     all_calls AS (
         SELECT session_id, ts, {{ parsed_columns }}
