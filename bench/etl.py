@@ -82,7 +82,7 @@ def main() -> None:
                 truth_dir=directory / "truth",
                 db_url=None,
             )
-            load_s, _ = timed(lambda: _load(options, settings, warehouse))
+            load_s, _ = timed(lambda: load_simulated_day(options, settings, warehouse))
             calls = warehouse.scalar("SELECT count() FROM pd.api_calls")
             warehouse.command("OPTIMIZE TABLE pd.api_calls FINAL")
             params = day_parameters(DAY, settings)
@@ -127,7 +127,8 @@ def main() -> None:
     )
 
 
-def _load(options, settings, warehouse) -> None:  # type: ignore[no-untyped-def]
+def load_simulated_day(options, settings, warehouse) -> None:  # type: ignore[no-untyped-def]
+    """Simulate a day into the warehouse through the ingestion writer."""
     output = WriterOutput(open_writer(settings, warehouse, source="bench"))
     try:
         run_simulation(options, output)
