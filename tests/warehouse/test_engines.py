@@ -117,6 +117,15 @@ def test_one_directory_per_process(warehouse: Warehouse, tmp_path: Path) -> None
         open_warehouse(load_settings(data_dir=tmp_path / "other"))
 
 
+def test_the_embedded_engine_has_a_server_sized_background_pool(warehouse: Warehouse) -> None:
+    """Hourly runs mask visits with DELETEs, one background task per part; with chDB's default
+    pool (the cores) they queue behind merges (docs/etl.md)."""
+    pool = warehouse.scalar(
+        "SELECT value FROM system.server_settings WHERE name = 'background_pool_size'"
+    )
+    assert pool == "16"
+
+
 def test_unreachable_server_is_a_clear_error(loupe_env: Path) -> None:
     from tests.conftest import free_port
 
