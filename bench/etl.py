@@ -33,8 +33,9 @@ from loupe.jobs.hourly import run_hourly
 from loupe.jobs.run import build_day, day_bounds, day_parameters
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
-from loupe.settings import load_settings
+from loupe.settings import Settings, load_settings
 from loupe.simulate import SimulationOptions, WriterOutput, run_simulation
+from loupe.warehouse import Warehouse, open_warehouse
 
 DAY = date(2026, 11, 20)
 CALLS_PER_VISIT = 9.5  # measured on the simulator's default mix
@@ -67,22 +68,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="Best of this many timings.")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="loupe-bench-etl-"))
-    settings = load_settings(
-        data_dir=directory / "wh", spool_dir=directory / "spool", production_url=""
-    )
-    from loupe.warehouse import open_warehouse
-
+    settings = bench_settings(directory)
     try:
         with open_warehouse(settings) as warehouse:
-            migrate(warehouse, DDL())
-            options = SimulationOptions(
-                days=1,
-                start=DAY,
-                visits_per_day=int(args.calls / CALLS_PER_VISIT),
-                truth_dir=directory / "truth",
-                db_url=None,
+            load_s, _ = timed(
+                lambda: load_simulated_day(warehouse, settings, args.calls, directory / "truth")
             )
-            load_s, _ = timed(lambda: load_simulated_day(options, settings, warehouse))
             calls = warehouse.scalar("SELECT count() FROM pd.api_calls")
             warehouse.command("OPTIMIZE TABLE pd.api_calls FINAL")
             params = day_parameters(DAY, settings)
@@ -127,8 +118,26 @@ def main() -> None:
     )
 
 
-def load_simulated_day(options, settings, warehouse) -> None:  # type: ignore[no-untyped-def]
-    """Simulate a day into the warehouse through the ingestion writer."""
+def bench_settings(directory: Path) -> Settings:
+    """Settings of a benchmark's own embedded warehouse in `directory` (no production database)."""
+    return load_settings(
+        data_dir=directory / "wh", spool_dir=directory / "spool", production_url=""
+    )
+
+
+def load_simulated_day(
+    warehouse: Warehouse, settings: Settings, calls: int, truth_dir: Path
+) -> None:
+    """Migrate the warehouse and simulate a day of about `calls` calls into it through the
+    ingestion writer."""
+    migrate(warehouse, DDL())
+    options = SimulationOptions(
+        days=1,
+        start=DAY,
+        visits_per_day=int(calls / CALLS_PER_VISIT),
+        truth_dir=truth_dir,
+        db_url=None,
+    )
     output = WriterOutput(open_writer(settings, warehouse, source="bench"))
     try:
         run_simulation(options, output)

@@ -19,13 +19,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from etl import CALLS_PER_VISIT, DAY, best_of, load_simulated_day
+from etl import DAY, bench_settings, best_of, load_simulated_day
 from loupe.jobs.hourly import run_hourly
 from loupe.jobs.run import build_day, day_bounds
-from loupe.schema.ddl import DDL
-from loupe.schema.migrate import migrate
-from loupe.settings import load_settings
-from loupe.simulate import SimulationOptions
 from loupe.warehouse import Warehouse, open_warehouse
 
 HOLD_SQL = "CREATE TABLE etl.bench_held AS pd.api_calls ENGINE = MergeTree ORDER BY ts"
@@ -41,20 +37,10 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1_000_000)
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="loupe-bench-etl-day-"))
-    settings = load_settings(
-        data_dir=directory / "wh", spool_dir=directory / "spool", production_url=""
-    )
+    settings = bench_settings(directory)
     try:
         with open_warehouse(settings) as warehouse:
-            migrate(warehouse, DDL())
-            options = SimulationOptions(
-                days=1,
-                start=DAY,
-                visits_per_day=int(args.calls / CALLS_PER_VISIT),
-                truth_dir=directory / "truth",
-                db_url=None,
-            )
-            load_simulated_day(options, settings, warehouse)
+            load_simulated_day(warehouse, settings, args.calls, directory / "truth")
             _hold_back(warehouse)
             runs = _deliver_hour_by_hour(warehouse, settings)
             versions = warehouse.rows(VERSIONS_SQL)[0]

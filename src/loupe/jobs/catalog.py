@@ -25,7 +25,7 @@ from loupe.errors import LoupeError
 _TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 # The day jobs' inserts write parts of up to 1 GiB (ClickHouse cuts about every million rows by
 # default): a 10M-call day then has a few parts per partition instead of a dozen, and an hourly
-# run's lightweight DELETE, one background task per part (chDB runs four at a time), stays quick.
+# run's lightweight DELETE, one background task per part (warehouse/embedded.py), stays quick.
 INSERT_SETTINGS = "min_insert_block_size_rows = 0, min_insert_block_size_bytes = 1073741824"
 # A full build's inserts also sort and compress on two threads (the default is one): the full
 # build of a 10M-call day went from 30-36 s to 28 s. Each thread writes its own parts, so an
