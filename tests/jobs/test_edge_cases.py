@@ -250,3 +250,25 @@ def test_returning_visits(warehouse: Warehouse, settings: Settings) -> None:
         for v in visits(warehouse, day)
     }
     assert returning == {("s1", 9): 0, ("s1", 11): 1, ("s2", 10): 0, ("s3", 10): 1, ("s4", 12): 0}
+
+
+def test_returning_follows_rebuilt_days_and_a_refilled_lookup(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    next_day = DAY + timedelta(days=1)
+    load(warehouse, [call(at(9), session="s1"), call(at(9, day=next_day), session="s1")])
+    build_day(warehouse, settings, DAY)
+    build_day(warehouse, settings, next_day)
+    assert [v["is_returning"] for v in visits(warehouse, next_day)] == [1]
+    # etl.visitors emptied (a staging table may be recreated): refilled from dwh.sessions.
+    warehouse.command("TRUNCATE TABLE etl.visitors")
+    build_day(warehouse, settings, next_day)
+    assert [v["is_returning"] for v in visits(warehouse, next_day)] == [1]
+    # The first day's call withdrawn and the day rebuilt: the session is new on the next day.
+    warehouse.command(
+        "DELETE FROM pd.api_calls WHERE ts < {d:DateTime64(3, 'UTC')}", {"d": next_day}
+    )
+    build_day(warehouse, settings, DAY)
+    build_day(warehouse, settings, next_day)
+    assert visits(warehouse) == []
+    assert [v["is_returning"] for v in visits(warehouse, next_day)] == [0]

@@ -1,11 +1,13 @@
 """The day jobs: one `.sql` file each in `jobs/sql/`, found by name, ordered by their headers.
 
 A job file `NAME.sql` fills the staging table `etl.NAME` for one business day and starts with a
-header line `-- job: after=OTHER[,OTHER] [stage] [per_visit]`:
+header line `-- job: after=OTHER[,OTHER] [stage] [per_visit] [rollup]`:
   after        jobs whose staging this one reads (they run first, in the same day build);
   stage        staging only (no `dwh` twin, nothing swapped);
   per_visit    the table has a `visit_id`: hourly runs rebuild the visits their calls can change
-               and carry the rest of the day over from `dwh`.
+               and carry the rest of the day over from `dwh`;
+  rollup       a summary of its `after` job's table: it is rebuilt whenever that job is, so the
+               two always agree.
 A job file is a Jinja template rendered with `incremental` (true in an hourly run) and
 `insert_settings` (for its SETTINGS clause); the jobs read the day's calls from
 `etl.{calls:Identifier}` (visit_calls, or touched_calls in an hourly run).
@@ -42,6 +44,7 @@ class DayJob:
     after: tuple[str, ...] = ()
     stage: bool = False
     per_visit: bool = False
+    rollup: bool = False
 
     @property
     def staging_table(self) -> str:
@@ -70,10 +73,10 @@ def _parse_header(name: str, sql: str) -> DayJob:
             after = tuple(part for part in word.removeprefix("after=").split(",") if part)
         else:
             flags.add(word)
-    unknown = flags - {"stage", "per_visit"}
+    unknown = flags - {"stage", "per_visit", "rollup"}
     if unknown:
         raise LoupeError(f"jobs/sql/{name}.sql: unknown header flags {sorted(unknown)}")
-    return DayJob(name, sql, after, "stage" in flags, "per_visit" in flags)
+    return DayJob(name, sql, after, "stage" in flags, "per_visit" in flags, "rollup" in flags)
 
 
 @cache
@@ -97,7 +100,8 @@ def query(name: str) -> str:
 
 
 def plan(selected: list[str] | None = None) -> list[DayJob]:
-    """The selected jobs (all by default) with what they read, in dependency order."""
+    """The selected jobs (all by default) with what they read and the rollups of what they
+    build, in dependency order."""
     jobs = all_jobs()
     wanted = selected or list(jobs)
     ordered: list[DayJob] = []
@@ -117,4 +121,8 @@ def plan(selected: list[str] | None = None) -> list[DayJob]:
 
     for name in wanted:
         visit(name)
+    planned = {job.name for job in ordered}
+    for job in jobs.values():
+        if job.rollup and job.name not in planned and planned.issuperset(job.after):
+            ordered.append(job)
     return ordered

@@ -36,6 +36,8 @@ VISIT_CAP_HOURS = 24
 RECORD_RUN_SQL = query("record_job_run")
 MISSING_PARSED_DAYS_SQL = query("missing_parsed_days")
 MASK_AFFECTED_SQL = query("mask_affected_visits")
+FILL_VISITORS_SQL = query("fill_visitors")
+UPDATE_VISITORS_SQL = query("update_visitors")
 
 
 @dataclass
@@ -172,6 +174,21 @@ def _carry_over(warehouse: Warehouse, name: str, params: dict) -> None:
     warehouse.command(MASK_AFFECTED_SQL, {**params, "table": name})
 
 
+def _fill_visitors_if_empty(warehouse: Warehouse) -> None:
+    """Fill etl.visitors (the sessions and users with visits per day, which `is_returning` looks
+    up) from dwh.sessions when it is empty but the days built are not."""
+    if not warehouse.scalar("SELECT count() FROM etl.visitors") and warehouse.scalar(
+        "SELECT count() FROM dwh.sessions"
+    ):
+        warehouse.command(FILL_VISITORS_SQL)
+
+
+def _update_visitors(warehouse: Warehouse, params: dict, incremental: bool) -> None:
+    """Write the keys the build changed in etl.visitors, just before the swaps, so that the
+    table follows dwh.sessions."""
+    warehouse.command(UPDATE_VISITORS_SQL, {**params, "incremental": incremental})
+
+
 def _swap(warehouse: Warehouse, job: DayJob, day: date, staged_rows: int) -> None:
     # REPLACE PARTITION refuses an empty source (ClickHouse 26); an empty day drops instead.
     if staged_rows:
@@ -198,9 +215,12 @@ def build_day(
     params = day_parameters(day, settings, incremental)
     update_user_agents(warehouse, params["window_start"], params["window_end"])
     steps = plan(jobs)
+    builds_sessions = any(job.name == "sessions" for job in steps)
     results: list[JobResult] = []
     current = "user_agents"
     try:
+        if builds_sessions:
+            _fill_visitors_if_empty(warehouse)
         for job in steps:
             current = job.name
             clock = time.perf_counter()
@@ -208,6 +228,9 @@ def build_day(
             results.append(JobResult(job.name, day, rows, time.perf_counter() - clock))
             if on_job:
                 on_job(results[-1])
+        if builds_sessions:
+            current = "sessions"
+            _update_visitors(warehouse, params, incremental)
         for job, result in zip(steps, results):
             if not job.stage:
                 current = job.name

@@ -1,4 +1,4 @@
--- job: after=sessions
+-- job: after=sessions rollup
 -- etl.daily_funnel for one business day from the day's visits, bots excluded.
 -- Grain: day x device_type x user_type. Time column: date.
 INSERT INTO etl.daily_funnel

@@ -1,4 +1,4 @@
--- job: after=product_sessions
+-- job: after=product_sessions rollup
 -- etl.daily_product_stats for one business day, bots excluded. Grain: day x product.
 INSERT INTO etl.daily_product_stats
 SELECT

@@ -1,4 +1,4 @@
--- job: after=catalog_sessions
+-- job: after=catalog_sessions rollup
 -- etl.daily_search_stats for one business day, bots excluded. Grain: day x normalised query.
 INSERT INTO etl.daily_search_stats
 SELECT

@@ -93,5 +93,11 @@ SELECT
     s.user_type AS user_type,
     s.is_bot AS is_bot
 FROM per_product AS p
-INNER JOIN etl.sessions AS s ON s.visit_id = p.visit_id AND s.date = {day:Date}
+INNER JOIN (
+    SELECT date, visit_id, session_id, device_type, user_type, is_bot FROM etl.sessions
+    WHERE date = {day:Date}
+{%- if incremental %}
+      AND visit_id IN (SELECT visit_id FROM etl.{calls:Identifier} WHERE date = {day:Date})
+{%- endif %}
+) AS s ON s.visit_id = p.visit_id
 SETTINGS join_use_nulls = 0, {{ insert_settings }}

@@ -1,0 +1,35 @@
+"""The day jobs' plan: dependencies first, and rollups with the tables they sum."""
+
+from __future__ import annotations
+
+import pytest
+
+from loupe.errors import LoupeError
+from loupe.jobs.catalog import all_jobs, plan
+
+
+def names(selected: list[str] | None) -> list[str]:
+    return [job.name for job in plan(selected)]
+
+
+def test_a_job_brings_what_it_reads_and_its_rollup() -> None:
+    assert names(["sessions"]) == ["visit_calls", "sessions", "daily_funnel"]
+    assert names(["product_sessions"]) == [
+        "visit_calls",
+        "sessions",
+        "product_sessions",
+        "daily_funnel",
+        "daily_product_stats",
+    ]
+
+
+def test_every_job_runs_after_what_it_reads() -> None:
+    order = names(None)
+    assert sorted(order) == sorted(all_jobs())
+    for job in plan(None):
+        assert all(order.index(dependency) < order.index(job.name) for dependency in job.after)
+
+
+def test_an_unknown_job_is_a_clear_error() -> None:
+    with pytest.raises(LoupeError, match="unknown job 'visits'"):
+        plan(["visits"])
