@@ -11,7 +11,9 @@ For a simulated day of about N calls (default 1,000,000; use --calls 10000000 fo
 Targets (issue 4): full rebuild <= 2.5 x scan limit; hourly <= 0.10 x full rebuild; faster than
 the DuckDB peer.
 
-Usage: python bench/etl.py [--calls N]   (needs `pip install duckdb`)
+Usage: python bench/etl.py [--calls N] [--history-days D]   (needs `pip install duckdb`)
+--history-days D first gives the warehouse D earlier days of visits (copies of the day's), as
+after months of builds: `is_returning` looks the day's sessions and users up in them.
 """
 
 from __future__ import annotations
@@ -66,6 +68,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=2, help="Best of this many timings.")
+    parser.add_argument(
+        "--history-days",
+        type=int,
+        default=0,
+        help="Earlier days of visits in dwh.sessions (copies of the day's), as after months.",
+    )
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="loupe-bench-etl-"))
     settings = bench_settings(directory)
@@ -76,6 +84,11 @@ def main() -> None:
             )
             calls = warehouse.scalar("SELECT count() FROM pd.api_calls")
             warehouse.command("OPTIMIZE TABLE pd.api_calls FINAL")
+            if args.history_days:
+                add_history(warehouse, settings, args.history_days)
+            history_visits = warehouse.scalar(
+                "SELECT count() FROM dwh.sessions WHERE date < {d:Date}", {"d": DAY}
+            )
             params = day_parameters(DAY, settings)
             scan_sql = (SQL / "scan_limit.sql").read_text()
             scan_s = best_of(args.runs, lambda: warehouse.query(scan_sql, params))
@@ -102,6 +115,7 @@ def main() -> None:
         f"{platform.python_version()}, duckdb {duckdb.__version__}"
     )
     print(f"day: {calls:,} calls, {visits:,} visits (simulated and loaded in {load_s:.0f} s)")
+    print(f"history: {args.history_days} earlier days, {history_visits:,} visits")
     print(f"scan limit:                {scan_s:8.2f} s")
     print(
         f"full-day rebuild:          {full_s:8.2f} s = {full_s / scan_s:.2f} x scan limit"
@@ -144,6 +158,16 @@ def load_simulated_day(
     finally:
         output.close()
     gc.collect()
+
+
+def add_history(warehouse: Warehouse, settings: Settings, days: int) -> None:
+    """Give the warehouse `days` earlier days of visits (bench/sql/history_days.sql), which
+    `is_returning` looks up, and build the day once with them (untimed)."""
+    build_day(warehouse, settings, DAY)
+    warehouse.command((SQL / "history_days.sql").read_text(), {"day": DAY, "days": days})
+    # Built outside the jobs: etl.visitors is refilled from dwh.sessions by the next build.
+    warehouse.command("TRUNCATE TABLE etl.visitors")
+    build_day(warehouse, settings, DAY)
 
 
 def _duckdb(parquet: Path, runs: int) -> tuple[float, tuple[int, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -157,3 +157,25 @@ def test_a_day_without_its_parsed_calls_is_built_in_full(
     [visit] = visits(empty)
     assert visit["calls"] == 3
     assert empty.scalar("SELECT count() FROM etl.visit_calls") == 3
+
+
+@pytest.mark.parametrize(("other_visit_of_the_user", "returning"), [(False, 0), (True, 1)])
+def test_a_user_that_leaves_a_day_in_an_hourly_run_leaves_it_for_later_days(
+    empty: Warehouse, settings: Settings, other_visit_of_the_user: bool, returning: int
+) -> None:
+    next_day = DAY + timedelta(days=1)
+    calls = [call(at(23), session="a", user_id=42), call(at(1, day=next_day), "b", user_id=42)]
+    if other_visit_of_the_user:
+        calls.append(call(at(20), session="c", user_id=42))
+    load(empty, calls)
+    build_day(empty, settings, DAY)
+    build_day(empty, settings, next_day)
+    run_hourly(empty, settings)
+    assert [v["is_returning"] for v in visits(empty, next_day)] == [1]
+    time.sleep(0.01)
+    # A late call moves visit a's last user to 43: user 42 keeps DAY only through visit c.
+    load(empty, [call(at(23, 10), session="a", user_id=43)])
+    run_hourly(empty, settings)
+    assert visits(empty)[-1]["user_id"] == 43
+    build_day(empty, settings, next_day)  # later days follow in their next build
+    assert [v["is_returning"] for v in visits(empty, next_day)] == [returning]

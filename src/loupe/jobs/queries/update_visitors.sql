@@ -1,36 +1,27 @@
--- etl.visitors after a build of {day}, written before the day is swapped into dwh: for every
--- key the build can change, whether a visit of the day still carries it (is_deleted = 0) or no
--- longer does (1). The keys a build can change are those of the visits it replaces (their rows
--- in dwh.sessions) and of the visits it writes (etl.sessions): every visit of the day in a full
--- build, the affected and rebuilt visits in an hourly run ({incremental}). Keys as in
--- migration 0047. The version is the write time: a later build of the day supersedes this one.
+-- etl.visitors after a build of {day}, written before the day is swapped into dwh: for each key
+-- the build can change, whether a visit of the day still carries it (is_deleted = 0) or no
+-- longer does (1). Keys as in migration 0047; the version is the write time, so a later build of
+-- the day supersedes this one.
+-- A full build can change every key of the day: those of the day's visits in dwh.sessions (the
+-- rows it replaces) and in etl.sessions (the rows it swaps in). An hourly run ({incremental})
+-- can change only the keys of the visits it replaces (etl.affected_visits) and writes (those of
+-- etl.touched_calls); a replaced key stays if a rebuilt visit, or another visit of the day with
+-- the same session or user, still carries it. That reads the day's visits by session and user,
+-- but hashes only the ones it keeps.
 INSERT INTO etl.visitors (key, date, version, is_deleted)
-WITH
-    day_visits AS (
-        SELECT visit_id, session_id, user_id FROM etl.sessions WHERE date = {day:Date}
-    ),
-    changed_visits AS (
-        SELECT session_id, user_id FROM dwh.sessions
-        WHERE date = {day:Date}
-          AND (NOT {incremental:Bool} OR visit_id IN (SELECT visit_id FROM etl.affected_visits))
-        UNION ALL
-        SELECT session_id, user_id FROM day_visits
-        WHERE NOT {incremental:Bool}
+SELECT key, {day:Date}, toUnixTimestamp64Milli(now64(3)), max(present) = 0
+FROM (
+    SELECT session_id, user_id, 0 AS present FROM dwh.sessions
+    WHERE date = {day:Date}
+      AND (NOT {incremental:Bool} OR visit_id IN (SELECT visit_id FROM etl.affected_visits))
+    UNION ALL
+    SELECT session_id, user_id, 1 AS present FROM etl.sessions
+    WHERE date = {day:Date}
+      AND (NOT {incremental:Bool}
            OR visit_id IN (SELECT visit_id FROM etl.touched_calls WHERE date = {day:Date})
-    ),
-    changed_keys AS (
-        SELECT DISTINCT arrayJoin(if(user_id > 0,
-            [sipHash64('session', session_id), sipHash64('user', user_id)],
-            [sipHash64('session', session_id)])) AS key
-        FROM changed_visits
-    )
-SELECT
-    key,
-    {day:Date},
-    toUnixTimestamp64Milli(now64(3)),
-    key NOT IN (
-        SELECT sipHash64('session', session_id) FROM day_visits
-        UNION ALL
-        SELECT sipHash64('user', user_id) FROM day_visits WHERE user_id > 0
-    )
-FROM changed_keys
+           OR session_id IN (SELECT session_id FROM etl.affected_visits)
+           OR user_id IN (SELECT user_id FROM etl.affected_visits WHERE user_id > 0))
+)
+ARRAY JOIN if(user_id > 0, [sipHash64('session', session_id), sipHash64('user', user_id)],
+              [sipHash64('session', session_id)]) AS key
+GROUP BY key
