@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/etl.py
+	$(BIN)/python bench/etl.py --history-days 364
 	$(BIN)/python bench/etl_day.py
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/dashboards.py

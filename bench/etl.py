@@ -166,7 +166,7 @@ def add_history(warehouse: Warehouse, settings: Settings, days: int) -> None:
     build_day(warehouse, settings, DAY)
     warehouse.command((SQL / "history_days.sql").read_text(), {"day": DAY, "days": days})
     # Built outside the jobs: etl.visitors is refilled from dwh.sessions by the next build.
-    warehouse.command("TRUNCATE TABLE etl.visitors")
+    warehouse.command("TRUNCATE TABLE IF EXISTS etl.visitors")
     build_day(warehouse, settings, DAY)
 
 

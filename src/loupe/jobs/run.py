@@ -2,8 +2,9 @@
 
 For each day: parse the user agents first seen around it, clear the day's staging partitions,
 run the jobs' SQL in dependency order (each fills `etl.<job>` for the day), and only when all of
-them succeeded replace the day's partition of each `dwh.<job>` with `ALTER TABLE ... REPLACE
-PARTITION` (atomic per table; readers never see a half-built day). A failure before the swap
+them succeeded write the day's sessions and users to etl.visitors (which `is_returning` looks up)
+and replace the day's partition of each `dwh.<job>` with `ALTER TABLE ... REPLACE PARTITION`
+(atomic per table; readers never see a half-built day). A failure before the swap
 leaves `dwh` as it was; a re-run gives identical tables. Each job's run is recorded in
 `etl.job_runs`.
 
