@@ -3,7 +3,9 @@
 For a simulated day of about N calls (default 1,000,000; use --calls 10000000 for the big one):
   scan limit    - one query reading every column the jobs read, parsing each JSON body once;
   full rebuild  - `build_day` of the day: every job, staged and swapped;
-  visits+products - the jobs a peer is compared with (visit_calls, sessions, product_sessions);
+  visits+products - the jobs a peer is compared with: the staging time of visit_calls, sessions
+                  and product_sessions in a build of product_sessions (not the rollups that
+                  follow those tables, nor the swap: the peer writes no table);
   hourly run    - `run_hourly` after one hour of calls (21:00-22:00) arrives again (it rebuilds
                   the visits those calls can change);
   DuckDB peer   - the same visit and product-session aggregation in DuckDB over the same calls
@@ -42,6 +44,7 @@ from loupe.warehouse import Warehouse, open_warehouse
 DAY = date(2026, 11, 20)
 CALLS_PER_VISIT = 9.5  # measured on the simulator's default mix
 SQL = Path(__file__).with_name("sql")
+PEER_JOBS = ("visit_calls", "sessions", "product_sessions")  # the DuckDB peer's work
 REPLAY_HOUR_SQL = """
 INSERT INTO pd.api_calls SELECT * REPLACE (now64(3) AS received_at) FROM pd.api_calls
 WHERE ts >= {start:DateTime64(3, 'UTC')} AND ts < {end:DateTime64(3, 'UTC')}
@@ -93,10 +96,10 @@ def main() -> None:
             scan_sql = (SQL / "scan_limit.sql").read_text()
             scan_s = best_of(args.runs, lambda: warehouse.query(scan_sql, params))
             full_s = best_of(args.runs, lambda: build_day(warehouse, settings, DAY))
-            subset_s = best_of(
-                args.runs, lambda: build_day(warehouse, settings, DAY, ["product_sessions"])
+            subset_s = min(_peer_jobs_time(warehouse, settings) for _ in range(args.runs))
+            visits = warehouse.scalar(
+                "SELECT count() FROM dwh.sessions WHERE date = {d:Date}", {"d": DAY}
             )
-            visits = warehouse.scalar("SELECT count() FROM dwh.sessions")
             run_hourly(warehouse, settings)  # sets the watermark; not timed
             start, _ = day_bounds(DAY, settings.timezone)
             hour = {"start": start + timedelta(hours=21), "end": start + timedelta(hours=22)}
@@ -158,6 +161,12 @@ def load_simulated_day(
     finally:
         output.close()
     gc.collect()
+
+
+def _peer_jobs_time(warehouse: Warehouse, settings: Settings) -> float:
+    """Seconds the jobs that do the DuckDB peer's work took in a build of product_sessions."""
+    results = build_day(warehouse, settings, DAY, ["product_sessions"])
+    return sum(result.seconds for result in results if result.job in PEER_JOBS)
 
 
 def add_history(warehouse: Warehouse, settings: Settings, days: int) -> None:
