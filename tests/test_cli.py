@@ -117,6 +117,7 @@ def test_demo_builds_a_warehouse_that_matches_the_truth(loupe_env: Path) -> None
 def test_etl_refuses_a_warehouse_with_pending_migrations(loupe_env: Path) -> None:
     run("sql", "CREATE DATABASE IF NOT EXISTS etl")  # a warehouse that was never migrated
     result = run("etl", "run", "--date", "2026-11-20", ok=False)
-    assert "migrations are pending" in result.stderr and "loupe migrate" in result.stderr
+    assert "migrations are pending (0001_databases.sql ... " in result.stderr
+    assert "run `loupe migrate`" in result.stderr and len(result.stderr.splitlines()) == 1
     run("init")
     assert "2026-11-20: sessions 0" in run("etl", "run", "--date", "2026-11-20").output

@@ -72,7 +72,10 @@ class LoupeGroup(TyperGroup):
 def _fail(message: str) -> None:
     if state.verbose:
         traceback.print_exc()
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # soft_wrap: one line however long (rich would break it at the terminal width).
+    err_console.print(
+        f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True
+    )
     sys.exit(1)
 
 

@@ -129,5 +129,6 @@ def require_migrated(warehouse: Warehouse, ddl: DDL) -> None:
     """Fail clearly when migrations are pending (jobs would run against an old schema)."""
     todo = pending(warehouse, ddl)
     if todo:
-        names = ", ".join(m.name for m in todo)
-        raise MigrationError(f"{len(todo)} migrations are pending ({names}): run `loupe migrate`")
+        names = [m.name for m in todo]
+        listed = ", ".join(names) if len(names) <= 3 else f"{names[0]} ... {names[-1]}"
+        raise MigrationError(f"{len(todo)} migrations are pending ({listed}): run `loupe migrate`")
