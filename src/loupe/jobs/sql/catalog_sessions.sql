@@ -74,6 +74,8 @@ SELECT
     s.user_type AS user_type,
     s.is_bot AS is_bot
 FROM clicks AS c
+-- The visit's columns; an hourly run reads only its rebuilt visits' (the join builds its hash
+-- table from this side, which would otherwise hold the whole day).
 INNER JOIN (
     SELECT date, visit_id, device_type, user_type, is_bot FROM etl.sessions
     WHERE date = {day:Date}
