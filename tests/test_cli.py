@@ -11,6 +11,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+import loupe.jobs
 from loupe.cli import app
 from tests.conftest import api_call
 
@@ -121,3 +122,27 @@ def test_etl_refuses_a_warehouse_with_pending_migrations(loupe_env: Path) -> Non
     assert "run `loupe migrate`" in result.stderr and len(result.stderr.splitlines()) == 1
     run("init")
     assert "2026-11-20: sessions 0" in run("etl", "run", "--date", "2026-11-20").output
+
+
+def test_etl_audit_passes_a_built_day_and_fails_a_broken_one(loupe_env: Path) -> None:
+    run("init")
+    calls = [
+        api_call(event_id=str(uuid.uuid4()), ts=f"2026-11-20T10:1{n}:00.000Z") for n in range(3)
+    ]
+    (loupe_env / "calls.ndjson").write_bytes(b"\n".join(orjson.dumps(c) for c in calls))
+    run("ingest", "calls.ndjson")
+    run("etl", "run", "--date", "2026-11-20")
+    audits = len(list((Path(loupe.jobs.__file__).parent / "audits").glob("*.sql")))
+    passed = run("etl", "audit", "--date", "2026-11-20").output
+    assert f"{audits} of {audits} audits passed ({audits} audits, 1 day(s))" in passed
+
+    run("sql", "INSERT INTO dwh.sessions SELECT * FROM dwh.sessions")  # the visit twice
+    failed = run("etl", "audit", "--date", "2026-11-20", ok=False)
+    assert failed.exit_code == 1
+    assert f"{audits - 2} of {audits} audits passed" in failed.output
+    assert "failed: sessions_one_row_per_visit on 2026-11-20: 1 offending rows (" in failed.output
+    assert "'rows': 2}" in failed.output  # the sample row: the visit id, seen twice
+    only = run("etl", "audit", "--date", "2026-11-20", "--audit", "sessions_fields_agree").output
+    assert "1 of 1 audits passed" in only
+    unknown = run("etl", "audit", "--audit", "nope", ok=False)
+    assert "error: unknown audits ['nope']" in unknown.stderr

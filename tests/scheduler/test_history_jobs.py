@@ -34,6 +34,7 @@ def test_snapshot_and_reconcile_run_once_production_is_linked(loupe_env: Path) -
         assert [s.name for s in default_specs(settings, options, production_linked(warehouse))] == [
             "etl_hourly",
             "etl_nightly",
+            "etl_audit",
         ]
         initialise(settings, warehouse)
         specs = default_specs(settings, options, production_linked(warehouse))
@@ -41,6 +42,7 @@ def test_snapshot_and_reconcile_run_once_production_is_linked(loupe_env: Path) -
         assert [(a.job, a.status) for a in attempts] == [
             ("etl_hourly", "success"),
             ("etl_nightly", "success"),
+            ("etl_audit", "success"),
             ("snapshot", "success"),
             ("reconcile", "success"),
         ]

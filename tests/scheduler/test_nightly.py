@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
+import pytest
+
+from loupe.errors import LoupeError
+from loupe.jobs.audit import all_audits
+from loupe.jobs.run import build_day
 from loupe.scheduler import Scheduler, SchedulerOptions, default_specs
 from loupe.scheduler.nightly import days_to_rebuild
 from loupe.settings import Settings
@@ -53,3 +58,22 @@ def test_calls_days_late_are_built_by_the_next_nightly_run(
     assert ("etl_nightly", "success") in [(a.job, a.status) for a in attempts]
     rows = warehouse.rows("SELECT date FROM dwh.sessions WHERE session_id = 'late'")
     assert rows == [{"date": late_day}]
+
+
+def test_the_nightly_audit_checks_the_days_built_since_the_last_night(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    [audit] = [spec for spec in default_specs(settings, OPTIONS) if spec.name == "etl_audit"]
+    assert audit.depends_on == ("etl_nightly",) and audit.lock == "etl_days"
+    now = datetime.now(timezone.utc)
+    day = now.date() - timedelta(days=1)
+    load(warehouse, visit_calls(datetime.combine(day, time(12), timezone.utc), "audited"))
+    build_day(warehouse, settings, day)
+    assert audit.run(warehouse, now) == f"{len(all_audits())} audits passed on {day}"
+
+    warehouse.command("INSERT INTO dwh.sessions SELECT * FROM dwh.sessions")  # a visit twice
+    failed = f"daily_funnel_matches_sessions on {day}: 1 rows; sessions_one_row_per_visit on {day}"
+    with pytest.raises(LoupeError, match=f"audits failed: {failed}: 1 rows$"):
+        audit.run(warehouse, now)
+    # The next night looks at the days built since this one: none yet.
+    assert audit.run(warehouse, now + timedelta(days=1)) == "0 audits passed on no days"

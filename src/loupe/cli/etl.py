@@ -1,4 +1,5 @@
-"""ETL commands: `loupe etl user-agents|sessions|catalog-sessions|product-sessions|run|hourly`."""
+"""ETL commands: `loupe etl user-agents|sessions|catalog-sessions|product-sessions|run|hourly|
+audit`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from loupe.cli.app import (
     warehouse_for,
 )
 from loupe.errors import LoupeError
+from loupe.jobs.audit import run_audits, select_audits
 from loupe.jobs.catalog import plan
 from loupe.jobs.hourly import run_hourly
 from loupe.jobs.run import build_day, day_bounds, days_between
@@ -144,3 +146,47 @@ def hourly_command(
         f"{result.calls} new calls in {result.sessions} sessions; days rebuilt: {days}",
         highlight=False,
     )
+
+
+@etl_app.command("audit")
+def audit_command(
+    day: DateOption = None,
+    first: FromOption = None,
+    last: ToOption = None,
+    audits: Annotated[
+        list[str] | None, typer.Option("--audit", help="Only these audits (by file name).")
+    ] = None,
+    verbose: Verbose = False,
+) -> None:
+    """Check built days (default: yesterday) against the data audits; exit 1 if any fails."""
+    settings = setup(verbose)
+    days = _days(day, first, last)
+    with warehouse_for(settings) as warehouse, progress_bar() as progress:
+        require_migrated(warehouse, DDL(settings.cluster))
+        task = progress.add_task("auditing", total=len(days) * len(select_audits(audits)))
+        results = run_audits(
+            warehouse,
+            settings,
+            days,
+            audits,
+            on_result=lambda result: progress.update(
+                task, advance=1, description=f"{result.day} {result.audit}"
+            ),
+        )
+    failed = [result for result in results if not result.passed]
+    console.print(
+        f"{len(results) - len(failed)} of {len(results)} audits passed "
+        f"({len(results) // len(days)} audits, {len(days)} day(s))",
+        highlight=False,
+    )
+    for result in failed:
+        console.print(
+            f"failed: {result.audit} on {result.day}: {result.offending_rows} offending rows "
+            f"({result.description}); first rows:",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for row in result.sample:
+            console.print(f"  {row}", highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)

@@ -15,6 +15,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from loupe.errors import LoupeError
+from loupe.jobs.audit import audit_days_built_since, failure_summary
 from loupe.jobs.hourly import run_hourly
 from loupe.scheduler.nightly import run_nightly
 from loupe.scheduler.options import SchedulerOptions
@@ -132,9 +133,9 @@ def business_yesterday(slot: datetime, tz: str) -> date:
 def default_specs(
     settings: Settings, options: SchedulerOptions, production_linked: bool = False
 ) -> list[JobSpec]:
-    """Loupe's schedule: the hourly ETL, the nightly re-run of yesterday, and (once `loupe init`
-    linked the production database, and the history package is there) hourly snapshots and
-    nightly order reconciliation."""
+    """Loupe's schedule: the hourly ETL, the nightly re-run of yesterday and audit of the days
+    built, and (once `loupe init` linked the production database, and the history package is
+    there) hourly snapshots and nightly order reconciliation."""
     hourly = Every(options.interval_seconds)
     hour, minute = options.nightly_hour_minute
     nightly = DailyAt(hour, minute, settings.timezone)
@@ -150,10 +151,20 @@ def default_specs(
         yesterday = business_yesterday(slot, settings.timezone)
         return run_nightly(warehouse, settings, slot, previous, yesterday, options.nightly_max_days)
 
+    def etl_audit(warehouse: Warehouse, slot: datetime) -> str:
+        previous = nightly.slot_at_or_before(slot - timedelta(seconds=1))
+        days, results = audit_days_built_since(warehouse, settings, previous)
+        failed = failure_summary(results)
+        if failed:
+            raise LoupeError(f"audits failed: {failed}")
+        return f"{len(results)} audits passed on {', '.join(map(str, days)) or 'no days'}"
+
     # Both ETL jobs stage days in the same etl.* tables: one lease keeps them apart.
     specs = [
         JobSpec("etl_hourly", hourly, etl_hourly, lock="etl_days"),
         JobSpec("etl_nightly", nightly, etl_nightly, ("etl_hourly",), lock="etl_days"),
+        # Audits read dwh: under the same lease, no build swaps a day while they read it.
+        JobSpec("etl_audit", nightly, etl_audit, ("etl_nightly",), lock="etl_days"),
     ]
     if production_linked and _history_ready():
         specs.extend(_history_specs(settings, hourly, nightly))

@@ -1,0 +1,116 @@
+"""The data audits: all pass on simulated days, and each one catches the break it names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from loupe.errors import LoupeError
+from loupe.ingest.files import ingest_files
+from loupe.ingest.writer import open_writer
+from loupe.jobs.audit import all_audits, failure_summary, run_audits, select_audits
+from loupe.jobs.run import build_day, build_days, days_between
+from loupe.schema.ddl import DDL
+from loupe.schema.migrate import migrate
+from loupe.settings import Settings, load_settings
+from loupe.warehouse import Warehouse, open_warehouse
+from tests.simulate.conftest import simulate
+
+FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
+DAY = date(2026, 11, 20)
+
+
+def change_one(table: str, change: str, key: str = "visit_id") -> str:
+    """A mutation of the rows of DAY with the smallest `key` (run synchronously)."""
+    return (
+        f"ALTER TABLE dwh.{table} {change} WHERE date = {{day:Date}} AND {key} = "
+        f"(SELECT min({key}) FROM dwh.{table} WHERE date = {{day:Date}}) "
+        "SETTINGS mutations_sync = 2"
+    )
+
+
+def copy_one(table: str) -> str:
+    """A second copy of one row of DAY."""
+    return (
+        f"INSERT INTO dwh.{table} SELECT * FROM dwh.{table} WHERE date = {{day:Date}} "
+        "ORDER BY visit_id LIMIT 1"
+    )
+
+
+# One statement per audit that breaks its rule on DAY; the day is rebuilt after each case.
+BREAKS = {
+    "sessions_one_row_per_visit": copy_one("sessions"),
+    "sessions_fields_agree": change_one("sessions", "UPDATE duration_s = duration_s + 1"),
+    "catalog_sessions_fields_agree": change_one(
+        "catalog_sessions", "UPDATE is_zero_result = NOT is_zero_result"
+    ),
+    "catalog_sessions_match_their_visit": change_one("catalog_sessions", "DELETE"),
+    "product_sessions_one_row_per_product": copy_one("product_sessions"),
+    "product_sessions_fields_agree": change_one("product_sessions", "UPDATE source = 'elsewhere'"),
+    "product_sessions_match_their_visit": change_one(
+        "product_sessions", "UPDATE views = views + 1"
+    ),
+    "daily_funnel_matches_sessions": change_one(
+        "daily_funnel", "UPDATE visits = visits + 1", key="user_type"
+    ),
+    "daily_product_stats_match_product_sessions": change_one(
+        "daily_product_stats", "UPDATE revenue = revenue + 0.01", key="product_id"
+    ),
+    "daily_search_stats_match_catalog_sessions": change_one(
+        "daily_search_stats", "UPDATE clicks = clicks + 1", key="q"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    base = tmp_path_factory.mktemp("audits_warehouse")
+    return load_settings(data_dir=base / "wh", spool_dir=base / "spool", production_url="")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Warehouse]:
+    """Three simulated days ingested and built."""
+    run = simulate(tmp_path_factory.mktemp("audits_run"))
+    with open_warehouse(settings) as warehouse:
+        migrate(warehouse, DDL())
+        with open_writer(settings, warehouse) as writer:
+            ingest_files(sorted(Path(run.out_dir).glob("calls-*")), writer)
+        build_days(warehouse, settings, days_between(FIRST, LAST))
+        yield warehouse
+
+
+def test_every_audit_has_a_case_here() -> None:
+    assert sorted(BREAKS) == sorted(all_audits())
+
+
+def test_every_audit_passes_on_built_days(built: Warehouse, settings: Settings) -> None:
+    results = run_audits(built, settings, days_between(FIRST, LAST))
+    assert len(results) == 3 * len(all_audits())
+    assert failure_summary(results) == ""
+    assert all(result.passed and not result.sample for result in results)
+
+
+@pytest.mark.parametrize("audit", sorted(BREAKS))
+def test_each_audit_catches_its_break(built: Warehouse, settings: Settings, audit: str) -> None:
+    [before] = run_audits(built, settings, [DAY], [audit])
+    assert before.passed
+    built.command(BREAKS[audit], {"day": DAY})
+    try:
+        [after] = run_audits(built, settings, [DAY], [audit])
+        assert after.offending_rows >= 1 and after.sample
+        assert failure_summary([after]) == f"{audit} on {DAY}: {after.offending_rows} rows"
+        other_day = run_audits(built, settings, [LAST], [audit])
+        assert other_day[0].passed  # the audit reads its own day only
+    finally:
+        build_day(built, settings, DAY)  # a rebuild restores the day
+    [healed] = run_audits(built, settings, [DAY], [audit])
+    assert healed.passed
+
+
+def test_unknown_audit_is_an_error() -> None:
+    with pytest.raises(LoupeError, match="unknown audits \\['nope'\\]"):
+        select_audits(["sessions_fields_agree", "nope"])
