@@ -108,6 +108,7 @@ def test_demo_builds_a_warehouse_that_matches_the_truth(loupe_env: Path) -> None
         again = run(*args).output
         linked = run("sql", "SELECT count() FROM mysql.items", "--format", "TSV").stdout
     assert "simulated and loaded" in first and "already loaded, reused" in again
+    assert "audits: 30 of 30 passed" in first  # 10 audits on 2 days and the day after
     truth = loupe_env / ".loupe" / "truth" / "seed-5" / "days.ndjson"
     days = [json.loads(line) for line in truth.read_text().splitlines()]
     for day in days:

@@ -1,9 +1,9 @@
 """`loupe demo`: a warehouse with a simulated week, built end to end, on the embedded engine.
 
 Initialises the warehouse, simulates the shop (API calls into `pd.api_calls` through the
-BatchWriter, the production database into SQLite), links the production database, and builds
-every `dwh` table for the simulated days. Running it again reuses the loaded calls (the same seed
-gives the same calls) and rebuilds the tables, which come out identical.
+BatchWriter, the production database into SQLite), links the production database, builds every
+`dwh` table for the simulated days and audits them. Running it again reuses the loaded calls (the
+same seed gives the same calls) and rebuilds the tables, which come out identical.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from loupe.history.run import SnapshotReport, snapshot_each_day, take_snapshot
 from loupe.ingest.writer import open_writer
+from loupe.jobs.audit import AuditResult, run_audits
 from loupe.jobs.run import JobResult, build_days, days_between
 from loupe.schema.ddl import DDL
 from loupe.schema.init import initialise
@@ -45,6 +46,7 @@ class DemoReport:
     results: list[JobResult] = field(default_factory=list)
     funnel: list[dict] = field(default_factory=list)
     snapshots: list[SnapshotReport] = field(default_factory=list)
+    audits: list[AuditResult] = field(default_factory=list)
 
 
 def run_demo(
@@ -55,7 +57,7 @@ def run_demo(
     seed: int = 42,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> DemoReport:
-    """Simulate `days` days from DEMO_START (unless loaded already) and build them."""
+    """Simulate `days` days from DEMO_START (unless loaded already), build and audit them."""
     # Schemas first; the production database is linked once the simulator has written it.
     migrate(warehouse, DDL(settings.cluster))
     simulated = not warehouse.scalar(LOADED_SQL)
@@ -107,4 +109,5 @@ def run_demo(
         results,
         funnel,
         snapshots,
+        run_audits(warehouse, settings, build_list),
     )

@@ -103,6 +103,14 @@ class Settings(BaseSettings):
         description="Largest request body (after gzip) the collector takes.",
     )
 
+    # -- ETL (docs/etl.md) -------------------------------------------------------------------
+    etl_parsed_calls_days: int = Field(
+        7,
+        ge=5,
+        description="Days of parsed calls kept in etl.visit_calls for the hourly runs, counted "
+        "back from the newest built day; builds of whole days drop older ones.",
+    )
+
     # -- scheduler (`loupe run`, `loupe serve`, `loupe status`; docs/operations.md) -----------
     scheduler_interval_seconds: int = Field(
         3600, ge=1, description="Seconds between the slots of the hourly jobs (`loupe run`)."

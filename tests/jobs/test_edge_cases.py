@@ -11,7 +11,7 @@ import pytest
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
 from loupe.jobs.hourly import run_hourly
-from loupe.jobs.run import build_day
+from loupe.jobs.run import build_day, build_days, drop_old_parsed_days
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 from tests.conftest import api_call
@@ -272,3 +272,18 @@ def test_returning_follows_rebuilt_days_and_a_refilled_lookup(
     build_day(warehouse, settings, next_day)
     assert visits(warehouse) == []
     assert [v["is_returning"] for v in visits(warehouse, next_day)] == [0]
+
+
+def test_builds_keep_the_parsed_calls_of_recent_days_only(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    days = [DAY - timedelta(days=9), DAY - timedelta(days=1), DAY]
+    load(warehouse, [call(at(10, day=day), session=f"s-{day}") for day in days])
+    assert settings.etl_parsed_calls_days == 7
+    build_days(warehouse, settings, days)
+    parsed = warehouse.rows("SELECT DISTINCT date FROM etl.visit_calls ORDER BY date")
+    assert [row["date"] for row in parsed] == days[1:]  # 9 days before the newest: dropped
+    built = warehouse.rows("SELECT DISTINCT date FROM dwh.sessions ORDER BY date")
+    assert [row["date"] for row in built] == days  # the analytical tables keep every day
+    assert drop_old_parsed_days(warehouse, 1) == []
+    assert drop_old_parsed_days(warehouse, 0) == [DAY - timedelta(days=1)]

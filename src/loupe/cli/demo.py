@@ -63,4 +63,8 @@ def demo(
             *(f"{row[k]:,.0f}" for k in ("visits", "viewed", "carted", "ordered", "revenue")),
         )
     console.print(table)
+    failed = [result for result in report.audits if not result.passed]
+    console.print(f"audits: {len(report.audits) - len(failed)} of {len(report.audits)} passed")
+    for result in failed:
+        console.print(f"failed: {result.audit} on {result.day}", highlight=False, soft_wrap=True)
     console.print("Explore: loupe dashboards (http://127.0.0.1:8788/), loupe status, loupe sql")

@@ -39,6 +39,7 @@ MISSING_PARSED_DAYS_SQL = query("missing_parsed_days")
 MASK_AFFECTED_SQL = query("mask_affected_visits")
 FILL_VISITORS_SQL = query("fill_visitors")
 UPDATE_VISITORS_SQL = query("update_visitors")
+OLD_PARSED_DAYS_SQL = query("old_parsed_days")
 
 
 @dataclass
@@ -255,11 +256,23 @@ def build_days(
     jobs: list[str] | None = None,
     on_day: Callable[[date, list[JobResult]], None] | None = None,
 ) -> list[JobResult]:
-    """Build each day in order (earlier days first: `is_returning` reads the days before)."""
+    """Build each day in order (earlier days first: `is_returning` reads the days before), then
+    drop the parsed calls that hourly runs no longer need."""
     results = []
     for day in sorted(days):
         day_results = build_day(warehouse, settings, day, jobs)
         results.extend(day_results)
         if on_day:
             on_day(day, day_results)
+    drop_old_parsed_days(warehouse, settings.etl_parsed_calls_days)
     return results
+
+
+def drop_old_parsed_days(warehouse: Warehouse, keep_days: int) -> list[date]:
+    """Drop the days of etl.visit_calls more than `keep_days` before its newest one, which would
+    otherwise keep a parsed copy of every day ever built; returns the days dropped. An hourly run
+    of a day whose neighbours were dropped builds it in full (`_can_build_incrementally`)."""
+    days = [row["day"] for row in warehouse.rows(OLD_PARSED_DAYS_SQL, {"keep_days": keep_days})]
+    for day in days:
+        warehouse.command("ALTER TABLE etl.visit_calls DROP PARTITION {day:Date}", {"day": day})
+    return days
