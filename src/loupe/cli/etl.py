@@ -1,5 +1,4 @@
-"""ETL commands: `loupe etl user-agents|sessions|catalog-sessions|product-sessions|run|hourly|
-audit`."""
+"""ETL commands: `loupe etl run|hourly|audit` and the one-job rebuilds (`loupe etl sessions`...)."""
 
 from __future__ import annotations
 
