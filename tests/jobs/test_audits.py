@@ -9,14 +9,11 @@ from pathlib import Path
 import pytest
 
 from loupe.errors import LoupeError
-from loupe.ingest.files import ingest_files
-from loupe.ingest.writer import open_writer
 from loupe.jobs.audit import all_audits, failure_summary, run_audits, select_audits
-from loupe.jobs.run import build_day, build_days, days_between
-from loupe.schema.ddl import DDL
-from loupe.schema.migrate import migrate
+from loupe.jobs.run import build_day, days_between
 from loupe.settings import Settings, load_settings
-from loupe.warehouse import Warehouse, open_warehouse
+from loupe.warehouse import Warehouse
+from tests.jobs.conftest import built_warehouse
 from tests.simulate.conftest import simulate
 
 FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
@@ -75,11 +72,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def built(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Warehouse]:
     """Three simulated days ingested and built."""
     run = simulate(tmp_path_factory.mktemp("audits_run"))
-    with open_warehouse(settings) as warehouse:
-        migrate(warehouse, DDL())
-        with open_writer(settings, warehouse) as writer:
-            ingest_files(sorted(Path(run.out_dir).glob("calls-*")), writer)
-        build_days(warehouse, settings, days_between(FIRST, LAST))
+    with built_warehouse(settings, Path(run.out_dir), FIRST, LAST) as warehouse:
         yield warehouse
 
 

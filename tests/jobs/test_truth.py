@@ -8,14 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from loupe.ingest.files import ingest_files
-from loupe.ingest.writer import open_writer
 from loupe.jobs.hourly import run_hourly
 from loupe.jobs.run import build_days, days_between
-from loupe.schema.ddl import DDL
-from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
-from loupe.warehouse import Warehouse, open_warehouse
+from loupe.warehouse import Warehouse
+from tests.jobs.conftest import built_warehouse
 from tests.simulate.conftest import Run, simulate
 
 FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
@@ -49,11 +46,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="module")
 def built(run: Run, settings: Settings) -> Iterator[Warehouse]:
     """The simulated calls ingested and every day built (a day before and after included)."""
-    with open_warehouse(settings) as warehouse:
-        migrate(warehouse, DDL())
-        with open_writer(settings, warehouse) as writer:
-            ingest_files(sorted(Path(run.out_dir).glob("calls-*")), writer)
-        build_days(warehouse, settings, days_between(FIRST, LAST))
+    with built_warehouse(settings, Path(run.out_dir), FIRST, LAST) as warehouse:
         yield warehouse
 
 

@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from importlib import resources
 
 from loupe.errors import LoupeError
-from loupe.jobs.catalog import query
+from loupe.jobs.catalog import query, sql_files
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 
@@ -58,12 +57,7 @@ def _parse(name: str, sql: str) -> Audit:
 @cache
 def all_audits() -> dict[str, Audit]:
     """Every audit, by name."""
-    audits = {}
-    for entry in sorted(resources.files("loupe.jobs").joinpath("audits").iterdir(), key=str):
-        if entry.name.endswith(".sql"):
-            name = entry.name[:-4]
-            audits[name] = _parse(name, entry.read_text())
-    return audits
+    return {name: _parse(name, sql) for name, sql in sql_files("audits").items()}
 
 
 def select_audits(names: list[str] | None = None) -> list[Audit]:

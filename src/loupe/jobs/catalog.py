@@ -79,14 +79,19 @@ def _parse_header(name: str, sql: str) -> DayJob:
     return DayJob(name, sql, after, "stage" in flags, "per_visit" in flags, "rollup" in flags)
 
 
+def sql_files(folder: str) -> dict[str, str]:
+    """The text of each `.sql` file of a folder of the jobs package, by name, in name order."""
+    files = {}
+    for entry in sorted(resources.files("loupe.jobs").joinpath(folder).iterdir(), key=str):
+        if entry.name.endswith(".sql"):
+            files[entry.name[:-4]] = entry.read_text()
+    return files
+
+
 @cache
 def all_jobs() -> dict[str, DayJob]:
     """Every day job, by name."""
-    jobs = {}
-    for entry in sorted(resources.files("loupe.jobs").joinpath("sql").iterdir(), key=str):
-        if entry.name.endswith(".sql"):
-            name = entry.name[:-4]
-            jobs[name] = _parse_header(name, entry.read_text())
+    jobs = {name: _parse_header(name, sql) for name, sql in sql_files("sql").items()}
     for job in jobs.values():
         for dependency in job.after:
             if dependency not in jobs:
