@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from loupe.errors import LoupeError
-from loupe.jobs.audit import all_audits, failure_summary, run_audits, select_audits
+from loupe.jobs.audit import (
+    all_audits,
+    failure_summary,
+    parse_audit,
+    run_audits,
+    select_audits,
+)
 from loupe.jobs.run import build_day, days_between
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse
@@ -107,3 +113,11 @@ def test_each_audit_catches_its_break(built: Warehouse, settings: Settings, audi
 def test_unknown_audit_is_an_error() -> None:
     with pytest.raises(LoupeError, match="unknown audits \\['nope'\\]"):
         select_audits(["sessions_fields_agree", "nope"])
+
+
+def test_an_audit_file_starts_with_what_it_checks() -> None:
+    assert all(
+        audit.description and audit.sql.startswith("-- audit:") for audit in all_audits().values()
+    )
+    with pytest.raises(LoupeError, match=r"headless\.sql must start with a"):
+        parse_audit("headless", "SELECT 1")

@@ -47,7 +47,8 @@ class AuditResult:
         return self.offending_rows == 0
 
 
-def _parse(name: str, sql: str) -> Audit:
+def parse_audit(name: str, sql: str) -> Audit:
+    """An audit from the text of its file `NAME.sql` (the header line gives its description)."""
     first = sql.splitlines()[0] if sql else ""
     if not first.startswith("-- audit:"):
         raise LoupeError(f"jobs/audits/{name}.sql must start with a `-- audit: ...` header line")
@@ -57,7 +58,7 @@ def _parse(name: str, sql: str) -> Audit:
 @cache
 def all_audits() -> dict[str, Audit]:
     """Every audit, by name."""
-    return {name: _parse(name, sql) for name, sql in sql_files("audits").items()}
+    return {name: parse_audit(name, sql) for name, sql in sql_files("audits").items()}
 
 
 def select_audits(names: list[str] | None = None) -> list[Audit]:
