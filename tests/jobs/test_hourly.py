@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from loupe.errors import LoupeError
 from loupe.ingest.files import ingest_files
 from loupe.ingest.writer import open_writer
 from loupe.jobs.hourly import run_hourly
@@ -179,3 +181,33 @@ def test_a_user_that_leaves_a_day_in_an_hourly_run_leaves_it_for_later_days(
     assert visits(empty)[-1]["user_id"] == 43
     build_day(empty, settings, next_day)  # later days follow in their next build
     assert [v["is_returning"] for v in visits(empty, next_day)] == [returning]
+
+
+@contextmanager
+def table_away(warehouse: Warehouse, table: str) -> Iterator[None]:
+    """Make every statement on `table` fail (it is renamed away) for the duration."""
+    warehouse.command(f"RENAME TABLE {table} TO {table}_away")
+    try:
+        yield
+    finally:
+        warehouse.command(f"RENAME TABLE {table}_away TO {table}")
+
+
+def test_a_run_retried_after_a_failure_counts_each_call_once(
+    empty: Warehouse, settings: Settings
+) -> None:
+    """A failed run leaves no parsed calls behind: its retry, which processes the same calls
+    under the same version, and the runs after it read each call once."""
+    load(empty, [call(at(10)), call(at(10, 10))])
+    build_day(empty, settings, DAY)
+    run_hourly(empty, settings)
+    time.sleep(0.01)
+    load(empty, [call(at(10, 20))])
+    with table_away(empty, "etl.product_sessions"), pytest.raises(LoupeError):
+        run_hourly(empty, settings)
+    assert run_hourly(empty, settings).calls == 1  # the retry: the same call, the same version
+    time.sleep(0.01)
+    load(empty, [call(at(10, 30))])
+    assert run_hourly(empty, settings).calls == 1
+    [visit] = visits(empty)
+    assert visit["calls"] == 4

@@ -75,8 +75,11 @@ def run_hourly(
         "new_watermark": found["watermark"],
         "ts_floor": ts_floor,
         "calls": "touched_calls",
-        # The version of the visits this run rebuilds: later runs have later watermarks.
-        "version": int(found["watermark"].timestamp() * 1000),
+        # The version of the visits this run rebuilds: its start time. Runs are serialized (the
+        # ETL lease), so a later run has a higher version, and so has the retry of a failed run,
+        # which processes the same calls (the watermark did not move) and must supersede any
+        # rows the failure left in etl.visit_calls.
+        "version": int(started.timestamp() * 1000),
     }
     sessions = _stage_affected_visits(warehouse, params)
     days = warehouse.scalar(DAYS_SQL)
