@@ -6,6 +6,7 @@ import pytest
 
 from loupe.errors import LoupeError
 from loupe.jobs.catalog import all_jobs, plan
+from loupe.warehouse import Warehouse
 
 
 def names(selected: list[str] | None) -> list[str]:
@@ -33,3 +34,13 @@ def test_every_job_runs_after_what_it_reads() -> None:
 def test_an_unknown_job_is_a_clear_error() -> None:
     with pytest.raises(LoupeError, match="unknown job 'visits'"):
         plan(["visits"])
+
+
+def test_every_job_has_its_tables(warehouse: Warehouse) -> None:
+    """What catalog.py's docstring asks of a new job's migration, for every job."""
+    tables = set(warehouse.scalar("SELECT groupArray(database || '.' || name) FROM system.tables"))
+    for job in all_jobs().values():
+        expected = {job.staging_table}
+        if not job.stage:
+            expected |= {job.dwh_table, f"etl.previous_{job.name}"}
+        assert expected <= tables, job.name

@@ -11,7 +11,9 @@ header line `-- job: after=OTHER[,OTHER] [stage] [per_visit] [rollup]`:
 A job file is a Jinja template rendered with `incremental` (true in an hourly run) and
 `insert_settings` (for its SETTINGS clause); the jobs read the day's calls from
 `etl.{calls:Identifier}` (visit_calls, or touched_calls in an hourly run).
-Adding a job means adding a file (and its tables in a migration); nothing else lists them.
+Adding a job means adding a file, and its tables in a migration (`etl.NAME`; unless it is
+`stage`, also `dwh.NAME` and `etl.previous_NAME`, which publishing a day needs: publish.py);
+nothing else lists them.
 """
 
 from __future__ import annotations

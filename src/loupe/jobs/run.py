@@ -2,11 +2,11 @@
 
 For each day: parse the user agents first seen around it, clear the day's staging partitions,
 run the jobs' SQL in dependency order (each fills `etl.<job>` for the day), and only when all of
-them succeeded write the day's sessions and users to etl.visitors (which `is_returning` looks up)
-and replace the day's partition of each `dwh.<job>` with `ALTER TABLE ... REPLACE PARTITION`
-(atomic per table; readers never see a half-built day). A failure before the swap
-leaves `dwh` as it was; a re-run gives identical tables. Each job's run is recorded in
-`etl.job_runs`.
+them succeeded publish the day (publish.py): write the day's sessions and users to etl.visitors
+(which `is_returning` looks up) and replace the day's partition of each `dwh.<job>` with
+`ALTER TABLE ... REPLACE PARTITION` (atomic per table; readers never see a half-built day), all
+tables or none. A failure leaves `dwh` as it was; a re-run gives identical tables. Each job's run
+is recorded in `etl.job_runs`.
 
 An hourly run builds a day incrementally (hourly.py): the visits its calls can change are already
 staged in `etl.touched_calls`; they join `etl.visit_calls` (which keeps every built day's calls
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from loupe.jobs.catalog import DayJob, plan, query
 from loupe.jobs.event_map import load_map
+from loupe.jobs.publish import publish_day
 from loupe.jobs.user_agents import update_user_agents
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -38,7 +39,6 @@ RECORD_RUN_SQL = query("record_job_run")
 MISSING_PARSED_DAYS_SQL = query("missing_parsed_days")
 MASK_AFFECTED_SQL = query("mask_affected_visits")
 FILL_VISITORS_SQL = query("fill_visitors")
-UPDATE_VISITORS_SQL = query("update_visitors")
 OLD_PARSED_DAYS_SQL = query("old_parsed_days")
 
 
@@ -185,21 +185,6 @@ def _fill_visitors_if_empty(warehouse: Warehouse) -> None:
         warehouse.command(FILL_VISITORS_SQL)
 
 
-def _update_visitors(warehouse: Warehouse, params: dict, incremental: bool) -> None:
-    """Write the keys the build changed in etl.visitors, just before the swaps, so that the
-    table follows dwh.sessions."""
-    warehouse.command(UPDATE_VISITORS_SQL, {**params, "incremental": incremental})
-
-
-def _swap(warehouse: Warehouse, job: DayJob, day: date, staged_rows: int) -> None:
-    # REPLACE PARTITION refuses an empty source (ClickHouse 26); an empty day drops instead.
-    if staged_rows:
-        sql = f"ALTER TABLE {job.dwh_table} REPLACE PARTITION {{day:Date}} FROM {job.staging_table}"
-    else:
-        sql = f"ALTER TABLE {job.dwh_table} DROP PARTITION {{day:Date}}"
-    warehouse.command(sql, {"day": day})
-
-
 def build_day(
     warehouse: Warehouse,
     settings: Settings,
@@ -230,13 +215,14 @@ def build_day(
             results.append(JobResult(job.name, day, rows, time.perf_counter() - clock))
             if on_job:
                 on_job(results[-1])
-        if builds_sessions:
-            current = "sessions"
-            _update_visitors(warehouse, params, incremental)
-        for job, result in zip(steps, results):
-            if not job.stage:
-                current = job.name
-                _swap(warehouse, job, day, result.rows)
+        current = "publish"
+        publish_day(
+            warehouse,
+            [job for job in steps if not job.stage],
+            {**params, "incremental": incremental},
+            # The build's start time: a later build of the day supersedes its etl.visitors rows.
+            visitors_version=int(started.timestamp() * 1000) if builds_sessions else None,
+        )
     except Exception as exc:
         record_run(warehouse, current, day, day, started, 0, error=str(exc)[:2000])
         raise

@@ -1,7 +1,8 @@
 -- etl.visitors after a build of {day}, written before the day is swapped into dwh: for each key
 -- the build can change, whether a visit of the day still carries it (is_deleted = 0) or no
--- longer does (1). Keys as in migration 0047; the version is the write time, so a later build of
--- the day supersedes this one.
+-- longer does (1). Keys as in migration 0047; {visitors_version} is the build's start time, so a
+-- later build of the day supersedes this one, and a failed swap deletes what this one wrote
+-- (jobs/publish.py).
 -- A full build can change every key of the day: those of the day's visits in dwh.sessions (the
 -- rows it replaces) and in etl.sessions (the rows it swaps in). An hourly run ({incremental})
 -- can change only the keys of the visits it replaces (etl.affected_visits) and writes (those of
@@ -9,7 +10,7 @@
 -- the same session or user, still carries it. That reads the day's visits by session and user,
 -- but hashes only the ones it keeps.
 INSERT INTO etl.visitors (key, date, version, is_deleted)
-SELECT key, {day:Date}, toUnixTimestamp64Milli(now64(3)), max(present) = 0
+SELECT key, {day:Date}, {visitors_version:UInt64}, max(present) = 0
 FROM (
     SELECT session_id, user_id, 0 AS present FROM dwh.sessions
     WHERE date = {day:Date}
