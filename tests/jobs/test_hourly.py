@@ -211,3 +211,27 @@ def test_a_run_retried_after_a_failure_counts_each_call_once(
     assert run_hourly(empty, settings).calls == 1
     [visit] = visits(empty)
     assert visit["calls"] == 4
+
+
+def test_a_call_delivered_twice_with_two_times_counts_once_as_in_a_full_build(
+    empty: Warehouse, settings: Settings
+) -> None:
+    """Copies of a call (one event_id) with different times: the first in time counts, in an
+    hourly run as in a full build."""
+    load(empty, [call(at(10)), call(at(10, 10))])
+    build_day(empty, settings, DAY)
+    run_hourly(empty, settings)
+    time.sleep(0.01)
+    twice = call(at(10, 25))
+    # Two deliveries, two parts, the later copy first (with another call: a batch of the same
+    # event ids would be dropped as a repeat by the ingestion's deduplication).
+    load(empty, [twice, call(at(10, 25), session="s2")])
+    load(empty, [{**twice, "ts": at(10, 20)}])
+    assert run_hourly(empty, settings).calls == 3
+    hourly = visits(empty)
+    build_day(empty, settings, DAY)
+    assert visits(empty) == hourly
+    assert [(v["session_id"], v["calls"], v["end_ts"].minute) for v in hourly] == [
+        ("s1", 3, 20),
+        ("s2", 1, 25),
+    ]

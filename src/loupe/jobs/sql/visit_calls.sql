@@ -68,7 +68,7 @@ WITH
 {%- if incremental %}
         FROM pd.api_calls
         -- The calls received since the last hourly run (and not later than its lookback), each
-        -- delivery of them: the visit cut keeps one per event_id, and so does the parse below.
+        -- delivery of them: the visit cut keeps one per event_id, and all_calls below one per copy.
         WHERE received_at > {watermark:DateTime64(3, 'UTC')}
           AND received_at <= {new_watermark:DateTime64(3, 'UTC')}
           AND ts >= {ts_floor:DateTime64(3, 'UTC')}
@@ -144,16 +144,21 @@ WITH
 {%- endif %}
     )
 {%- if incremental %},
-    -- The new calls parsed (each of them is in an affected visit), once per event_id (LIMIT BY
-    -- runs on one thread: only this read of them needs it), then with the other calls of their
-    -- visits, cut into visits once.
+    -- The new calls parsed (each of them is in an affected visit), then kept once per copy
+    -- (event_id, ts), then with the other calls of their visits, cut into visits once. LIMIT BY
+    -- runs on one thread, and so does all that follows it in its stream: deduplicating the
+    -- parsed rows rather than the raw ones leaves the parse on both cores (1.5 s instead of
+    -- 1.8 s for this insert in an hourly run of 773,000 calls).
     new_parsed AS (
         SELECT *, {{ parse_inputs }}
-        FROM (SELECT * FROM calls LIMIT 1 BY event_id)
+        FROM calls
     ),
     all_calls AS (
-        SELECT session_id, ts, {{ parsed_columns }}
-        FROM new_parsed
+        SELECT * FROM (
+            SELECT session_id, ts, {{ parsed_columns }}
+            FROM new_parsed
+        )
+        LIMIT 1 BY event_id, ts
         UNION ALL
         SELECT * EXCEPT (date, visit_id, seq, start_ts, version)
         FROM parsed_before
