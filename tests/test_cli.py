@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import loupe.jobs
+import loupe.scheduler
 from loupe.cli import app
 from tests.conftest import api_call
 
@@ -147,3 +149,27 @@ def test_etl_audit_passes_a_built_day_and_fails_a_broken_one(loupe_env: Path) ->
     assert "1 of 1 audits passed" in only
     unknown = run("etl", "audit", "--audit", "nope", ok=False)
     assert "error: unknown audits ['nope']" in unknown.stderr
+
+
+def test_etl_commands_refuse_to_run_beside_another_etl_run(loupe_env: Path) -> None:
+    """While another process (a scheduler) holds the ETL's lease, a manual run stages nothing
+    and names the holder; once that lease lapses, it runs."""
+    run("init")
+    take = (Path(loupe.scheduler.__file__).parent / "sql" / "lease_take.sql").read_text()
+    lease = {"lock_name": "etl_days", "token": uuid.uuid4(), "holder": "elsewhere:42:x"}
+    params = [f"{name}={value}" for name, value in {**lease, "ttl_ms": 2000}.items()]
+    run("sql", *[arg for param in params for arg in ("-p", param)], "--", take)
+    for command in (
+        ("etl", "run", "--date", "2026-11-20"),
+        ("etl", "sessions", "--date", "2026-11-20"),
+        ("etl", "hourly"),
+        ("etl", "audit", "--date", "2026-11-20"),
+    ):
+        refused = run(*command, ok=False)
+        assert refused.exit_code == 1, command
+        assert refused.stderr.startswith(
+            "error: another ETL run is under way: etl_days is held by elsewhere:42:x"
+        ), command
+    assert run("sql", "SELECT count() FROM etl.job_runs", "--format", "TSV").stdout == "0\n"
+    time.sleep(2.1)  # the holder stopped renewing: its lease lapses
+    assert "2026-11-20: sessions 0" in run("etl", "run", "--date", "2026-11-20").output

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 
 from loupe.cli.app import (
     Verbose,
@@ -17,13 +18,16 @@ from loupe.cli.app import (
     warehouse_for,
 )
 from loupe.errors import LoupeError
-from loupe.jobs.audit import run_audits, select_audits
+from loupe.jobs.audit import AuditResult, run_audits, select_audits
 from loupe.jobs.catalog import plan
 from loupe.jobs.hourly import run_hourly
-from loupe.jobs.run import build_day, day_bounds, days_between
+from loupe.jobs.run import JobResult, build_days, day_bounds, days_between
 from loupe.jobs.user_agents import update_user_agents
+from loupe.scheduler.lease import etl_lease
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import require_migrated
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse
 
 etl_app = typer.Typer(help="Build the analytical tables in dwh from pd.api_calls.")
 app.add_typer(etl_app, name="etl")
@@ -58,24 +62,37 @@ def _run_days(days: list[date], jobs: list[str] | None, verbose: bool) -> None:
     settings = setup(verbose)
     stop_on_sigterm()
     steps = plan(jobs)
-    with (
-        warehouse_for(settings) as warehouse,
-        progress_bar() as progress,
-    ):
+    with warehouse_for(settings) as warehouse:
         require_migrated(warehouse, DDL(settings.cluster))
-        task = progress.add_task("building", total=len(days) * len(steps))
-        for day in days:
-            results = build_day(
-                warehouse,
-                settings,
-                day,
-                jobs,
-                on_job=lambda result: progress.update(
-                    task, advance=1, description=f"{result.day} {result.job}"
-                ),
-            )
-            written = ", ".join(f"{r.job} {r.rows}" for r in results if r.job != "visit_calls")
-            console.print(f"{day}: {written}", highlight=False)
+        with etl_lease(warehouse, settings), progress_bar() as progress:
+            _build_with_progress(warehouse, settings, days, jobs, progress, len(steps))
+
+
+def _build_with_progress(
+    warehouse: Warehouse,
+    settings: Settings,
+    days: list[date],
+    jobs: list[str] | None,
+    progress: Progress,
+    steps: int,
+) -> None:
+    """Build the days, advancing the progress bar by job and printing each day's rows."""
+    task = progress.add_task("building", total=len(days) * steps)
+
+    def day_done(day: date, results: list[JobResult]) -> None:
+        written = ", ".join(f"{r.job} {r.rows}" for r in results if r.job != "visit_calls")
+        console.print(f"{day}: {written}", highlight=False)
+
+    build_days(
+        warehouse,
+        settings,
+        days,
+        jobs,
+        on_day=day_done,
+        on_job=lambda result: progress.update(
+            task, advance=1, description=f"{result.day} {result.job}"
+        ),
+    )
 
 
 @etl_app.command("run")
@@ -139,7 +156,8 @@ def hourly_command(
     stop_on_sigterm()
     with warehouse_for(settings) as warehouse:
         require_migrated(warehouse, DDL(settings.cluster))
-        result = run_hourly(warehouse, settings, timedelta(hours=lookback_hours))
+        with etl_lease(warehouse, settings):
+            result = run_hourly(warehouse, settings, timedelta(hours=lookback_hours))
     days = ", ".join(str(day) for day in result.days) or "none"
     console.print(
         f"{result.calls} new calls in {result.sessions} sessions; days rebuilt: {days}",
@@ -160,18 +178,11 @@ def audit_command(
     """Check built days (default: yesterday) against the data audits; exit 1 if any fails."""
     settings = setup(verbose)
     days = _days(day, first, last)
-    with warehouse_for(settings) as warehouse, progress_bar() as progress:
+    with warehouse_for(settings) as warehouse:
         require_migrated(warehouse, DDL(settings.cluster))
-        task = progress.add_task("auditing", total=len(days) * len(select_audits(audits)))
-        results = run_audits(
-            warehouse,
-            settings,
-            days,
-            audits,
-            on_result=lambda result: progress.update(
-                task, advance=1, description=f"{result.day} {result.audit}"
-            ),
-        )
+        # Under the ETL's lease, as the scheduler's audits: no build swaps a day while they read.
+        with etl_lease(warehouse, settings), progress_bar() as progress:
+            results = _audit_with_progress(warehouse, settings, days, audits, progress)
     failed = [result for result in results if not result.passed]
     console.print(
         f"{len(results) - len(failed)} of {len(results)} audits passed "
@@ -189,3 +200,23 @@ def audit_command(
             console.print(f"  {row}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(1)
+
+
+def _audit_with_progress(
+    warehouse: Warehouse,
+    settings: Settings,
+    days: list[date],
+    audits: list[str] | None,
+    progress: Progress,
+) -> list[AuditResult]:
+    """Run the audits over the days, advancing the progress bar by audit."""
+    task = progress.add_task("auditing", total=len(days) * len(select_audits(audits)))
+    return run_audits(
+        warehouse,
+        settings,
+        days,
+        audits,
+        on_result=lambda result: progress.update(
+            task, advance=1, description=f"{result.day} {result.audit}"
+        ),
+    )

@@ -241,12 +241,14 @@ def build_days(
     days: list[date],
     jobs: list[str] | None = None,
     on_day: Callable[[date, list[JobResult]], None] | None = None,
+    on_job: Callable[[JobResult], None] | None = None,
 ) -> list[JobResult]:
     """Build each day in order (earlier days first: `is_returning` reads the days before), then
-    drop the parsed calls that hourly runs no longer need."""
+    drop the parsed calls that hourly runs no longer need. `on_day` and `on_job` are called
+    after each day and each job (progress bars)."""
     results = []
     for day in sorted(days):
-        day_results = build_day(warehouse, settings, day, jobs)
+        day_results = build_day(warehouse, settings, day, jobs, on_job=on_job)
         results.extend(day_results)
         if on_day:
             on_day(day, day_results)

@@ -1,9 +1,11 @@
 """A warehouse that refuses the next statement once a stop is requested (SIGTERM).
 
 The jobs run many statements and only swap finished days into `dwh` at their end, so stopping
-*between* statements leaves `dwh` as it was. One exception: once a day's swap has begun, its
-remaining swaps and run records go through, so a stop never leaves one table of a day new and
-another old.
+*between* statements leaves `dwh` as it was. One exception: once a day's publish has begun (its
+copies of the current partitions to `etl.previous_*`, then its swaps: jobs/publish.py), its
+partition statements and run records go through, so a stop never leaves one table of a day new
+and another old. (The publish's one other statement, its `etl.visitors` write, may be refused:
+nothing is swapped yet, and the publish drops its copies, as after any error.)
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from loupe.errors import LoupeError
 from loupe.warehouse import Warehouse
 from loupe.warehouse.base import Params
 
-_SWAP = re.compile(r"^\s*ALTER\s+TABLE\s+dwh\.\w+\s+(REPLACE|DROP)\s+PARTITION", re.IGNORECASE)
+_PUBLISH = re.compile(
+    r"^\s*ALTER\s+TABLE\s+(dwh\.\w+|etl\.previous_\w+)\s+(REPLACE|DROP)\s+PARTITION", re.IGNORECASE
+)
 _RUN_RECORD = re.compile(r"INSERT\s+INTO\s+etl\.job_runs\b", re.IGNORECASE)
 
 
@@ -40,7 +44,7 @@ class StoppableWarehouse(Warehouse):
         """Nothing to release: the owner of `inner` closes it."""
 
     def _check(self, sql: str) -> None:
-        if _SWAP.match(sql):
+        if _PUBLISH.match(sql):
             self._swapping = True
         elif not _RUN_RECORD.search(sql):
             self._swapping = False

@@ -10,6 +10,9 @@ come from the server clock). On a replicated cluster, reads may lag inserts: set
 `insert_quorum` / `select_sequential_consistency` for etl.job_locks, or run one scheduler.
 On the embedded engine the warehouse directory lock already admits a single process; the lease
 still keeps two schedulers inside one process apart.
+
+The ETL's runs (hourly, nightly, audits, and the `loupe etl` commands) all stage days in the same
+etl.* tables, so they share one lock, `ETL_LOCK`; `etl_lease` takes it for a command.
 """
 
 from __future__ import annotations
@@ -19,8 +22,12 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 
+from loupe.errors import LoupeError
+from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 
 log = logging.getLogger("loupe.scheduler")
@@ -34,6 +41,7 @@ TAKE_SQL = _sql("lease_take")
 RELEASE_SQL = _sql("lease_release")
 LIVE_SQL = _sql("lease_live")
 ALL_LIVE_SQL = _sql("lease_all_live")
+ETL_LOCK = "etl_days"
 
 
 def new_holder() -> str:
@@ -138,3 +146,24 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextmanager
+def etl_lease(warehouse: Warehouse, settings: Settings) -> Iterator[None]:
+    """Hold the ETL's lease (the scheduler's ETL jobs take the same one) for a command's run, so
+    that a manual run never stages days at the same time as the scheduler's."""
+    lease = Lease(
+        warehouse,
+        ETL_LOCK,
+        new_holder(),
+        settings.scheduler_lease_seconds,
+        settings.scheduler_lease_settle_seconds,
+    )
+    try:
+        lease.acquire()
+    except LeaseHeld as held:
+        raise LoupeError(f"another ETL run is under way: {held}; try again when it ends") from None
+    try:
+        yield
+    finally:
+        lease.release()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from loupe.errors import LoupeError
 from loupe.jobs.audit import audit_days_built_since, failure_summary
 from loupe.jobs.hourly import run_hourly
+from loupe.scheduler.lease import ETL_LOCK
 from loupe.scheduler.nightly import run_nightly
 from loupe.scheduler.options import SchedulerOptions
 from loupe.schema.ddl import DDL
@@ -161,10 +162,10 @@ def default_specs(
 
     # Both ETL jobs stage days in the same etl.* tables: one lease keeps them apart.
     specs = [
-        JobSpec("etl_hourly", hourly, etl_hourly, lock="etl_days"),
-        JobSpec("etl_nightly", nightly, etl_nightly, ("etl_hourly",), lock="etl_days"),
+        JobSpec("etl_hourly", hourly, etl_hourly, lock=ETL_LOCK),
+        JobSpec("etl_nightly", nightly, etl_nightly, ("etl_hourly",), lock=ETL_LOCK),
         # Audits read dwh: under the same lease, no build swaps a day while they read it.
-        JobSpec("etl_audit", nightly, etl_audit, ("etl_nightly",), lock="etl_days"),
+        JobSpec("etl_audit", nightly, etl_audit, ("etl_nightly",), lock=ETL_LOCK),
     ]
     if production_linked and _history_ready():
         specs.extend(_history_specs(settings, hourly, nightly))
