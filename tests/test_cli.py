@@ -173,3 +173,18 @@ def test_etl_commands_refuse_to_run_beside_another_etl_run(loupe_env: Path) -> N
     assert run("sql", "SELECT count() FROM etl.job_runs", "--format", "TSV").stdout == "0\n"
     time.sleep(2.1)  # the holder stopped renewing: its lease lapses
     assert "2026-11-20: sessions 0" in run("etl", "run", "--date", "2026-11-20").output
+
+
+def test_etl_run_keeps_the_parsed_calls_of_recent_days_only(loupe_env: Path) -> None:
+    """`loupe etl run` drops the parsed calls of days more than `etl_parsed_calls_days` before
+    the newest built (as the nightly run does); dwh keeps every day."""
+    run("init")
+    days = ("2026-11-10", "2026-11-19", "2026-11-20")
+    calls = [api_call(event_id=str(uuid.uuid4()), ts=f"{day}T10:00:00.000Z") for day in days]
+    (loupe_env / "calls.ndjson").write_bytes(b"\n".join(orjson.dumps(c) for c in calls))
+    run("ingest", "calls.ndjson")
+    run("etl", "run", "--from", "2026-11-10", "--to", "2026-11-20")
+    parsed = run("sql", "SELECT DISTINCT date FROM etl.visit_calls ORDER BY date", "-f", "TSV")
+    assert parsed.stdout.split() == ["2026-11-19", "2026-11-20"]
+    built = run("sql", "SELECT DISTINCT date FROM dwh.sessions ORDER BY date", "-f", "TSV")
+    assert built.stdout.split() == list(days)
