@@ -42,5 +42,5 @@ def test_every_job_has_its_tables(warehouse: Warehouse) -> None:
     for job in all_jobs().values():
         expected = {job.staging_table}
         if not job.stage:
-            expected |= {job.dwh_table, f"etl.previous_{job.name}"}
+            expected |= {job.dwh_table, job.previous_table}
         assert expected <= tables, job.name

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -51,6 +53,16 @@ def visits(warehouse: Warehouse, day: date = DAY) -> list[dict]:
     return warehouse.rows(
         "SELECT * FROM dwh.sessions WHERE date = {day:Date} ORDER BY start_ts", {"day": day}
     )
+
+
+@contextmanager
+def table_away(warehouse: Warehouse, table: str) -> Iterator[None]:
+    """Make every statement on `table` fail (it is renamed away) for the duration."""
+    warehouse.command(f"RENAME TABLE {table} TO {table}_away")
+    try:
+        yield
+    finally:
+        warehouse.command(f"RENAME TABLE {table}_away TO {table}")
 
 
 @pytest.mark.parametrize(("gap_minutes", "expected_visits"), [(29, 1), (31, 2)])
@@ -207,12 +219,11 @@ def test_failed_build_leaves_dwh_as_it_was(warehouse: Warehouse, settings: Setti
     build_day(warehouse, settings, DAY)
     before = visits(warehouse)
     load(warehouse, [call(at(11), session="new")])
-    warehouse.command("RENAME TABLE etl.product_sessions TO etl.product_sessions_away")
-    try:
-        with pytest.raises(Exception, match="product_sessions"):
-            build_day(warehouse, settings, DAY)
-    finally:
-        warehouse.command("RENAME TABLE etl.product_sessions_away TO etl.product_sessions")
+    with (
+        table_away(warehouse, "etl.product_sessions"),
+        pytest.raises(Exception, match="product_sessions"),
+    ):
+        build_day(warehouse, settings, DAY)
     assert visits(warehouse) == before  # sessions were staged, but nothing was swapped
     failed = warehouse.rows("SELECT job, error FROM etl.job_runs WHERE status = 'failed'")
     assert failed and failed[0]["job"] == "product_sessions"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.jobs.test_edge_cases import DAY, at, call, load, visits
+from tests.jobs.test_edge_cases import DAY, at, call, load, table_away, visits
 from tests.jobs.test_truth import checksums
 from tests.simulate.conftest import simulate
 
@@ -181,16 +180,6 @@ def test_a_user_that_leaves_a_day_in_an_hourly_run_leaves_it_for_later_days(
     assert visits(empty)[-1]["user_id"] == 43
     build_day(empty, settings, next_day)  # later days follow in their next build
     assert [v["is_returning"] for v in visits(empty, next_day)] == [returning]
-
-
-@contextmanager
-def table_away(warehouse: Warehouse, table: str) -> Iterator[None]:
-    """Make every statement on `table` fail (it is renamed away) for the duration."""
-    warehouse.command(f"RENAME TABLE {table} TO {table}_away")
-    try:
-        yield
-    finally:
-        warehouse.command(f"RENAME TABLE {table}_away TO {table}")
 
 
 def test_a_run_retried_after_a_failure_counts_each_call_once(

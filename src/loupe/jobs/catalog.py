@@ -56,6 +56,11 @@ class DayJob:
     def dwh_table(self) -> str:
         return f"dwh.{self.name}"
 
+    @property
+    def previous_table(self) -> str:
+        """Where publishing a day keeps the dwh partition it replaces (publish.py)."""
+        return f"etl.previous_{self.name}"
+
     def render(self, incremental: bool) -> str:
         """The job's SQL for a full day build, or for an hourly run's affected visits."""
         return _TEMPLATES.from_string(self.sql).render(

@@ -36,7 +36,7 @@ def publish_day(
     swapped: list[DayJob] = []
     try:
         for job in jobs:
-            _replace(warehouse, f"etl.previous_{job.name}", job.dwh_table, day)
+            _replace(warehouse, job.previous_table, job.dwh_table, day)
         if visitors_version is not None:
             warehouse.command(UPDATE_VISITORS_SQL, {**params, "visitors_version": visitors_version})
         for job in jobs:
@@ -44,7 +44,7 @@ def publish_day(
             swapped.append(job)
     except Exception:
         for job in swapped:
-            _replace(warehouse, job.dwh_table, f"etl.previous_{job.name}", day)
+            _replace(warehouse, job.dwh_table, job.previous_table, day)
         if visitors_version is not None:
             warehouse.command(
                 "DELETE FROM etl.visitors WHERE date = {day:Date} AND version = {v:UInt64}",
@@ -54,7 +54,7 @@ def publish_day(
     finally:
         for job in jobs:
             warehouse.command(
-                f"ALTER TABLE etl.previous_{job.name} DROP PARTITION {{day:Date}}", {"day": day}
+                f"ALTER TABLE {job.previous_table} DROP PARTITION {{day:Date}}", {"day": day}
             )
 
 
