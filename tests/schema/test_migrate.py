@@ -63,7 +63,7 @@ def test_new_migration_applies_once(warehouse: Warehouse, migrations_copy: Path)
 def test_out_of_order_migration_is_refused(warehouse: Warehouse, migrations_copy: Path) -> None:
     (migrations_copy / "0100_late.sql").write_text("SELECT 1;\n")
     migrate(warehouse, DDL(), migrations_copy)
-    (migrations_copy / "0050_inserted.sql").write_text("SELECT 1;\n")
+    (migrations_copy / "0099_inserted.sql").write_text("SELECT 1;\n")
     with pytest.raises(MigrationError, match="forward-only"):
         migrate(warehouse, DDL(), migrations_copy)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from loupe.jobs.catalog import all_jobs, query
+from loupe.jobs.publish import undo_interrupted_publishes
 from loupe.jobs.run import JobResult, build_day, record_run, visit_parameters
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -48,6 +49,9 @@ def run_hourly(
 ) -> HourlyResult:
     """Process the calls received since the last hourly run (see the module docstring)."""
     started = datetime.now(timezone.utc)
+    # Before reading dwh.sessions for the affected visits: a crashed publish may have left a day
+    # with some tables swapped.
+    undo_interrupted_publishes(warehouse)
     last = warehouse.rows(LAST_RUN_SQL, {"job": JOB})[0]
     watermark = last["watermark"] or EPOCH
     if watermark <= EPOCH:

@@ -5,19 +5,28 @@ moves hard links, not data. A day has one swap per table, so before them the day
 partitions are kept in `etl.previous_<job>` (hard links too), and the keys the build changes are
 written to `etl.visitors` under the build's version. If that write or a swap fails, the tables
 already swapped get their kept partitions back and the build's `etl.visitors` rows are deleted:
-the error leaves `dwh` and `etl.visitors` as they were. The kept partitions are dropped at the end
-either way. (A crash of the process in the middle, rather than an error, is not undone; the next
-build of the day rewrites all of it.)
+the error leaves `dwh` and `etl.visitors` as they were. The kept partitions are dropped at the end.
+
+A crash in the middle is undone too: the publish writes its state to the journal
+`etl.publishes` (`swapping` once every partition is kept, then `done` or `undone`), and the next
+build (`undo_interrupted_publishes`, under the same ETL lease) finds a publish left `swapping`
+and puts its day back the same way.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import date
 
-from loupe.jobs.catalog import DayJob, query
+from loupe.jobs.catalog import DayJob, all_jobs, query
 from loupe.warehouse import Warehouse
 
+log = logging.getLogger("loupe.jobs")
+
 UPDATE_VISITORS_SQL = query("update_visitors")
+RECORD_PUBLISH_SQL = query("record_publish")
+INTERRUPTED_PUBLISHES_SQL = query("interrupted_publishes")
 # ClickHouse 26 refuses REPLACE PARTITION from a partition with no parts unless told that
 # replacing with nothing (dropping) is meant: a day may have no rows yet, or none any more.
 EMPTY_SOURCE = "SETTINGS allow_replace_partition_from_empty_source = 1"
@@ -27,34 +36,89 @@ def publish_day(
     warehouse: Warehouse,
     jobs: list[DayJob],
     params: dict,
-    visitors_version: int | None = None,
+    version: int,
+    update_visitors: bool = False,
 ) -> None:
     """Swap the staged day of each job in `jobs` into dwh, all or none (see the module
-    docstring). With `visitors_version`, first write the keys the build changed to etl.visitors
-    under that version (builds that rebuild sessions; `params` then says if it is `incremental`)."""
-    day = params["day"]
+    docstring); `version` (the build's start time) names the publish. With `update_visitors`,
+    first write the keys the build changed to etl.visitors under that version (builds that
+    rebuild sessions; `params` then says if it is `incremental`)."""
+    publish = Publish(params["day"], version, update_visitors, jobs)
     swapped: list[DayJob] = []
     try:
         for job in jobs:
-            _replace(warehouse, job.previous_table, job.dwh_table, day)
-        if visitors_version is not None:
-            warehouse.command(UPDATE_VISITORS_SQL, {**params, "visitors_version": visitors_version})
+            _replace(warehouse, job.previous_table, job.dwh_table, publish.day)
+        publish.record(warehouse, "swapping")
+        if update_visitors:
+            warehouse.command(UPDATE_VISITORS_SQL, {**params, "visitors_version": version})
         for job in jobs:
-            _replace(warehouse, job.dwh_table, job.staging_table, day)
+            _replace(warehouse, job.dwh_table, job.staging_table, publish.day)
             swapped.append(job)
     except Exception:
-        for job in swapped:
-            _replace(warehouse, job.dwh_table, job.previous_table, day)
-        if visitors_version is not None:
+        # If the undo itself fails, the journal still says `swapping` and the kept partitions
+        # stay, so the next build undoes the publish.
+        Publish(publish.day, version, update_visitors, swapped).put_back(warehouse)
+        publish.finish(warehouse, "undone")
+        raise
+    publish.finish(warehouse, "done")
+
+
+def undo_interrupted_publishes(warehouse: Warehouse) -> list[date]:
+    """Put back the days of publishes that a crash cut short (their journal's last state is
+    `swapping`): every table gets its kept partition, etl.visitors loses the publish's rows.
+    Run it holding the ETL lease, before a build; returns the days put back."""
+    known = all_jobs()
+    days = []
+    for row in warehouse.rows(INTERRUPTED_PUBLISHES_SQL):
+        jobs = [known[name] for name in row["jobs"] if name in known]
+        publish = Publish(row["day"], row["version"], row["wrote_visitors"], jobs)
+        log.warning("undoing the publish of %s that a crash interrupted", publish.day)
+        publish.put_back(warehouse)
+        publish.finish(warehouse, "undone")
+        days.append(publish.day)
+    return days
+
+
+@dataclass
+class Publish:
+    """One publish of a day: its tables, its version, whether it wrote etl.visitors."""
+
+    day: date
+    version: int
+    wrote_visitors: bool
+    jobs: list[DayJob]
+
+    def put_back(self, warehouse: Warehouse) -> None:
+        """Give each table its kept partition of the day back, and delete the etl.visitors rows
+        written under the publish's version."""
+        for job in self.jobs:
+            _replace(warehouse, job.dwh_table, job.previous_table, self.day)
+        if self.wrote_visitors:
             warehouse.command(
                 "DELETE FROM etl.visitors WHERE date = {day:Date} AND version = {v:UInt64}",
-                {"day": day, "v": visitors_version},
+                {"day": self.day, "v": self.version},
             )
-        raise
-    finally:
-        for job in jobs:
+
+    def record(self, warehouse: Warehouse, state: str) -> None:
+        """Append the publish's `state` to its journal, etl.publishes."""
+        warehouse.command(
+            RECORD_PUBLISH_SQL,
+            {
+                "day": self.day,
+                "version": self.version,
+                "wrote_visitors": self.wrote_visitors,
+                "jobs": [job.name for job in self.jobs],
+                "state": state,
+            },
+        )
+
+    def finish(self, warehouse: Warehouse, state: str) -> None:
+        """Record the end state, then drop the kept partitions (only then: until the journal
+        says the publish ended, the next build may need them to undo it)."""
+        self.record(warehouse, state)
+        for job in self.jobs:
             warehouse.command(
-                f"ALTER TABLE {job.previous_table} DROP PARTITION {{day:Date}}", {"day": day}
+                f"ALTER TABLE {job.previous_table} DROP PARTITION {{day:Date}}", {"day": self.day}
             )
 
 

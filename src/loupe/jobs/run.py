@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from loupe.jobs.catalog import DayJob, plan, query
 from loupe.jobs.event_map import load_map
-from loupe.jobs.publish import publish_day
+from loupe.jobs.publish import publish_day, undo_interrupted_publishes
 from loupe.jobs.user_agents import update_user_agents
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -196,8 +196,11 @@ def build_day(
     """Stage the selected jobs (and what they read) for `day`, then swap them into dwh.
 
     `incremental` (from run_hourly, which staged etl.touched_calls) rebuilds only the affected
-    visits, when the day allows it. `on_job` is called after each job is staged (progress bars)."""
+    visits, when the day allows it. A publish that a crash interrupted is undone first
+    (publish.py); run it holding the ETL lease, as the CLI and the scheduler do. `on_job` is
+    called after each job is staged (progress bars)."""
     started = datetime.now(timezone.utc)
+    undo_interrupted_publishes(warehouse)
     incremental = incremental and _can_build_incrementally(warehouse, day)
     params = day_parameters(day, settings, incremental)
     update_user_agents(warehouse, params["window_start"], params["window_end"])
@@ -221,7 +224,8 @@ def build_day(
             [job for job in steps if not job.stage],
             {**params, "incremental": incremental},
             # The build's start time: a later build of the day supersedes its etl.visitors rows.
-            visitors_version=int(started.timestamp() * 1000) if builds_sessions else None,
+            version=int(started.timestamp() * 1000),
+            update_visitors=builds_sessions,
         )
     except Exception as exc:
         record_run(warehouse, current, day, day, started, 0, error=str(exc)[:2000])

@@ -2,10 +2,10 @@
 
 The jobs run many statements and only swap finished days into `dwh` at their end, so stopping
 *between* statements leaves `dwh` as it was. One exception: once a day's publish has begun (its
-copies of the current partitions to `etl.previous_*`, then its swaps: jobs/publish.py), its
-partition statements and run records go through, so a stop never leaves one table of a day new
-and another old. (The publish's one other statement, its `etl.visitors` write, may be refused:
-nothing is swapped yet, and the publish drops its copies, as after any error.)
+copies of the current partitions to `etl.previous_*`: jobs/publish.py), every statement of it
+goes through (partition statements, its journal and `etl.visitors` writes, run records), so a
+stop never leaves one table of a day new and another old, nor a journal that the next build
+would have to undo.
 """
 
 from __future__ import annotations
@@ -24,7 +24,11 @@ from loupe.warehouse.base import Params
 _PUBLISH = re.compile(
     r"^\s*ALTER\s+TABLE\s+(dwh\.\w+|etl\.previous_\w+)\s+(REPLACE|DROP)\s+PARTITION", re.IGNORECASE
 )
-_RUN_RECORD = re.compile(r"INSERT\s+INTO\s+etl\.job_runs\b", re.IGNORECASE)
+# The publish's other statements: they neither start nor end it.
+_PUBLISH_STEP = re.compile(
+    r"INSERT\s+INTO\s+etl\.(job_runs|publishes|visitors)\b|DELETE\s+FROM\s+etl\.visitors\b",
+    re.IGNORECASE,
+)
 
 
 class StopRequested(LoupeError):
@@ -46,7 +50,7 @@ class StoppableWarehouse(Warehouse):
     def _check(self, sql: str) -> None:
         if _PUBLISH.match(sql):
             self._swapping = True
-        elif not _RUN_RECORD.search(sql):
+        elif not _PUBLISH_STEP.search(sql):
             self._swapping = False
         if self.stop.is_set() and not self._swapping:
             raise StopRequested("stopped between statements")
