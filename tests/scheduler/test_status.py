@@ -10,6 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from loupe.jobs.catalog import plan
+from loupe.jobs.publish import Publish, undo_interrupted_publishes
 from loupe.jobs.run import build_day
 from loupe.scheduler import Scheduler, SchedulerOptions, default_specs
 from loupe.scheduler.status import build_report
@@ -137,3 +139,26 @@ def test_spooled_records_are_counted(
     report = json.loads(status(app, "--json")[1])
     assert report["ingest"]["spooled_batches"] == 1
     assert report["ingest"]["spooled_records"] == 8  # 7 accepted and 1 rejected, waiting
+
+
+def test_a_publish_cut_short_is_stale_until_the_next_etl_run(
+    app: typer.Typer, warehouse: Warehouse, settings: Settings
+) -> None:
+    now = datetime.now(timezone.utc)
+    load(warehouse, visit_calls(now - timedelta(minutes=10), "fresh"))
+    build_day(warehouse, settings, now.date())
+    # The journal as a crash between two swaps leaves it (tests/jobs/test_publish.py crashes
+    # a real build there).
+    Publish(now.date(), 1, False, plan(["sessions"])[1:]).record(warehouse, "swapping")
+    warehouse.close()
+
+    code, output = status(app, "--json")
+    report = json.loads(output)
+    assert code == 1 and report["stale"] == [f"publish of {now.date()}"]
+    assert report["publishes_cut_short"] == [now.date().isoformat()]
+    assert "publishes cut short by a crash" in status(app)[1]
+    with open_warehouse(settings) as reopened:
+        assert undo_interrupted_publishes(reopened) == [now.date()]
+        report = build_report(reopened, settings, [], 120)
+    assert report["publishes_cut_short"] == []
+    assert not any(item.startswith("publish of") for item in report["stale"])

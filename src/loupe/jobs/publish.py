@@ -67,16 +67,28 @@ def undo_interrupted_publishes(warehouse: Warehouse) -> list[date]:
     """Put back the days of publishes that a crash cut short (their journal's last state is
     `swapping`): every table gets its kept partition, etl.visitors loses the publish's rows.
     Run it holding the ETL lease, before a build; returns the days put back."""
-    known = all_jobs()
     days = []
-    for row in warehouse.rows(INTERRUPTED_PUBLISHES_SQL):
-        jobs = [known[name] for name in row["jobs"] if name in known]
-        publish = Publish(row["day"], row["version"], row["wrote_visitors"], jobs)
+    for publish in interrupted_publishes(warehouse):
         log.warning("undoing the publish of %s that a crash interrupted", publish.day)
         publish.put_back(warehouse)
         publish.finish(warehouse, "undone")
         days.append(publish.day)
     return days
+
+
+def interrupted_publishes(warehouse: Warehouse) -> list[Publish]:
+    """The publishes whose journal ends at `swapping`: a crash cut them short, and their days
+    may be half old, half new until `undo_interrupted_publishes` runs."""
+    known = all_jobs()
+    return [
+        Publish(
+            row["day"],
+            row["version"],
+            row["wrote_visitors"],
+            [known[name] for name in row["jobs"] if name in known],
+        )
+        for row in warehouse.rows(INTERRUPTED_PUBLISHES_SQL)
+    ]
 
 
 @dataclass

@@ -51,6 +51,12 @@ def render_text(report: dict[str, Any]) -> str:
         )
         if job["result"] == "failed" and job["error"]:
             lines.append(f"      error: {job['error'][:200]}")
+    if report["publishes_cut_short"]:
+        lines += [
+            "",
+            "STALE publishes cut short by a crash (the next ETL run puts their days back): "
+            + ", ".join(report["publishes_cut_short"]),
+        ]
     failures = report["failures_24h"]
     lines += ["", f"failures in the last 24 h: {len(failures)}"]
     for failure in failures[:10]:

@@ -4,7 +4,8 @@ Staleness (what makes the exit code non-zero): ingestion is stale when the newes
 `pd.api_calls.received_at` is older than `max_lag`; the ETL is stale when `dwh.sessions` (every
 call belongs to a visit) ends more than `max_lag` before the newest call time, or is empty while
 calls exist; a job is stale when its next slot is overdue by more than `max_lag`. Other tables
-show their newest row and lag behind now, for information.
+show their newest row and lag behind now, for information. A day whose publish a crash cut short
+(half its tables new, half old, until the next ETL run puts it back: jobs/publish.py) is stale too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from loupe.ingest.spool import Spool
+from loupe.jobs.publish import interrupted_publishes
 from loupe.scheduler import metrics
 from loupe.scheduler.ledger import sql
 from loupe.scheduler.specs import JobSpec
@@ -168,7 +170,11 @@ def build_report(
     rejected = 0
     if _exists(warehouse, "pd.api_calls_rejected"):
         rejected = warehouse.scalar(REJECTED_SQL, {"since": since})
+    cut_short = []
+    if _exists(warehouse, "etl.publishes"):
+        cut_short = [publish.day.isoformat() for publish in interrupted_publishes(warehouse)]
     stale = [t["table"] for t in tables if t["stale"]] + [j["job"] for j in jobs if j["stale"]]
+    stale += [f"publish of {day}" for day in cut_short]
     return {
         "now": _iso(now),
         "engine": warehouse.kind,
@@ -178,6 +184,7 @@ def build_report(
         "tables": tables,
         "jobs": jobs,
         "failures_24h": failures,
+        "publishes_cut_short": cut_short,
         "ingest": {"rejected_24h": rejected, **_spool(settings)},
         "reconciliation": _reconciliation(warehouse),
         "disk": warehouse.rows(DISK_SQL),
