@@ -15,6 +15,7 @@ and puts its day back the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -57,7 +58,7 @@ def publish_day(
     except Exception:
         # If the undo itself fails, the journal still says `swapping` and the kept partitions
         # stay, so the next build undoes the publish.
-        Publish(publish.day, version, update_visitors, swapped).put_back(warehouse)
+        dataclasses.replace(publish, jobs=swapped).put_back(warehouse)
         publish.finish(warehouse, "undone")
         raise
     publish.finish(warehouse, "done")
