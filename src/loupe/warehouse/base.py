@@ -12,6 +12,7 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 import pyarrow as pa
@@ -48,6 +49,24 @@ def render_settings(settings: Mapping[str, Any] | None) -> str:
     return " SETTINGS " + ", ".join(parts)
 
 
+def plain_value(value: Any) -> Any:
+    """A parameter value in the form both engines bind alike: flags as 0/1 (clickhouse-connect
+    sends `True`, which a server refuses for a UInt8), instants as naive UTC (every DateTime64
+    placeholder of Loupe's SQL is in 'UTC'; chDB takes text, without an offset), lists item by
+    item."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    if isinstance(value, list | tuple):
+        return [plain_value(item) for item in value]
+    return value
+
+
+def plain_params(params: Params) -> dict[str, Any]:
+    return {name: plain_value(value) for name, value in (params or {}).items()}
+
+
 class Warehouse(ABC):
     """A ClickHouse engine: run statements, read Arrow results, insert Arrow tables."""
 
@@ -55,7 +74,8 @@ class Warehouse(ABC):
 
     def query(self, sql: str, params: Params = None) -> pa.Table:
         """Run a SELECT and return its result as an Arrow table."""
-        return self._timed(sql, lambda: self._query_arrow(sql, params), count_rows=True)
+        bound = plain_params(params)
+        return self._timed(sql, lambda: self._query_arrow(sql, bound), count_rows=True)
 
     def rows(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         """Run a SELECT and return its rows as dicts."""
@@ -69,11 +89,13 @@ class Warehouse(ABC):
     def query_bytes(self, sql: str, fmt: str, params: Params = None) -> bytes:
         """Run a statement and return its result in a ClickHouse output format, as bytes."""
         check_identifier(fmt)
-        return self._timed(sql, lambda: self._query_bytes(sql, fmt, params))
+        bound = plain_params(params)
+        return self._timed(sql, lambda: self._query_bytes(sql, fmt, bound))
 
     def command(self, sql: str, params: Params = None) -> None:
         """Run a statement that returns no rows (DDL, INSERT ... SELECT, ALTER)."""
-        self._timed(sql, lambda: self._command(sql, params))
+        bound = plain_params(params)
+        self._timed(sql, lambda: self._command(sql, bound))
 
     def insert_arrow(
         self, table: str, data: pa.Table, settings: Mapping[str, Any] | None = None
@@ -103,14 +125,15 @@ class Warehouse(ABC):
             log.debug("%.1f ms%s: %s", elapsed_ms, rows, redact(" ".join(" ".join(code).split())))
         return result
 
+    # The primitives receive `plain_params`.
     @abstractmethod
-    def _query_arrow(self, sql: str, params: Params) -> pa.Table: ...
+    def _query_arrow(self, sql: str, params: dict[str, Any]) -> pa.Table: ...
 
     @abstractmethod
-    def _query_bytes(self, sql: str, fmt: str, params: Params) -> bytes: ...
+    def _query_bytes(self, sql: str, fmt: str, params: dict[str, Any]) -> bytes: ...
 
     @abstractmethod
-    def _command(self, sql: str, params: Params) -> None: ...
+    def _command(self, sql: str, params: dict[str, Any]) -> None: ...
 
     @abstractmethod
     def _insert_arrow(

@@ -18,7 +18,7 @@ import chdb
 import pyarrow as pa
 
 from loupe.errors import LoupeError, QueryError
-from loupe.warehouse.base import Params, Warehouse, render_settings
+from loupe.warehouse.base import Warehouse, render_settings
 from loupe.warehouse.lock import DirectoryLock
 
 _registry_lock = threading.Lock()
@@ -38,12 +38,10 @@ def _bind_value(value: Any) -> Any:
     backslashes and control characters must be escaped, and arrays written as literals."""
     if isinstance(value, str):
         return value.translate(_ESCAPES)
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return "[" + ",".join(_literal(item) for item in value) + "]"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ").split("+")[0]
+    if isinstance(value, datetime):  # naive UTC (`plain_params`)
+        return value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -55,8 +53,8 @@ def _literal(value: Any) -> str:
     return str(_bind_value(value))
 
 
-def _bind_params(params: Params) -> dict[str, Any] | None:
-    return {name: _bind_value(value) for name, value in params.items()} if params else None
+def _bind_params(params: dict[str, Any]) -> dict[str, Any] | None:
+    return {name: _bind_value(value) for name, value in params.items()} or None
 
 
 def _error_line(exc: Exception) -> str:
@@ -139,7 +137,7 @@ class EmbeddedWarehouse(Warehouse):
                 self._connections.append(connection)
         return connection
 
-    def _run(self, sql: str, fmt: str, params: Params) -> Any:
+    def _run(self, sql: str, fmt: str, params: dict[str, Any]) -> Any:
         try:
             return self._connection().query(sql, fmt, params=_bind_params(params))
         except LoupeError:
@@ -147,13 +145,13 @@ class EmbeddedWarehouse(Warehouse):
         except Exception as exc:
             raise QueryError(_error_line(exc)) from exc
 
-    def _query_arrow(self, sql: str, params: Params) -> pa.Table:
+    def _query_arrow(self, sql: str, params: dict[str, Any]) -> pa.Table:
         return self._run(sql, "ArrowTable", params)
 
-    def _query_bytes(self, sql: str, fmt: str, params: Params) -> bytes:
+    def _query_bytes(self, sql: str, fmt: str, params: dict[str, Any]) -> bytes:
         return self._run(sql, fmt, params).bytes()
 
-    def _command(self, sql: str, params: Params) -> None:
+    def _command(self, sql: str, params: dict[str, Any]) -> None:
         self._run(sql, "Null", params)
 
     def _insert_arrow(self, table: str, data: pa.Table, settings: Mapping[str, Any] | None) -> None:

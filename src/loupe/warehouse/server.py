@@ -16,7 +16,15 @@ import pyarrow as pa
 from loupe.errors import QueryError, WarehouseUnavailableError
 from loupe.logs import register_secret
 from loupe.settings import Settings
-from loupe.warehouse.base import Params, Warehouse
+from loupe.warehouse.base import Warehouse
+
+
+def _server_message(exc: Exception) -> str:
+    """The server's own message, first line (as the embedded engine reports it), without the
+    client's wrapping and the URL it adds."""
+    text = str(exc).strip().splitlines()[0]
+    text = text[text.find("Code: ") :] if "Code: " in text else text
+    return text.split(" (for url ")[0]
 
 
 class ServerWarehouse(Warehouse):
@@ -63,16 +71,16 @@ class ServerWarehouse(Warehouse):
         except OperationalError as exc:
             raise WarehouseUnavailableError(f"ClickHouse server unavailable: {exc}") from exc
         except DatabaseError as exc:
-            raise QueryError(str(exc).strip().splitlines()[0]) from exc
+            raise QueryError(_server_message(exc)) from exc
 
-    def _query_arrow(self, sql: str, params: Params) -> pa.Table:
-        return self._call("query_arrow", sql, parameters=dict(params or {}))
+    def _query_arrow(self, sql: str, params: dict[str, Any]) -> pa.Table:
+        return self._call("query_arrow", sql, parameters=params)
 
-    def _query_bytes(self, sql: str, fmt: str, params: Params) -> bytes:
-        return self._call("raw_query", sql, parameters=dict(params or {}), fmt=fmt)
+    def _query_bytes(self, sql: str, fmt: str, params: dict[str, Any]) -> bytes:
+        return self._call("raw_query", sql, parameters=params, fmt=fmt)
 
-    def _command(self, sql: str, params: Params) -> None:
-        self._call("command", sql, parameters=dict(params or {}))
+    def _command(self, sql: str, params: dict[str, Any]) -> None:
+        self._call("command", sql, parameters=params)
 
     def _insert_arrow(self, table: str, data: pa.Table, settings: Mapping[str, Any] | None) -> None:
         database, _, name = table.rpartition(".")

@@ -1,0 +1,81 @@
+"""The ETL on the server engine (clickhouse-connect over ClickHouse's HTTP interface, in front of
+the ClickHouse engine: tests/warehouse/clickhouse_http.py) builds the tables the embedded engine
+builds: full days, then an hourly run over late and repeated calls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from loupe.ingest.files import ingest_files
+from loupe.ingest.writer import open_writer
+from loupe.jobs.hourly import run_hourly
+from loupe.jobs.run import build_days, days_between
+from loupe.schema.ddl import DDL
+from loupe.schema.migrate import migrate
+from loupe.settings import Settings, load_settings
+from loupe.warehouse import open_warehouse
+from tests.jobs.test_hourly import CUTOFF, FIRST, HELD_BACK, LAST, receive
+from tests.jobs.test_truth import checksums
+from tests.simulate.conftest import Run, simulate
+from tests.warehouse.clickhouse_http import clickhouse_server
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return simulate(tmp_path_factory.mktemp("server_sim"), days=2, visits_per_day=500)
+
+
+def build_with_late_calls(settings: Settings, calls_dir: Path) -> dict:
+    """Ingest the calls but those after the cutoff, build every day, then receive the held-back
+    calls and repeats of built ones, and run the hourly job again; the dwh tables' checksums."""
+    with open_warehouse(settings) as warehouse:
+        migrate(warehouse, DDL())
+        with open_writer(settings, warehouse) as writer:
+            ingest_files(sorted(calls_dir.glob("calls-*")), writer)
+        params = {"cutoff": CUTOFF}
+        warehouse.command(
+            "CREATE TABLE etl.held_back AS pd.api_calls ENGINE = MergeTree ORDER BY ts"
+        )
+        warehouse.command(
+            f"INSERT INTO etl.held_back SELECT * FROM pd.api_calls WHERE {HELD_BACK}", params
+        )
+        warehouse.command(f"DELETE FROM pd.api_calls WHERE {HELD_BACK}", params)
+        build_days(warehouse, settings, days_between(FIRST, LAST))
+        run_hourly(warehouse, settings)  # the first run sets the watermark
+        receive(warehouse, "FROM etl.held_back")
+        receive(
+            warehouse,
+            "FROM pd.api_calls WHERE ts >= {cutoff:DateTime64(3, 'UTC')} - INTERVAL 2 HOUR "
+            "AND ts < {cutoff:DateTime64(3, 'UTC')}",
+            params,
+        )
+        hourly = run_hourly(warehouse, settings)
+        assert hourly.calls > 500 and hourly.days
+        assert warehouse.scalar("SELECT count() FROM etl.affected_visits") > 0
+        return checksums(warehouse)
+
+
+def test_the_server_engine_builds_what_the_embedded_engine_builds(
+    run: Run, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    calls_dir = Path(run.out_dir)
+    base = tmp_path_factory.mktemp("engines")
+    embedded = load_settings(
+        data_dir=base / "embedded", spool_dir=base / "spool-e", production_url=""
+    )
+    expected = build_with_late_calls(embedded, calls_dir)
+    with clickhouse_server(base / "server", "loupe", "pass") as port:
+        server = load_settings(
+            engine="server",
+            clickhouse_host="127.0.0.1",
+            clickhouse_port=port,
+            clickhouse_user="loupe",
+            clickhouse_password="pass",
+            spool_dir=base / "spool-s",
+            production_url="",
+        )
+        got = build_with_late_calls(server, calls_dir)
+    assert all(rows > 0 for rows, _ in expected.values())
+    assert got == expected

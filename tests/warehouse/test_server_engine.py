@@ -1,0 +1,125 @@
+"""The server engine through clickhouse-connect, against ClickHouse's HTTP interface over chDB
+(tests/warehouse/clickhouse_http.py): the same statements give what the embedded engine gives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+
+import pyarrow as pa
+import pytest
+from pydantic import SecretStr
+
+from loupe.errors import QueryError, WarehouseUnavailableError
+from loupe.settings import Settings, load_settings
+from loupe.warehouse import Warehouse, open_warehouse
+from tests.warehouse.clickhouse_http import clickhouse_server
+
+PASSWORD = "s3cret-pass"
+
+
+@pytest.fixture(scope="module")
+def server_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Settings of a running ClickHouse HTTP interface, user `loupe`."""
+    base = tmp_path_factory.mktemp("clickhouse_server")
+    with clickhouse_server(base / "data", "loupe", PASSWORD) as port:
+        yield load_settings(
+            engine="server",
+            clickhouse_host="127.0.0.1",
+            clickhouse_port=port,
+            clickhouse_user="loupe",
+            clickhouse_password=PASSWORD,
+            spool_dir=base / "spool",
+            production_url="",
+        )
+
+
+@pytest.fixture
+def server(server_settings: Settings) -> Iterator[Warehouse]:
+    with open_warehouse(server_settings) as opened:
+        yield opened
+
+
+# Every kind of value Loupe binds: text with quotes, backslashes, control characters and other
+# scripts; arrays of regular expressions and of flags; flags; instants with milliseconds, aware
+# (in UTC or not) and naive; dates.
+BINDING_SQL = """
+SELECT {text:String} AS text, {patterns:Array(String)} AS patterns, {flags:Array(UInt8)} AS flags,
+    {flag:UInt8} AS flag, {count:UInt64} AS count, {ratio:Float64} AS ratio,
+    {instant:DateTime64(3, 'UTC')} AS instant, {elsewhere:DateTime64(3, 'UTC')} AS elsewhere,
+    {naive:DateTime64(3, 'UTC')} AS naive, {day:Date} AS day
+"""
+BINDINGS = {
+    "text": "it's a \\ test\n\twith Кольца and 'quotes'",
+    "patterns": ["^GET /api/v1/products/\\d+$", "o'k", ""],
+    "flags": [1, 0, 1],
+    "flag": True,
+    "count": 2**63,
+    "ratio": 0.1,
+    "instant": datetime(2026, 11, 20, 10, 15, 30, 123000, tzinfo=timezone.utc),
+    "elsewhere": datetime.fromisoformat("2026-11-20T13:15:30.987+03:00"),
+    "naive": datetime(2026, 11, 20, 23, 59, 59, 999000),
+    "day": date(2026, 11, 20),
+}
+
+
+def test_parameters_bind_as_on_the_embedded_engine(server: Warehouse, warehouse: Warehouse) -> None:
+    got = server.rows(BINDING_SQL, BINDINGS)
+    assert got == warehouse.rows(BINDING_SQL, BINDINGS)
+    assert got[0]["text"] == BINDINGS["text"]
+    assert got[0]["patterns"] == BINDINGS["patterns"]
+    assert got[0]["flag"] == 1
+    assert got[0]["instant"] == BINDINGS["instant"]
+    assert got[0]["elsewhere"] == datetime(2026, 11, 20, 10, 15, 30, 987000, tzinfo=timezone.utc)
+    assert got[0]["naive"] == BINDINGS["naive"].replace(tzinfo=timezone.utc)
+
+
+def test_insert_settings_reach_the_server(server: Warehouse) -> None:
+    """The writer's deduplication token is an insert setting: a batch sent twice lands once."""
+    server.command("CREATE DATABASE IF NOT EXISTS scratch")
+    server.command(
+        "CREATE TABLE scratch.batches (n UInt32) ENGINE = MergeTree ORDER BY n"
+        " SETTINGS non_replicated_deduplication_window = 100"
+    )
+    batch = pa.table({"n": pa.array([1, 2, 3], pa.uint32())})
+    for _ in range(2):
+        server.insert_arrow("scratch.batches", batch, {"insert_deduplication_token": "batch-1"})
+    server.insert_arrow("scratch.batches", batch, {"insert_deduplication_token": "batch-2"})
+    assert server.scalar("SELECT count() FROM scratch.batches") == 6
+    assert server.query_bytes("SELECT sum(n) FROM scratch.batches", "TSV") == b"12\n"
+
+
+def test_a_failing_statement_is_a_query_error(server: Warehouse) -> None:
+    with pytest.raises(QueryError) as caught:
+        server.query("SELECT * FROM nowhere.nothing")
+    assert "nowhere" in str(caught.value)
+    assert str(caught.value).startswith("Code: 81.")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_wrong_password_is_a_clear_error_that_hides_it(
+    server_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = server_settings.model_copy(
+        update={"clickhouse_password": SecretStr("not-the-" + PASSWORD)}
+    )
+    with (
+        open_warehouse(wrong) as server,
+        pytest.raises((QueryError, WarehouseUnavailableError)) as caught,
+    ):
+        server.query("SELECT 1")
+    assert "Authentication failed" in str(caught.value)
+    assert PASSWORD not in str(caught.value) + caplog.text
+
+
+def test_each_thread_has_its_own_client(server: Warehouse) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        sums = list(
+            pool.map(
+                lambda n: server.scalar("SELECT sum(number) FROM numbers({n:UInt32})", {"n": n}),
+                range(1, 41),
+            )
+        )
+    assert sums == [n * (n - 1) // 2 for n in range(1, 41)]
