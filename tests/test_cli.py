@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 import loupe.jobs
 import loupe.scheduler
 from loupe.cli import app
-from tests.conftest import api_call
+from tests.conftest import MariaDB, api_call
+from tests.warehouse.clickhouse_http import clickhouse_server
 
 runner = CliRunner()
 
@@ -188,3 +189,33 @@ def test_etl_run_keeps_the_parsed_calls_of_recent_days_only(loupe_env: Path) -> 
     assert parsed.stdout.split() == ["2026-11-19", "2026-11-20"]
     built = run("sql", "SELECT DISTINCT date FROM dwh.sessions ORDER BY date", "-f", "TSV")
     assert built.stdout.split() == list(days)
+
+
+def test_demo_on_a_clickhouse_server_linked_to_mariadb(
+    loupe_env: Path, mariadb: MariaDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The production setup: the server engine (clickhouse-connect over HTTP to the ClickHouse
+    engine) and the production database on MariaDB, which the server reads through `mysql`."""
+    password = "clickhouse-" + uuid.uuid4().hex
+    with clickhouse_server(loupe_env / "server", "loupe", password) as port:
+        for name, value in {
+            "ENGINE": "server",
+            "CLICKHOUSE_HOST": "127.0.0.1",
+            "CLICKHOUSE_PORT": str(port),
+            "CLICKHOUSE_USER": "loupe",
+            "CLICKHOUSE_PASSWORD": password,
+            "PRODUCTION_URL": mariadb.url,
+        }.items():
+            monkeypatch.setenv(f"LOUPE_{name}", value)
+        report = run("-v", "demo", "--days", "2", "--visits-per-day", "60", "--seed", "5")
+        linked = run("sql", "SELECT count() FROM mysql.items", "--format", "TSV").stdout
+        versions = run("sql", "SELECT count() FROM history.items", "--format", "TSV").stdout
+    assert "audits: 30 of 30 passed" in report.output
+    truth = loupe_env / ".loupe" / "truth" / "seed-5" / "days.ndjson"
+    for day in map(json.loads, truth.read_text().splitlines()):
+        assert f"│ {day['date']} │ {day['human_visits']} " in report.output
+    assert int(linked) > 0 and int(versions) >= int(linked)
+    assert "ms: CREATE DATABASE IF NOT EXISTS etl" in report.stderr  # -v logs each statement ...
+    for secret in (password, mariadb.password):  # ... and never a password
+        assert secret not in report.output + report.stderr
+    assert not (loupe_env / ".loupe" / "warehouse").exists()  # nothing went to chDB
