@@ -210,7 +210,9 @@ def test_demo_on_a_clickhouse_server_linked_to_mariadb(
         report = run("-v", "demo", "--days", "2", "--visits-per-day", "60", "--seed", "5")
         linked = run("sql", "SELECT count() FROM mysql.items", "--format", "TSV").stdout
         versions = run("sql", "SELECT count() FROM history.items", "--format", "TSV").stdout
+        status = run("status").output
     assert "audits: 30 of 30 passed" in report.output
+    assert "healthy" in status
     truth = loupe_env / ".loupe" / "truth" / "seed-5" / "days.ndjson"
     for day in map(json.loads, truth.read_text().splitlines()):
         assert f"│ {day['date']} │ {day['human_visits']} " in report.output
