@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 from pydantic import SecretStr
 
-from loupe.errors import QueryError, WarehouseUnavailableError
+from loupe.errors import LoupeError, QueryError, WarehouseUnavailableError
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
 from tests.warehouse.clickhouse_http import clickhouse_server
@@ -123,3 +123,17 @@ def test_each_thread_has_its_own_client(server: Warehouse) -> None:
             )
         )
     assert sums == [n * (n - 1) // 2 for n in range(1, 41)]
+
+
+def test_closing_closes_every_thread_client(server_settings: Settings) -> None:
+    """A thread that outlives the engine (a lease heartbeat) gets a clear error, not a new
+    client that nobody would close."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = open_warehouse(server_settings)
+    with ThreadPoolExecutor(2) as threads:
+        sums = threads.map(lambda n: server.scalar("SELECT {n:UInt8} + 1", {"n": n}), [1, 2])
+        assert list(sums) == [2, 3]
+        server.close()
+        with pytest.raises(LoupeError, match="closed"):
+            threads.submit(server.scalar, "SELECT 1").result()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from loupe.errors import QueryError, WarehouseUnavailableError
+from loupe.errors import LoupeError, QueryError, WarehouseUnavailableError
 from loupe.logs import register_secret
 from loupe.settings import Settings
 from loupe.warehouse.base import Warehouse
@@ -36,8 +36,15 @@ class ServerWarehouse(Warehouse):
         self.settings = settings
         register_secret(settings.clickhouse_password.get_secret_value())
         self._local = threading.local()
+        self._clients: list[Any] = []
+        self._clients_lock = threading.Lock()
+        self._closed = False
 
     def _client(self) -> Any:
+        # As with the embedded engine, a thread still holding a closed engine (a lease heartbeat,
+        # say) must not reconnect: nobody would close that client.
+        if self._closed:
+            raise LoupeError("the connection to the ClickHouse server is closed")
         client = getattr(self._local, "client", None)
         if client is None:
             import clickhouse_connect
@@ -61,6 +68,8 @@ class ServerWarehouse(Warehouse):
                     f"{s.clickhouse_port}: {exc}"
                 ) from exc
             self._local.client = client
+            with self._clients_lock:
+                self._clients.append(client)
         return client
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -89,7 +98,9 @@ class ServerWarehouse(Warehouse):
         )
 
     def close(self) -> None:
-        client = getattr(self._local, "client", None)
-        if client is not None:
-            client.close()
-            self._local.client = None
+        """Close every thread's client; the engine refuses statements from then on."""
+        with self._clients_lock:
+            self._closed = True
+            for client in self._clients:
+                client.close()
+            self._clients.clear()
