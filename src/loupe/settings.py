@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         SecretStr(""), description="ClickHouse server password (secret)."
     )
     clickhouse_secure: bool = Field(False, description="Use HTTPS to reach the ClickHouse server.")
+    clickhouse_ca_cert: Path | None = Field(
+        None,
+        description="CA certificate (PEM file) that signed the ClickHouse server's HTTPS "
+        "certificate, for a private CA; unset: the system's CAs.",
+    )
     clickhouse_database: str = Field(
         "default", description="Default database of the ClickHouse server session."
     )

@@ -6,7 +6,7 @@ body, `param_*` query parameters, other URL parameters as settings, `database`, 
 bodies, Basic or `X-ClickHouse-User`/`-Key` authentication, error codes in a header) and runs every
 statement in the real engine. What it does not do: sessions, response compression, progress
 headers, external data.
-Run: `python -m tests.warehouse.clickhouse_http DATA_DIR PORT USER PASSWORD`.
+Run: `python -m tests.warehouse.clickhouse_http DATA_DIR PORT USER PASSWORD [CERT KEY]`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import base64
 import gzip
 import json
 import re
+import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -163,19 +163,22 @@ def failure(error: ClickHouseError, query_id: str) -> Response:
 
 
 @contextmanager
-def clickhouse_server(data_dir: Path, user: str, password: str) -> Iterator[int]:
+def clickhouse_server(
+    data_dir: Path, user: str, password: str, tls: tuple[Path, Path] | None = None
+) -> Iterator[int]:
     """Run the interface in a process of its own (chDB: one data directory per process) on a free
-    port; yield the port."""
+    port, over HTTPS with `tls` (certificate and key files); yield the port once it listens."""
     from tests.conftest import free_port
 
     port = free_port()
     command = [sys.executable, "-m", "tests.warehouse.clickhouse_http", str(data_dir), str(port)]
-    process = subprocess.Popen([*command, user, password], cwd=Path(__file__).parents[2])
+    command += [user, password, *map(str, tls or ())]
+    process = subprocess.Popen(command, cwd=Path(__file__).parents[2])
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=1).close()
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -188,6 +191,14 @@ def clickhouse_server(data_dir: Path, user: str, password: str) -> Iterator[int]
 
 
 if __name__ == "__main__":
-    data_dir, port, user, password = sys.argv[1:5]
+    data_dir, port, user, password, *tls_files = sys.argv[1:]
     app = make_app(data_dir, user, password)
-    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning")
+    certificate, key = tls_files or (None, None)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(port),
+        log_level="warning",
+        ssl_certfile=certificate,
+        ssl_keyfile=key,
+    )

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -137,3 +140,41 @@ def test_closing_closes_every_thread_client(server_settings: Settings) -> None:
         server.close()
         with pytest.raises(LoupeError, match="closed"):
             threads.submit(server.scalar, "SELECT 1").result()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (its own CA), made with openssl."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    base = tmp_path_factory.mktemp("tls")
+    cert, key = base / "server.pem", base / "server.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_https_with_a_private_ca(
+    certificate: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    base = tmp_path_factory.mktemp("clickhouse_tls")
+    with clickhouse_server(base / "data", "loupe", PASSWORD, tls=certificate) as port:
+        secure = load_settings(
+            engine="server",
+            clickhouse_host="127.0.0.1",
+            clickhouse_port=port,
+            clickhouse_user="loupe",
+            clickhouse_password=PASSWORD,
+            clickhouse_secure=True,
+        )
+        with open_warehouse(secure) as server, pytest.raises(WarehouseUnavailableError) as caught:
+            server.scalar("SELECT 1")  # the system's CAs do not know this certificate
+        assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
+        trusting = secure.model_copy(update={"clickhouse_ca_cert": certificate[0]})
+        with open_warehouse(trusting) as server:
+            assert server.scalar("SELECT {n:UInt8} + 1", {"n": 41}) == 42
