@@ -8,15 +8,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
+import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
+from loupe.ingest.middleware import ApiCallASGIMiddleware
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
 from loupe.jobs.hourly import run_hourly
 from loupe.jobs.run import build_day, build_days, drop_old_parsed_days
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
-from tests.conftest import api_call
+from tests.conftest import api_call, serve_asgi
 
 DAY = date(2026, 11, 20)
 IPHONE = (
@@ -298,3 +304,34 @@ def test_builds_keep_the_parsed_calls_of_recent_days_only(
     assert [row["date"] for row in built] == days  # the analytical tables keep every day
     assert drop_old_parsed_days(warehouse, 1) == []
     assert drop_old_parsed_days(warehouse, 0) == [DAY - timedelta(days=1)]
+
+
+def test_a_catalog_call_recorded_from_its_query_string(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    """Loupe's middleware records a GET's query string as it comes: a filter chosen once is a
+    string, a repeated one a list, numbers are text. The catalog row reads them all."""
+
+    async def catalog(request: Request) -> JSONResponse:
+        return JSONResponse({"total": 30, "items": [{"id": n, "price": 99} for n in range(48)]})
+
+    shop = Starlette(routes=[Route("/api/v1/catalog", catalog)])
+    query = (
+        "q=Gold+Ring&material=gold&metal=585&metal=750&stone=&page=2&per_page=48"
+        "&price_min=1000&sort=price_asc"
+    )
+    with BatchWriter(WarehouseSink(warehouse), max_delay_ms=20) as writer:
+        with serve_asgi(ApiCallASGIMiddleware(shop, writer)) as url:
+            answer = httpx.get(
+                f"{url}/api/v1/catalog?{query}",
+                cookies={"session_id": "s-1"},
+                headers={"User-Agent": IPHONE},
+            )
+            assert answer.status_code == 200
+        writer.flush(timeout=30)
+    assert warehouse.scalar("SELECT any(request) FROM pd.api_calls").startswith('{"q":"Gold Ring"')
+    build_day(warehouse, settings, warehouse.scalar("SELECT toDate(max(ts)) FROM pd.api_calls"))
+    [row] = warehouse.rows("SELECT * FROM dwh.catalog_sessions")
+    assert (row["q"], row["is_search"], row["sort"]) == ("gold ring", 1, "price_asc")
+    assert (row["material"], row["metal"], row["stone"]) == (["gold"], ["585", "750"], [])
+    assert (row["page"], row["per_page"], row["price_min"]) == (2, 48, 1000)

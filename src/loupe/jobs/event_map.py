@@ -94,6 +94,9 @@ class ShopApiMap(_Strict):
             "parse_request": [int(_reads_request(n, r)) for n, r in self.events.items()],
             "parse_response": [int(_reads_response(n, r)) for n, r in self.events.items()],
             "request_type": _request_type(self),
+            # A list filter given once in a query string arrives as a plain string
+            # (`?material=gold`, docs/shop-api.md): the SQL reads these keys again then.
+            "list_filter_keys": [self.catalog.request[key] for key in LIST_FILTERS],
             "response_type": response_type,
             "response_catalog_total_at": positions["catalog_total"],
             "response_product_price_at": positions["product_price"],
@@ -129,6 +132,7 @@ CATALOG_FIELDS = {
     "page": "Nullable(UInt32)",
     "per_page": "Nullable(UInt32)",
 }
+LIST_FILTERS = ("material", "metal", "stone")  # in CATALOG_FIELDS order
 ORDER_ITEM_FIELDS = {"product_id": "UInt64", "qty": "UInt32", "price": "Float64"}
 
 

@@ -25,6 +25,15 @@
     {product_id_sources:Array(String)}[rule] AS product_id_source,
     {list_item_id_at:Array(UInt8)}[rule] AS list_item_id_at
 {% endset %}
+{# A catalog list filter: the request's array, or its one value when the request gives a plain
+   string, as a query string does for a filter chosen once (`?material=gold`); the body is read
+   again only for a catalog call whose array is empty and whose request names the key. #}
+{% macro list_filter(field_at, key_at) -%}
+    if(event = 'catalog' AND empty(tupleElement(req, {{ field_at }}))
+           AND position(request, concat('"', {list_filter_keys:Array(String)}[{{ key_at }}], '":')) > 0,
+       arrayFilter(value -> value != '', [JSONExtractString(request, {list_filter_keys:Array(String)}[{{ key_at }}])]),
+       tupleElement(req, {{ field_at }}))
+{%- endmacro %}
 {% set parsed_columns %}
     event_id,
     user_id,
@@ -45,9 +54,9 @@
        []) AS list_ids,
     lowerUTF8(trimBoth(replaceRegexpAll(ifNull(tupleElement(req, 1), ''), '\\s+', ' '))) AS q,
     ifNull(tupleElement(req, 2), '') AS section,
-    tupleElement(req, 3) AS material,
-    tupleElement(req, 4) AS metal,
-    tupleElement(req, 5) AS stone,
+    {{ list_filter(3, 1) }} AS material,
+    {{ list_filter(4, 2) }} AS metal,
+    {{ list_filter(5, 3) }} AS stone,
     tupleElement(req, 6) AS price_min,
     tupleElement(req, 7) AS price_max,
     ifNull(tupleElement(req, 8), {default_sort:String}) AS sort,
