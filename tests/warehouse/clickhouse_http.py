@@ -164,13 +164,18 @@ def failure(error: ClickHouseError, query_id: str) -> Response:
 
 @contextmanager
 def clickhouse_server(
-    data_dir: Path, user: str, password: str, tls: tuple[Path, Path] | None = None
+    data_dir: Path,
+    user: str,
+    password: str,
+    tls: tuple[Path, Path] | None = None,
+    port: int | None = None,
 ) -> Iterator[int]:
-    """Run the interface in a process of its own (chDB: one data directory per process) on a free
-    port, over HTTPS with `tls` (certificate and key files); yield the port once it listens."""
+    """Run the interface in a process of its own (chDB: one data directory per process) on `port`
+    or a free one, over HTTPS with `tls` (certificate and key files); yield the port once it
+    listens."""
     from tests.conftest import free_port
 
-    port = free_port()
+    port = port or free_port()
     command = [sys.executable, "-m", "tests.warehouse.clickhouse_http", str(data_dir), str(port)]
     command += [user, password, *map(str, tls or ())]
     process = subprocess.Popen(command, cwd=Path(__file__).parents[2])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -14,8 +15,13 @@ import pytest
 from pydantic import SecretStr
 
 from loupe.errors import LoupeError, QueryError, WarehouseUnavailableError
+from loupe.ingest.sinks import WarehouseSink
+from loupe.ingest.writer import BatchWriter
+from loupe.schema.ddl import DDL
+from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
+from tests.conftest import api_call
 from tests.warehouse.clickhouse_http import clickhouse_server
 
 PASSWORD = "s3cret-pass"
@@ -178,3 +184,35 @@ def test_https_with_a_private_ca(
         trusting = secure.model_copy(update={"clickhouse_ca_cert": certificate[0]})
         with open_warehouse(trusting) as server:
             assert server.scalar("SELECT {n:UInt8} + 1", {"n": 41}) == 42
+
+
+def test_records_written_during_a_server_outage_land_once_after_it(tmp_path: Path) -> None:
+    """The engine's client saw the server up, then the server stops: the batch is spooled, and
+    replayed through the same engine once the server is back. Sending the same batch again adds
+    nothing (its deduplication token reaches the server as an insert setting)."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    settings = load_settings(
+        engine="server",
+        clickhouse_host="127.0.0.1",
+        clickhouse_port=port,
+        clickhouse_user="loupe",
+        clickhouse_password=PASSWORD,
+    )
+    batch = [api_call(event_id=str(uuid.uuid4()), session_id="outage") for _ in range(30)]
+    stored_sql = "SELECT count() AS calls, uniqExact(event_id) AS distinct_calls FROM pd.api_calls"
+    with open_warehouse(settings) as server:
+        with clickhouse_server(tmp_path / "data", "loupe", PASSWORD, port=port):
+            migrate(server, DDL())
+        with BatchWriter(
+            WarehouseSink(server), retries=1, backoff_s=0.01, spool_dir=tmp_path / "spool"
+        ) as writer:
+            receipt = writer.add_many(batch).result(timeout=60)
+            assert receipt.spooled and receipt.accepted == 30
+            with clickhouse_server(tmp_path / "data", "loupe", PASSWORD, port=port):
+                server.command("SYSTEM STOP MERGES pd.api_calls")  # merges would fold duplicates
+                assert writer.replay() == 30
+                writer.add_many(batch).result(timeout=60)
+                writer.flush(timeout=60)
+                assert server.rows(stored_sql) == [{"calls": 30, "distinct_calls": 30}]
