@@ -58,6 +58,7 @@ class ServerWarehouse(Warehouse):
                     username=s.clickhouse_user,
                     password=s.clickhouse_password.get_secret_value(),
                     secure=s.clickhouse_secure,
+                    ca_cert=str(s.clickhouse_ca_cert) if s.clickhouse_ca_cert else None,
                     database=s.clickhouse_database,
                     autogenerate_session_id=False,
                     connect_timeout=5,
