@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     )
 
     # -- ETL (docs/etl.md) -------------------------------------------------------------------
+    shop_api_map: Path | None = Field(
+        None,
+        description="The shop-API map (YAML) the ETL reads calls by, instead of the packaged "
+        "`src/loupe/jobs/shop_api.yaml` (docs/etl.md); a long-running `loupe run` or `loupe serve` reads it once.",
+    )
     etl_parsed_calls_days: int = Field(
         7,
         ge=5,
@@ -207,10 +212,11 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(_secrets_dir=_secrets_dir(), **overrides)
     except ValueError as exc:
-        raise ConfigError(f"invalid settings: {_first_error(exc)}") from exc
+        raise ConfigError(f"invalid settings: {first_error(exc)}") from exc
 
 
-def _first_error(exc: ValueError) -> str:
+def first_error(exc: ValueError) -> str:
+    """The first problem of a validation error, on one line: `where: what`."""
     errors = getattr(exc, "errors", None)
     if not callable(errors):
         return str(exc)

@@ -10,12 +10,17 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from loupe.errors import ConfigError
+from loupe.settings import first_error
+
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PACKAGED_MAP = resources.files("loupe.jobs") / "shop_api.yaml"
 
 
 class _Strict(BaseModel):
@@ -211,7 +216,15 @@ def _key(key: str) -> str:
 
 
 @cache
-def load_map() -> ShopApiMap:
-    """The packaged shop-API map."""
-    text = (resources.files("loupe.jobs") / "shop_api.yaml").read_text()
-    return ShopApiMap.model_validate(yaml.safe_load(text))
+def load_map(path: Path | None = None) -> ShopApiMap:
+    """The shop-API map in the YAML file `path` (setting `shop_api_map`), or the packaged one."""
+    if path is None:
+        return ShopApiMap.model_validate(yaml.safe_load(PACKAGED_MAP.read_text()))
+    try:
+        shop_map = ShopApiMap.model_validate(yaml.safe_load(path.read_text()))
+        shop_map.query_parameters()  # the checks that span rules
+    except ValueError as exc:
+        raise ConfigError(f"shop_api_map {path}: {first_error(exc)}") from exc
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"shop_api_map {path}: {' '.join(str(exc).split())}") from exc
+    return shop_map

@@ -66,7 +66,7 @@ def visit_parameters(settings: Settings) -> dict:
         "timezone": settings.timezone,
         "visit_gap_ms": VISIT_GAP_MINUTES * 60_000,
         "visit_cap_ms": VISIT_CAP_HOURS * 3_600_000,
-        **load_map().query_parameters(),
+        **load_map(settings.shop_api_map).query_parameters(),
     }
 
 
