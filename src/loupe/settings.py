@@ -112,7 +112,8 @@ class Settings(BaseSettings):
     shop_api_map: Path | None = Field(
         None,
         description="The shop-API map (YAML) the ETL reads calls by, instead of the packaged "
-        "`src/loupe/jobs/shop_api.yaml` (docs/etl.md); a long-running `loupe run` or `loupe serve` reads it once.",
+        "`src/loupe/jobs/shop_api.yaml` (docs/etl.md); a long-running `loupe run` or "
+        "`loupe serve` reads it once.",
     )
     etl_parsed_calls_days: int = Field(
         7,

@@ -30,7 +30,7 @@
    again only for a catalog call whose array is empty and whose request names the key. #}
 {% macro list_filter(field_at, key_at) -%}
     if(event = 'catalog' AND empty(tupleElement(req, {{ field_at }}))
-           AND position(request, concat('"', {list_filter_keys:Array(String)}[{{ key_at }}], '":')) > 0,
+           AND position(request, concat('"', {list_filter_keys:Array(String)}[{{ key_at }}], '"')) > 0,
        arrayFilter(value -> value != '', [JSONExtractString(request, {list_filter_keys:Array(String)}[{{ key_at }}])]),
        tupleElement(req, {{ field_at }}))
 {%- endmacro %}
