@@ -16,7 +16,7 @@ import loupe.jobs
 import loupe.scheduler
 from loupe.cli import app
 from tests.conftest import MariaDB, api_call
-from tests.warehouse.clickhouse_http import clickhouse_server
+from tests.warehouse.clickhouse_http import clickhouse_server, environment_for
 
 runner = CliRunner()
 
@@ -197,16 +197,10 @@ def test_demo_on_a_clickhouse_server_linked_to_mariadb(
     """The production setup: the server engine (clickhouse-connect over HTTP to the ClickHouse
     engine) and the production database on MariaDB, which the server reads through `mysql`."""
     password = "clickhouse-" + uuid.uuid4().hex
-    with clickhouse_server(loupe_env / "server", "loupe", password) as port:
-        for name, value in {
-            "ENGINE": "server",
-            "CLICKHOUSE_HOST": "127.0.0.1",
-            "CLICKHOUSE_PORT": str(port),
-            "CLICKHOUSE_USER": "loupe",
-            "CLICKHOUSE_PASSWORD": password,
-            "PRODUCTION_URL": mariadb.url,
-        }.items():
-            monkeypatch.setenv(f"LOUPE_{name}", value)
+    with clickhouse_server(loupe_env / "server", password) as port:
+        environment = {**environment_for(port, password), "LOUPE_PRODUCTION_URL": mariadb.url}
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
         report = run("-v", "demo", "--days", "2", "--visits-per-day", "60", "--seed", "5")
         linked = run("sql", "SELECT count() FROM mysql.items", "--format", "TSV").stdout
         versions = run("sql", "SELECT count() FROM history.items", "--format", "TSV").stdout

@@ -19,7 +19,7 @@ from loupe.warehouse import open_warehouse
 from tests.jobs.test_hourly import CUTOFF, FIRST, HELD_BACK, LAST, receive
 from tests.jobs.test_truth import checksums
 from tests.simulate.conftest import Run, simulate
-from tests.warehouse.clickhouse_http import clickhouse_server
+from tests.warehouse.clickhouse_http import clickhouse_server, settings_for
 
 
 @pytest.fixture(scope="module")
@@ -66,16 +66,8 @@ def test_the_server_engine_builds_what_the_embedded_engine_builds(
         data_dir=base / "embedded", spool_dir=base / "spool-e", production_url=""
     )
     expected = build_with_late_calls(embedded, calls_dir)
-    with clickhouse_server(base / "server", "loupe", "pass") as port:
-        server = load_settings(
-            engine="server",
-            clickhouse_host="127.0.0.1",
-            clickhouse_port=port,
-            clickhouse_user="loupe",
-            clickhouse_password="pass",
-            spool_dir=base / "spool-s",
-            production_url="",
-        )
+    with clickhouse_server(base / "server", "pass") as port:
+        server = settings_for(port, "pass", spool_dir=base / "spool-s", production_url="")
         got = build_with_late_calls(server, calls_dir)
     assert all(rows > 0 for rows, _ in expected.values())
     assert got == expected

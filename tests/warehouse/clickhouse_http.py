@@ -34,6 +34,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from loupe.settings import Settings, load_settings
 from loupe.warehouse.embedded import ENGINE_OPTIONS
 
 # URL parameters of the HTTP interface that are not settings (ClickHouse's HTTPHandler).
@@ -52,6 +53,7 @@ DECOMPRESS = {
 INSERT_WITH_DATA = re.compile(rb"\A\s*(INSERT\s[^\n]*?)\s+FORMAT\s+(\w+)[ \t]*(?:\r?\n|\Z)", re.I)
 OUTPUT_FORMAT = re.compile(r"\sFORMAT\s+(\w+)\s*;?\s*\Z", re.I)
 ERROR_CODE = re.compile(r"Code: (\d+)\.")
+USER = "loupe"  # the one user the interface accepts
 HTTP_STATUS = {60: 404, 81: 404, 62: 400, 115: 400, 516: 403}  # as ClickHouse maps them
 
 
@@ -165,19 +167,18 @@ def failure(error: ClickHouseError, query_id: str) -> Response:
 @contextmanager
 def clickhouse_server(
     data_dir: Path,
-    user: str,
     password: str,
     tls: tuple[Path, Path] | None = None,
     port: int | None = None,
 ) -> Iterator[int]:
-    """Run the interface in a process of its own (chDB: one data directory per process) on `port`
-    or a free one, over HTTPS with `tls` (certificate and key files); yield the port once it
-    listens."""
+    """Run the interface for user `USER` in a process of its own (chDB: one data directory per
+    process) on `port` or a free one, over HTTPS with `tls` (certificate and key files); yield the
+    port once it listens."""
     from tests.conftest import free_port
 
     port = port or free_port()
     command = [sys.executable, "-m", "tests.warehouse.clickhouse_http", str(data_dir), str(port)]
-    command += [user, password, *map(str, tls or ())]
+    command += [USER, password, *map(str, tls or ())]
     process = subprocess.Popen(command, cwd=Path(__file__).parents[2])
     try:
         deadline = time.monotonic() + 30
@@ -193,6 +194,29 @@ def clickhouse_server(
     finally:
         process.terminate()
         process.wait(10)
+
+
+def settings_for(port: int, password: str, **overrides: object) -> Settings:
+    """Loupe's settings for its server engine on the interface at `port`."""
+    return load_settings(
+        engine="server",
+        clickhouse_host="127.0.0.1",
+        clickhouse_port=port,
+        clickhouse_user=USER,
+        clickhouse_password=password,
+        **overrides,
+    )
+
+
+def environment_for(port: int, password: str) -> dict[str, str]:
+    """The same as `LOUPE_*` environment variables, for the CLI and other processes."""
+    return {
+        "LOUPE_ENGINE": "server",
+        "LOUPE_CLICKHOUSE_HOST": "127.0.0.1",
+        "LOUPE_CLICKHOUSE_PORT": str(port),
+        "LOUPE_CLICKHOUSE_USER": USER,
+        "LOUPE_CLICKHOUSE_PASSWORD": password,
+    }
 
 
 if __name__ == "__main__":

@@ -19,10 +19,10 @@ from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
-from loupe.settings import Settings, load_settings
+from loupe.settings import Settings
 from loupe.warehouse import Warehouse, open_warehouse
 from tests.conftest import api_call
-from tests.warehouse.clickhouse_http import clickhouse_server
+from tests.warehouse.clickhouse_http import clickhouse_server, settings_for
 
 PASSWORD = "s3cret-pass"
 
@@ -31,16 +31,8 @@ PASSWORD = "s3cret-pass"
 def server_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings of a running ClickHouse HTTP interface, user `loupe`."""
     base = tmp_path_factory.mktemp("clickhouse_server")
-    with clickhouse_server(base / "data", "loupe", PASSWORD) as port:
-        yield load_settings(
-            engine="server",
-            clickhouse_host="127.0.0.1",
-            clickhouse_port=port,
-            clickhouse_user="loupe",
-            clickhouse_password=PASSWORD,
-            spool_dir=base / "spool",
-            production_url="",
-        )
+    with clickhouse_server(base / "data", PASSWORD) as port:
+        yield settings_for(port, PASSWORD, spool_dir=base / "spool", production_url="")
 
 
 @pytest.fixture
@@ -169,15 +161,8 @@ def test_https_with_a_private_ca(
     certificate: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     base = tmp_path_factory.mktemp("clickhouse_tls")
-    with clickhouse_server(base / "data", "loupe", PASSWORD, tls=certificate) as port:
-        secure = load_settings(
-            engine="server",
-            clickhouse_host="127.0.0.1",
-            clickhouse_port=port,
-            clickhouse_user="loupe",
-            clickhouse_password=PASSWORD,
-            clickhouse_secure=True,
-        )
+    with clickhouse_server(base / "data", PASSWORD, tls=certificate) as port:
+        secure = settings_for(port, PASSWORD, clickhouse_secure=True)
         with open_warehouse(secure) as server, pytest.raises(WarehouseUnavailableError) as caught:
             server.scalar("SELECT 1")  # the system's CAs do not know this certificate
         assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
@@ -193,24 +178,18 @@ def test_records_written_during_a_server_outage_land_once_after_it(tmp_path: Pat
     from tests.conftest import free_port
 
     port = free_port()
-    settings = load_settings(
-        engine="server",
-        clickhouse_host="127.0.0.1",
-        clickhouse_port=port,
-        clickhouse_user="loupe",
-        clickhouse_password=PASSWORD,
-    )
+    settings = settings_for(port, PASSWORD)
     batch = [api_call(event_id=str(uuid.uuid4()), session_id="outage") for _ in range(30)]
     stored_sql = "SELECT count() AS calls, uniqExact(event_id) AS distinct_calls FROM pd.api_calls"
     with open_warehouse(settings) as server:
-        with clickhouse_server(tmp_path / "data", "loupe", PASSWORD, port=port):
+        with clickhouse_server(tmp_path / "data", PASSWORD, port=port):
             migrate(server, DDL())
         with BatchWriter(
             WarehouseSink(server), retries=1, backoff_s=0.01, spool_dir=tmp_path / "spool"
         ) as writer:
             receipt = writer.add_many(batch).result(timeout=60)
             assert receipt.spooled and receipt.accepted == 30
-            with clickhouse_server(tmp_path / "data", "loupe", PASSWORD, port=port):
+            with clickhouse_server(tmp_path / "data", PASSWORD, port=port):
                 server.command("SYSTEM STOP MERGES pd.api_calls")  # merges would fold duplicates
                 assert writer.replay() == 30
                 writer.add_many(batch).result(timeout=60)
