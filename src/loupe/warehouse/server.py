@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -25,6 +26,19 @@ def _server_message(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0]
     text = text[text.find("Code: ") :] if "Code: " in text else text
     return text.split(" (for url ")[0]
+
+
+def _as_sent(value: Any) -> Any:
+    """Instants as text (naive UTC, from `plain_params`): older clickhouse-connect releases (the
+    0.6 source, for one) format a datetime to the second, in the client machine's zone when it is
+    naive; text reaches the server as written, and the placeholder's type parses it."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, list):
+        return [_as_sent(item) for item in value]
+    if isinstance(value, dict):
+        return {name: _as_sent(item) for name, item in value.items()}
+    return value
 
 
 class ServerWarehouse(Warehouse):
@@ -84,13 +98,13 @@ class ServerWarehouse(Warehouse):
             raise QueryError(_server_message(exc)) from exc
 
     def _query_arrow(self, sql: str, params: dict[str, Any]) -> pa.Table:
-        return self._call("query_arrow", sql, parameters=params)
+        return self._call("query_arrow", sql, parameters=_as_sent(params))
 
     def _query_bytes(self, sql: str, fmt: str, params: dict[str, Any]) -> bytes:
-        return self._call("raw_query", sql, parameters=params, fmt=fmt)
+        return self._call("raw_query", sql, parameters=_as_sent(params), fmt=fmt)
 
     def _command(self, sql: str, params: dict[str, Any]) -> None:
-        self._call("command", sql, parameters=params)
+        self._call("command", sql, parameters=_as_sent(params))
 
     def _insert_arrow(self, table: str, data: pa.Table, settings: Mapping[str, Any] | None) -> None:
         database, _, name = table.rpartition(".")
