@@ -31,7 +31,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from loupe.settings import Settings, load_settings
@@ -127,7 +127,8 @@ def make_app(data_dir: str, user: str, password: str) -> Starlette:
             output, output_format = await run_in_threadpool(run, dict(request.query_params), body)
         except ClickHouseError as error:
             return failure(error, query_id)
-        return Response(output, headers={
+        # Chunked, as a server answers (older clickhouse-connect releases require it).
+        return StreamingResponse(iter([output]), headers={
             "X-ClickHouse-Format": output_format,
             "X-ClickHouse-Timezone": "UTC",
             "X-ClickHouse-Query-Id": query_id,

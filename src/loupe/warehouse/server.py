@@ -23,9 +23,9 @@ from loupe.warehouse.base import Warehouse
 def _server_message(exc: Exception) -> str:
     """The server's own message, first line (as the embedded engine reports it), without the
     client's wrapping and the URL it adds."""
-    text = str(exc).strip().splitlines()[0]
-    text = text[text.find("Code: ") :] if "Code: " in text else text
-    return text.split(" (for url ")[0]
+    text = str(exc)
+    text = text[text.find("Code: ") :] if "Code: " in text else text  # on a later line in 0.8
+    return text.strip().splitlines()[0].split(" (for url ")[0]
 
 
 def _as_sent(value: Any) -> Any:
