@@ -29,9 +29,9 @@ def _server_message(exc: Exception) -> str:
 
 
 def _as_sent(value: Any) -> Any:
-    """Instants as text (naive UTC, from `plain_params`): older clickhouse-connect releases (the
-    0.6 source, for one) format a datetime to the second, in the client machine's zone when it is
-    naive; text reaches the server as written, and the placeholder's type parses it."""
+    """Instants as text (naive UTC, from `plain_params`): clickhouse-connect 0.8, pyproject's lower
+    bound, formats a datetime to the second (10:15:30.123 arrived as 10:15:30), in the client
+    machine's zone when it is naive; text reaches the server as written."""
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, list):
