@@ -51,13 +51,16 @@ def render_settings(settings: Mapping[str, Any] | None) -> str:
 
 def plain_value(value: Any) -> Any:
     """A parameter value in the form both engines bind alike: flags as 0/1 (clickhouse-connect
-    sends `True`, which a server refuses for a UInt8), instants as naive UTC (every DateTime64
-    placeholder of Loupe's SQL is in 'UTC'; chDB takes text, without an offset), lists item by
-    item."""
+    sends `True`, which a server refuses for a UInt8); instants as text in UTC, without an offset
+    (every DateTime64 placeholder of Loupe's SQL is in 'UTC'; chDB reads text, and
+    clickhouse-connect 0.8, pyproject's lower bound, would send a datetime to the second only:
+    10:15:30.123 arrived as 10:15:30); lists item by item."""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat(sep=" ")
     if isinstance(value, list | tuple):
         return [plain_value(item) for item in value]
     return value

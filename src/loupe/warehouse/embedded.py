@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +40,6 @@ def _bind_value(value: Any) -> Any:
         return value.translate(_ESCAPES)
     if isinstance(value, list):
         return "[" + ",".join(_literal(item) for item in value) + "]"
-    if isinstance(value, datetime):  # naive UTC (`plain_params`)
-        return value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
     return value

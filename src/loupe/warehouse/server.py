@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -26,19 +25,6 @@ def _server_message(exc: Exception) -> str:
     text = str(exc)
     text = text[text.find("Code: ") :] if "Code: " in text else text  # on a later line in 0.8
     return text.strip().splitlines()[0].split(" (for url ")[0]
-
-
-def _as_sent(value: Any) -> Any:
-    """Instants as text (naive UTC, from `plain_params`): clickhouse-connect 0.8, pyproject's lower
-    bound, formats a datetime to the second (10:15:30.123 arrived as 10:15:30), in the client
-    machine's zone when it is naive; text reaches the server as written."""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, list):
-        return [_as_sent(item) for item in value]
-    if isinstance(value, dict):
-        return {name: _as_sent(item) for name, item in value.items()}
-    return value
 
 
 class ServerWarehouse(Warehouse):
@@ -98,13 +84,13 @@ class ServerWarehouse(Warehouse):
             raise QueryError(_server_message(exc)) from exc
 
     def _query_arrow(self, sql: str, params: dict[str, Any]) -> pa.Table:
-        return self._call("query_arrow", sql, parameters=_as_sent(params))
+        return self._call("query_arrow", sql, parameters=params)
 
     def _query_bytes(self, sql: str, fmt: str, params: dict[str, Any]) -> bytes:
-        return self._call("raw_query", sql, parameters=_as_sent(params), fmt=fmt)
+        return self._call("raw_query", sql, parameters=params, fmt=fmt)
 
     def _command(self, sql: str, params: dict[str, Any]) -> None:
-        self._call("command", sql, parameters=_as_sent(params))
+        self._call("command", sql, parameters=params)
 
     def _insert_arrow(self, table: str, data: pa.Table, settings: Mapping[str, Any] | None) -> None:
         database, _, name = table.rpartition(".")
