@@ -43,17 +43,34 @@ def warehouse(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
     """Two simulated days, built in full from the calls received before the cutoff."""
     run = simulate(tmp_path_factory.mktemp("etl_hourly_sim"), days=2, visits_per_day=1500)
     with open_warehouse(settings) as opened:
-        migrate(opened, DDL())
-        with open_writer(settings, opened) as writer:
-            ingest_files(sorted(Path(run.out_dir).glob("calls-*")), writer)
-        params = {"cutoff": CUTOFF}
-        opened.command("CREATE TABLE etl.held_back AS pd.api_calls ENGINE = MergeTree ORDER BY ts")
-        opened.command(
-            f"INSERT INTO etl.held_back SELECT * FROM pd.api_calls WHERE {HELD_BACK}", params
-        )
-        opened.command(f"DELETE FROM pd.api_calls WHERE {HELD_BACK}", params)
-        build_days(opened, settings, days_between(FIRST, LAST))
+        build_holding_back(opened, settings, Path(run.out_dir))
         yield opened
+
+
+def build_holding_back(warehouse: Warehouse, settings: Settings, calls_dir: Path) -> None:
+    """Migrate, ingest the run's calls through the writer, keep `HELD_BACK` aside in
+    etl.held_back, and build every day from the rest."""
+    migrate(warehouse, DDL())
+    with open_writer(settings, warehouse) as writer:
+        ingest_files(sorted(calls_dir.glob("calls-*")), writer)
+    params = {"cutoff": CUTOFF}
+    warehouse.command("CREATE TABLE etl.held_back AS pd.api_calls ENGINE = MergeTree ORDER BY ts")
+    warehouse.command(
+        f"INSERT INTO etl.held_back SELECT * FROM pd.api_calls WHERE {HELD_BACK}", params
+    )
+    warehouse.command(f"DELETE FROM pd.api_calls WHERE {HELD_BACK}", params)
+    build_days(warehouse, settings, days_between(FIRST, LAST))
+
+
+def receive_late_and_repeated(warehouse: Warehouse) -> None:
+    """The held-back calls arrive, and so do repeats of the two hours before the cutoff."""
+    receive(warehouse, "FROM etl.held_back")
+    receive(
+        warehouse,
+        "FROM pd.api_calls WHERE ts >= {cutoff:DateTime64(3, 'UTC')} - INTERVAL 2 HOUR "
+        "AND ts < {cutoff:DateTime64(3, 'UTC')}",
+        {"cutoff": CUTOFF},
+    )
 
 
 def receive(warehouse: Warehouse, where: str, params: dict | None = None) -> None:
@@ -67,13 +84,7 @@ def receive(warehouse: Warehouse, where: str, params: dict | None = None) -> Non
 def test_hourly_runs_agree_with_a_full_rebuild(warehouse: Warehouse, settings: Settings) -> None:
     first = run_hourly(warehouse, settings)  # the last 6 hours of what was received
     assert first.results and all(r.rows > 0 for r in first.results if r.job == "sessions")
-    receive(warehouse, "FROM etl.held_back")
-    receive(  # repeats of calls already built
-        warehouse,
-        "FROM pd.api_calls WHERE ts >= {cutoff:DateTime64(3, 'UTC')} - INTERVAL 2 HOUR "
-        "AND ts < {cutoff:DateTime64(3, 'UTC')}",
-        {"cutoff": CUTOFF},
-    )
+    receive_late_and_repeated(warehouse)
     second = run_hourly(warehouse, settings)
     assert second.calls > 1000 and second.days
     rebuilt = warehouse.scalar("SELECT count() FROM etl.affected_visits")

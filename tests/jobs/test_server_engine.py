@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from loupe.ingest.files import ingest_files
-from loupe.ingest.writer import open_writer
 from loupe.jobs.hourly import run_hourly
-from loupe.jobs.run import build_days, days_between
-from loupe.schema.ddl import DDL
-from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import open_warehouse
-from tests.jobs.test_hourly import CUTOFF, FIRST, HELD_BACK, LAST, receive
+from tests.jobs.test_hourly import build_holding_back, receive_late_and_repeated
 from tests.jobs.test_truth import checksums
 from tests.simulate.conftest import Run, simulate
 from tests.warehouse.clickhouse_http import clickhouse_server, settings_for
@@ -31,26 +26,9 @@ def build_with_late_calls(settings: Settings, calls_dir: Path) -> dict:
     """Ingest the calls but those after the cutoff, build every day, then receive the held-back
     calls and repeats of built ones, and run the hourly job again; the dwh tables' checksums."""
     with open_warehouse(settings) as warehouse:
-        migrate(warehouse, DDL())
-        with open_writer(settings, warehouse) as writer:
-            ingest_files(sorted(calls_dir.glob("calls-*")), writer)
-        params = {"cutoff": CUTOFF}
-        warehouse.command(
-            "CREATE TABLE etl.held_back AS pd.api_calls ENGINE = MergeTree ORDER BY ts"
-        )
-        warehouse.command(
-            f"INSERT INTO etl.held_back SELECT * FROM pd.api_calls WHERE {HELD_BACK}", params
-        )
-        warehouse.command(f"DELETE FROM pd.api_calls WHERE {HELD_BACK}", params)
-        build_days(warehouse, settings, days_between(FIRST, LAST))
+        build_holding_back(warehouse, settings, calls_dir)
         run_hourly(warehouse, settings)  # the first run sets the watermark
-        receive(warehouse, "FROM etl.held_back")
-        receive(
-            warehouse,
-            "FROM pd.api_calls WHERE ts >= {cutoff:DateTime64(3, 'UTC')} - INTERVAL 2 HOUR "
-            "AND ts < {cutoff:DateTime64(3, 'UTC')}",
-            params,
-        )
+        receive_late_and_repeated(warehouse)
         hourly = run_hourly(warehouse, settings)
         assert hourly.calls > 500 and hourly.days
         assert warehouse.scalar("SELECT count() FROM etl.affected_visits") > 0
