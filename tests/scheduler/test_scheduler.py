@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from loupe.scheduler import JobSpec, Scheduler, SchedulerOptions, default_specs
+from loupe.scheduler import lease as lease_module
 from loupe.scheduler.lease import Lease, LeaseHeld, release_dead_holders
 from loupe.scheduler.specs import DailyAt, Every, due_slots
 from loupe.settings import Settings
@@ -149,6 +150,47 @@ def test_lease_names_its_holder_and_expires(warehouse: Warehouse) -> None:
     threading.Event().wait(0.6)
     with Lease(warehouse, "etl_days", "host-b:2:y", ttl=60, settle=0.01) as taken:
         assert taken.holder == "host-b:2:y"
+
+
+class SlowTakes:
+    """The warehouse, but its lease inserts take `seconds` to become visible (a loaded server)."""
+
+    def __init__(self, warehouse: Warehouse, seconds: float) -> None:
+        self.warehouse = warehouse
+        self.seconds = seconds
+
+    def command(self, sql: str, params: dict | None = None) -> None:
+        if sql == lease_module.TAKE_SQL:  # now64() is fixed when the statement starts
+            sql = f"{sql} FROM system.one WHERE sleep({self.seconds}) = 0"
+        self.warehouse.command(sql, params)
+
+    def rows(self, sql: str, params: dict | None = None) -> list[dict]:
+        return self.warehouse.rows(sql, params)
+
+
+def test_a_take_slower_than_the_settle_time_withdraws(warehouse: Warehouse) -> None:
+    # A asks first, but its row is visible only after B has read back and won: A must not
+    # also find itself first when it reads.
+    outcomes: dict[str, str] = {}
+
+    def contend(name: str, through: object) -> None:
+        lease = Lease(through, "etl_days", name, ttl=60, settle=0.3)  # type: ignore[arg-type]
+        try:
+            lease.acquire()
+        except LeaseHeld as held:
+            outcomes[name] = f"lost: {held}"
+            return
+        outcomes[name] = "won"
+        threading.Event().wait(1.5)  # hold it while the other reads
+        lease.release()
+
+    slow = threading.Thread(target=contend, args=("slow", SlowTakes(warehouse, 0.9)))
+    slow.start()
+    threading.Event().wait(0.1)
+    contend("quick", warehouse)
+    slow.join()
+    assert outcomes["quick"] == "won"
+    assert outcomes["slow"].startswith("lost: etl_days is held by nobody: taking it took 0.9")
 
 
 def test_catch_up_is_limited_to_the_newest_slots(warehouse: Warehouse) -> None:

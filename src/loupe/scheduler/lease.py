@@ -2,8 +2,12 @@
 
 Taking a lease inserts a row, waits `settle` seconds (so a rival's insert of the same moment is
 visible), and reads back the earliest live token of the lock: the lease is ours only if that is
-our token; otherwise we withdraw. A heartbeat thread renews a held lease every third of its time
-to live, so a long run keeps it, and a crashed holder's lease expires by itself.
+our token; otherwise we withdraw. A take whose insert took longer than `settle` withdraws too:
+its row may have become visible after a later rival had read, and both would see themselves first.
+With every insert visible within `settle` of its `acquired_at`, a rival that asked later reads
+after our row is visible, and one that asked earlier is visible when we read: one winner.
+A heartbeat thread renews a held lease every third of its time to live, so a long run keeps it,
+and a crashed holder's lease expires by itself.
 
 Limits: correct on one ClickHouse server (inserts are visible to the next read, and all times
 come from the server clock). On a replicated cluster, reads may lag inserts: set
@@ -21,6 +25,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,7 +90,16 @@ class Lease:
         live = self.warehouse.rows(LIVE_SQL, {"lock_name": self.lock_name})
         if live:
             raise LeaseHeld(self.lock_name, live[0]["holder"])
+        take_started = time.monotonic()
         self.warehouse.command(TAKE_SQL, self._params())
+        take_seconds = time.monotonic() - take_started
+        if take_seconds > self.settle:
+            self.warehouse.command(RELEASE_SQL, self._params())
+            raise LeaseHeld(
+                self.lock_name,
+                f"nobody: taking it took {take_seconds:.2f} s, over the settle time "
+                f"({self.settle} s), so a rival could not have seen it; try again later",
+            )
         self._done.wait(self.settle)
         live = self.warehouse.rows(LIVE_SQL, {"lock_name": self.lock_name})
         if not live or str(live[0]["token"]) != self.token:
