@@ -2,10 +2,10 @@
 
 Taking a lease inserts a row, waits `settle` seconds (so a rival's insert of the same moment is
 visible), and reads back the earliest live token of the lock: the lease is ours only if that is
-our token; otherwise we withdraw. A take whose insert took longer than `settle` withdraws too:
-its row may have become visible after a later rival had read, and both would see themselves first.
-With every insert visible within `settle` of its `acquired_at`, a rival that asked later reads
-after our row is visible, and one that asked earlier is visible when we read: one winner.
+our token; otherwise we withdraw. When every insert is visible within `settle` of its
+`acquired_at`, a rival that asked later reads after our row is visible, and one that asked
+earlier is visible when we read: one winner. A take whose insert took longer than `settle` may
+have become visible after a later rival had read and won, so it wins only if no rival is live.
 A heartbeat thread renews a held lease every third of its time to live, so a long run keeps it,
 and a crashed holder's lease expires by itself.
 
@@ -93,18 +93,15 @@ class Lease:
         take_started = time.monotonic()
         self.warehouse.command(TAKE_SQL, self._params())
         take_seconds = time.monotonic() - take_started
-        if take_seconds > self.settle:
-            self.warehouse.command(RELEASE_SQL, self._params())
-            raise LeaseHeld(
-                self.lock_name,
-                f"nobody: taking it took {take_seconds:.2f} s, over the settle time "
-                f"({self.settle} s), so a rival could not have seen it; try again later",
-            )
         self._done.wait(self.settle)
         live = self.warehouse.rows(LIVE_SQL, {"lock_name": self.lock_name})
-        if not live or str(live[0]["token"]) != self.token:
+        rivals = [lease for lease in live if str(lease["token"]) != self.token]
+        first = bool(live) and str(live[0]["token"]) == self.token
+        # A take slower than the settle time may have become visible after a later rival read
+        # back and won: it wins only alone.
+        if not first or (rivals and take_seconds > self.settle):
             self.warehouse.command(RELEASE_SQL, self._params())
-            raise LeaseHeld(self.lock_name, live[0]["holder"] if live else "nobody (expired)")
+            raise LeaseHeld(self.lock_name, rivals[0]["holder"] if rivals else "nobody (expired)")
         self._heartbeat = threading.Thread(
             target=self._renew, name=f"lease-{self.lock_name}", daemon=True
         )
