@@ -3,6 +3,7 @@
 -- (grain: call; time column: ts), from etl.visit_calls and the day's etl.sessions.
 -- clicked_product_id: the first product of the call's result list viewed after it and before the
 -- visit's next catalog call; clicked_position = (page - 1) * per_page + its 1-based index.
+-- led_to_cart: the clicked product was added to the cart after that view.
 -- is_refinement: same query as the visit's previous catalog call, with other filters or sort.
 -- price_band: the filter's upper bound (or lower, if only that) in bands; `any` without one.
 INSERT INTO etl.catalog_sessions
