@@ -69,7 +69,7 @@ def table_away(warehouse: Warehouse, table: str) -> Iterator[None]:
         warehouse.command(f"RENAME TABLE {table}_away TO {table}")
 
 
-@pytest.mark.parametrize(("gap_minutes", "expected_visits"), [(29, 1), (31, 2)])
+@pytest.mark.parametrize(("gap_minutes", "expected_visits"), [(29, 1), (30, 1), (31, 2)])
 def test_inactivity_splits_visits(
     warehouse: Warehouse, settings: Settings, gap_minutes: int, expected_visits: int
 ) -> None:

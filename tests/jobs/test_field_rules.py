@@ -33,6 +33,24 @@ def test_a_price_band_includes_its_upper_bound(warehouse: Warehouse, settings: S
     assert [row["price_band"] for row in catalog_rows(warehouse)] == [band for _, band in filters]
 
 
+def test_omitted_catalog_parameters_take_the_shops_defaults(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    load(
+        warehouse,
+        [
+            catalog(0, {}),
+            catalog(1, {"sort": "new", "page": "3", "per_page": 48}),
+        ],
+    )
+    build_day(warehouse, settings, DAY)
+    rows = catalog_rows(warehouse)
+    assert [(row["sort"], row["page"], row["per_page"]) for row in rows] == [
+        ("popular", 1, 24),
+        ("new", 3, 48),
+    ]
+
+
 def test_a_refinement_is_the_same_query_with_other_filters_or_sort(
     warehouse: Warehouse, settings: Settings
 ) -> None:
@@ -252,3 +270,35 @@ def test_registered_in_visit_is_a_registration_not_a_login(
         ("logs-in", 5, "registered", 0),
         ("registers", 6, "registered", 1),
     ]
+
+
+def test_a_visit_keeps_its_last_known_user_after_a_logout(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    load(warehouse, [call(at(10)), call(at(10, 1), user_id=5), call(at(10, 2), user_id=None)])
+    build_day(warehouse, settings, DAY)
+    [visit] = warehouse.rows("SELECT user_id, user_type FROM dwh.sessions")
+    assert (visit["user_id"], visit["user_type"]) == (5, "registered")
+
+
+def test_entry_exit_and_device_come_from_the_visits_first_and_last_calls(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    desktop = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+    )
+    load(
+        warehouse,
+        [
+            call(at(10), endpoint="/api/v1/home"),  # the iPhone's user agent
+            call(at(10, 1), endpoint="/api/v1/catalog", request={"section": "rings"}),
+            call(at(10, 2), endpoint="/api/v1/products/7", user_agent=desktop),
+        ],
+    )
+    build_day(warehouse, settings, DAY)
+    [visit] = warehouse.rows("SELECT * FROM dwh.sessions")
+    assert (visit["entry_endpoint"], visit["exit_endpoint"]) == (
+        "/api/v1/home",
+        "/api/v1/products/7",
+    )
+    assert (visit["device_type"], visit["os"]) == ("mobile", "iOS")
