@@ -89,6 +89,17 @@ def view(minute: int, product_id: int) -> dict:
     )
 
 
+def favorite_add(ts: str, product_id: int = 7, session: str = "s1") -> dict:
+    return call(
+        ts,
+        session=session,
+        method="POST",
+        endpoint="/api/v1/favorites",
+        request={"product_id": product_id},
+        response={"product_id": product_id},
+    )
+
+
 def listing(*product_ids: int) -> dict:
     return {"total": len(product_ids), "items": [{"id": id_, "price": 99} for id_ in product_ids]}
 
@@ -146,20 +157,12 @@ def test_a_bounce_is_a_visit_without_actions_and_a_400_is_an_error(
     def bad_request(session: str) -> dict:
         return call(at(9, 2), session=session, method="POST", endpoint="/api/v1/cart", status=400)
 
-    favorite = call(
-        at(9, 1),
-        session="favorites-only",
-        method="POST",
-        endpoint="/api/v1/favorites",
-        request={"product_id": 7},
-        response={"product_id": 7},
-    )
     load(
         warehouse,
         [
             call(at(9), session="home-only"),
             bad_request("home-only"),
-            favorite,
+            favorite_add(at(9, 1), session="favorites-only"),
             bad_request("favorites-only"),
         ],
     )
@@ -181,22 +184,10 @@ def test_favorite_and_cart_removals_count_per_product(
         warehouse,
         [
             call(at(9), endpoint="/api/v1/products/7", response={"id": 7, "price": 100}),
-            call(
-                at(9, 1),
-                method="POST",
-                endpoint="/api/v1/favorites",
-                request={"product_id": 7},
-                response={"product_id": 7},
-            ),
+            favorite_add(at(9, 1)),
             call(at(9, 2), method="DELETE", endpoint="/api/v1/favorites/7"),
-            call(
-                at(9, 3),
-                method="POST",
-                endpoint="/api/v1/favorites",
-                request={"product_id": 7},
-                response={"product_id": 7},
-            ),
-            call(at(9, 3), method="DELETE", endpoint="/api/v1/favorites/7", status=500),
+            favorite_add(at(9, 3)),
+            call(at(9, 3, 30), method="DELETE", endpoint="/api/v1/favorites/7", status=500),
             call(at(9, 4), method="DELETE", endpoint="/api/v1/cart/7", response={"product_id": 7}),
             call(at(9, 5), method="DELETE", endpoint="/api/v1/cart/8", status=404),
         ],
