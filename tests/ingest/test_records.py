@@ -35,11 +35,50 @@ def test_missing_event_id_is_derived_deterministically() -> None:
     first, second = row_of(api_call()), row_of(api_call())
     assert first["event_id"] == second["event_id"] == derived_event_id(api_call())
     assert row_of(api_call(status=500))["event_id"] != first["event_id"]
+    # Canonical JSON: the same record with its keys in another order is the same call.
+    assert derived_event_id(dict(reversed(api_call().items()))) == first["event_id"]
 
 
 def test_given_event_id_is_kept() -> None:
     event_id = "0b9e2a9c-54f4-4c4e-8f0e-8f6a5b8b1c11"
     assert row_of(api_call(event_id=event_id))["event_id"] == event_id
+    # The same id in capitals is the same call: ids are stored in lower case.
+    assert row_of(api_call(event_id=event_id.upper()))["event_id"] == event_id
+
+
+def test_iso_times_keep_every_millisecond() -> None:
+    second = 1_795_169_730_000  # 2026-11-20T10:15:30Z
+    for millis in range(1000):
+        assert row_of(api_call(ts=f"2026-11-20T10:15:30.{millis:03d}Z"))["ts"] == second + millis
+    assert row_of(api_call(ts="2026-11-20T10:15:30.123z"))["ts"] == second + 123
+
+
+@pytest.mark.parametrize(
+    ("ts", "accepted"),
+    [
+        ("2000-01-01T00:00:00Z", True),
+        ("1999-12-31T23:59:59.999Z", False),
+        ("2099-12-31T23:59:59.999Z", True),
+        ("2100-01-01T00:00:00Z", False),
+        (946_684_800_000, True),
+        (4_102_444_800_000, False),  # 2100-01-01 in epoch milliseconds
+    ],
+)
+def test_times_run_from_2000_up_to_2100(ts: object, accepted: bool) -> None:
+    result = normalize(api_call(ts=ts), RECEIVED_AT, LIMIT)
+    assert isinstance(result, Rejection) != accepted
+
+
+def test_a_record_of_exactly_the_size_limit_is_accepted() -> None:
+    def sized(padding: int) -> dict:
+        return api_call(response={"blob": "x" * padding})
+
+    counted = ("session_id", "endpoint", "user_agent", "ip", "referer")
+    base = sized(0)
+    size = len('{"blob":""}') + len('{"section":"rings","page":1}')
+    size += sum(len(base[field]) for field in counted)
+    assert not isinstance(normalize(sized(LIMIT - size), RECEIVED_AT, LIMIT), Rejection)
+    assert isinstance(normalize(sized(LIMIT - size + 1), RECEIVED_AT, LIMIT), Rejection)
 
 
 def test_null_user_and_missing_optionals_get_defaults() -> None:
@@ -58,6 +97,7 @@ def test_request_given_as_json_text_is_accepted() -> None:
         ({"session_id": "  "}, "session_id is missing"),
         ({"ts": "yesterday"}, "ts is not an ISO 8601 time"),
         ({"ts": None}, "ts is missing"),
+        ({"ts": True}, "ts is not a timestamp"),
         ({"ts": 1_795_169_730}, "outside 2000-2100"),  # seconds instead of milliseconds
         ({"request": ["a", "b"]}, "request is not a JSON object"),
         ({"response": "not json"}, "response is not a JSON object"),
