@@ -8,10 +8,13 @@ from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 from tests.jobs.test_edge_cases import DAY, at, call, load
 
-LISTING = {"total": 3, "items": [{"id": 15, "price": 99}, {"id": 16, "price": 99}]}
+
+def listing(*product_ids: int) -> dict:
+    return {"total": len(product_ids), "items": [{"id": id_, "price": 99} for id_ in product_ids]}
 
 
-def catalog(minute: int, request: dict, response: dict = LISTING) -> dict:
+def catalog(minute: int, request: dict, response: dict | None = None) -> dict:
+    response = listing(15, 16) if response is None else response
     return call(at(12, minute), endpoint="/api/v1/catalog", request=request, response=response)
 
 
@@ -81,11 +84,11 @@ def cart_add(minute: int, product_id: int, status: int = 200) -> dict:
     )
 
 
-def view(minute: int, product_id: int) -> dict:
+def view(minute: int, product_id: int, price: int = 99) -> dict:
     return call(
         at(12, minute),
         endpoint=f"/api/v1/products/{product_id}",
-        response={"id": product_id, "price": 99},
+        response={"id": product_id, "price": price},
     )
 
 
@@ -98,10 +101,6 @@ def favorite_add(ts: str, product_id: int = 7, session: str = "s1") -> dict:
         request={"product_id": product_id},
         response={"product_id": product_id},
     )
-
-
-def listing(*product_ids: int) -> dict:
-    return {"total": len(product_ids), "items": [{"id": id_, "price": 99} for id_ in product_ids]}
 
 
 def test_led_to_cart_needs_a_successful_cart_add_after_the_click(
@@ -216,15 +215,12 @@ def test_price_at_view_is_the_price_of_the_first_view(
 ) -> None:
     load(
         warehouse,
-        [
-            call(at(9), endpoint="/api/v1/products/7", response={"id": 7, "price": 100}),
-            call(at(9, 5), endpoint="/api/v1/products/7", response={"id": 7, "price": 90}),
-        ],
+        [view(0, 7, price=100), view(5, 7, price=90)],
     )
     build_day(warehouse, settings, DAY)
     [product] = warehouse.rows("SELECT * FROM dwh.product_sessions")
     assert (product["views"], product["price_at_view"]) == (2, 100)
-    assert product["first_view_ts"].isoformat().startswith("2026-11-20T09:00:00")
+    assert product["first_view_ts"].isoformat().startswith("2026-11-20T12:00:00")
 
 
 def test_registered_in_visit_is_a_registration_not_a_login(
