@@ -61,7 +61,13 @@ def test_live_views_agree_with_the_source_and_stay_live(linked: Warehouse, shop:
     ]
     shop.execute("DELETE FROM cart WHERE item_id = 2")
     shop.execute("UPDATE stock SET quantity = 9 WHERE item_id = 3")
+    # A new item with no stock row yet: in both views, with a stock of 0.
+    shop.execute(ITEM, (4, "R-4", 400))
+    shop.execute(f"INSERT INTO favorites VALUES (3, 4, '{T}')")
     assert linked.rows(ICART_SQL) == expected_icart(shop)
+    assert linked.rows("SELECT favorited_by, stock FROM dwh.ifavs WHERE item_id = 4") == [
+        {"favorited_by": 1, "stock": 0}
+    ]
 
 
 def test_live_views_survive_relinking(
@@ -96,6 +102,10 @@ def test_dimension_copies_equal_the_source(linked: Warehouse, shop: Shop) -> Non
         {"id": 10, "day": "2026-11-21", "total": 300},
         {"id": 11, "day": "2026-11-21", "total": 100},
     ]
+    lines = linked.rows(
+        "SELECT DISTINCT order_id, toString(date) AS day FROM dwh.order_items ORDER BY order_id"
+    )
+    assert lines == [{"order_id": 10, "day": "2026-11-21"}, {"order_id": 11, "day": "2026-11-21"}]
     shop.execute("DELETE FROM order_items WHERE order_id = 11")
     shop.execute("DELETE FROM orders WHERE id = 11")
     shop.execute("DELETE FROM items WHERE id = 3")
@@ -106,3 +116,7 @@ def test_dimension_copies_equal_the_source(linked: Warehouse, shop: Shop) -> Non
     assert linked.scalar("SELECT count() FROM dwh.order_items") == 2
     assert linked.scalar("SELECT count() FROM dwh.items") == 2
     assert linked.scalar("SELECT toString(any(date)) FROM dwh.orders") == "2026-11-20"
+    # A source emptied: the copy is emptied too, not left as it was.
+    shop.execute("DELETE FROM order_items")
+    assert refresh_dimensions(linked, "UTC")["order_items"] == 0
+    assert linked.scalar("SELECT count() FROM dwh.order_items") == 0

@@ -61,6 +61,45 @@ def test_insert_update_delete_reinsert_give_exact_versions(linked: Warehouse, sh
     ]
 
 
+def test_a_key_back_with_its_old_values_is_a_reinsert(linked: Warehouse, shop: Shop) -> None:
+    # The deletion row keeps the last values (and their hash): the same row coming back must
+    # still make a version.
+    shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
+    s1, _ = snap(linked, "items", full=True)
+    shop.execute("DELETE FROM items WHERE id = 1")
+    s2, _ = snap(linked, "items", full=True)
+    shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
+    s3, written = snap(linked, "items", full=True)
+    assert written == {"items": 1}
+    rows = [tuple(row.values())[:6] for row in linked.rows(VERSIONS_SQL)]
+    assert rows == [
+        (1, 1, 100, "au", 0, "insert"),
+        (1, 2, 100, "au", 1, "delete"),
+        (1, 3, 100, "au", 0, "reinsert"),
+    ]
+    assert [as_of(linked, "items", at(s)).num_rows for s in (s1, s2, s3)] == [1, 0, 1]
+
+
+def test_incremental_reads_reach_back_by_the_lag_bounds_included(
+    linked: Warehouse, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
+    shop.execute(ITEM, (2, "R-2", "au", 100, "2026-11-20 10:00:10.000"))
+    snap(linked, "items")  # the first run is a full one
+    # A transaction that committed after that run, stamped 5 s before the newest row it saw:
+    # within lag_seconds (300), so the next incremental run reads it.
+    shop.execute("UPDATE items SET price = 90, updated_at = '2026-11-20 10:00:05.000' WHERE id = 1")
+    (late,) = run_snapshot(linked, ["items"])
+    assert (late.incremental, late.written) == (True, 1)
+    # Without a lag, a row stamped the same millisecond as the newest one is still read.
+    monkeypatch.setattr(load_config()["items"], "lag_seconds", 0)
+    shop.execute("UPDATE items SET price = 80, updated_at = '2026-11-20 10:00:10.000' WHERE id = 1")
+    (same_instant,) = run_snapshot(linked, ["items"])
+    assert (same_instant.incremental, same_instant.staged, same_instant.written) == (True, 2, 1)
+    prices = linked.rows("SELECT price FROM history.items_versions WHERE id = 1 ORDER BY version")
+    assert [row["price"] for row in prices] == [100, 90, 80]
+
+
 def test_incremental_runs_leave_deletions_to_full_runs(
     linked: Warehouse, shop: Shop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -112,6 +151,49 @@ def test_as_of_and_changes_at_several_times(linked: Warehouse, shop: Shop) -> No
     ]
     everything = changes(linked, "favorites", at(s1) - timedelta(seconds=1), at(s3))
     assert everything.num_rows == 2 + 2 + 2
+
+
+# One row of each entity's source table, and how to delete it: every entity has its own
+# migration with its own views (history.<entity>, _as_of, _changes), so each is checked.
+ONE_ROW = {
+    "items": (ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"), "DELETE FROM items"),
+    "stock": (
+        "INSERT INTO stock VALUES (?, ?, ?)",
+        (1, 4, "2026-11-20 10:00:00.000"),
+        "DELETE FROM stock",
+    ),
+    "cart": (
+        "INSERT INTO cart VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        ("u:7", 1, 7, "s1", 2, 100, "2026-11-20 10:00:00.000", "2026-11-20 10:00:00.000"),
+        "DELETE FROM cart",
+    ),
+    "favorites": (
+        "INSERT INTO favorites VALUES (?, ?, ?)",
+        (7, 1, "2026-11-20 10:00:00.000"),
+        "DELETE FROM favorites",
+    ),
+}
+
+
+@pytest.mark.parametrize("entity", list(ONE_ROW))
+def test_every_entity_views_a_delete_and_a_reinsert(
+    linked: Warehouse, shop: Shop, entity: str
+) -> None:
+    insert, row, delete = ONE_ROW[entity]
+    shop.execute(insert, row)
+    s1, _ = snap(linked, entity, full=True)
+    shop.execute(delete)
+    s2, _ = snap(linked, entity, full=True)
+    shop.execute(insert, row)
+    s3, _ = snap(linked, entity, full=True)
+
+    kinds = linked.rows(f"SELECT change FROM history.{entity} ORDER BY version")
+    assert [kind["change"] for kind in kinds] == ["insert", "delete", "reinsert"]
+    moments = (at(s1) - timedelta(milliseconds=1), at(s1), at(s2) - timedelta(milliseconds=1))
+    moments += (at(s2), at(s3))
+    assert [as_of(linked, entity, moment).num_rows for moment in moments] == [0, 1, 1, 0, 1]
+    window = changes(linked, entity, at(s1), at(s2)).to_pylist()
+    assert [(version["version"], version["change"]) for version in window] == [(2, "delete")]
 
 
 def test_rerun_without_changes_writes_nothing(linked: Warehouse, shop: Shop) -> None:
@@ -204,6 +286,28 @@ def test_missing_source_table_is_a_clear_error(linked: Warehouse, shop: Shop) ->
         run_snapshot(linked, ["items", "cart"])
     assert linked.scalar("SELECT count() FROM history.items_versions") == 1
     assert linked.scalar("SELECT count() FROM history.cart_versions") == 0
+
+
+def test_a_source_column_gone_is_a_clear_error(linked: Warehouse, shop: Shop) -> None:
+    shop.execute("INSERT INTO stock VALUES (1, 4, '2026-11-20 10:00:00.000')")
+    shop.execute("ALTER TABLE stock DROP COLUMN quantity")
+    with pytest.raises(LoupeError, match="production table stock has no column quantity"):
+        run_snapshot(linked, ["stock"])
+    assert linked.scalar("SELECT count() FROM history.stock_versions") == 0
+
+
+def test_snapshot_ids_stay_ascending_when_the_clock_goes_back(
+    linked: Warehouse, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop.execute(ITEM, (1, "R-1", "au", 100, "2026-11-20 10:00:00.000"))
+    s1, _ = snap(linked, "items", full=True)
+    # The machine's clock is set back a minute (an NTP step): the next id still sorts after s1,
+    # so the new version is the item's latest at every instant from then on.
+    monkeypatch.setattr(snapshot_module.time, "time", lambda: s1 / 1000 - 60)
+    shop.execute("UPDATE items SET price = 90 WHERE id = 1")
+    s2, _ = snap(linked, "items", full=True)
+    assert s2 > s1
+    assert as_of(linked, "items", at(s2)).column("price").to_pylist() == [90]
 
 
 def test_unknown_entity_is_a_clear_error(linked: Warehouse) -> None:
