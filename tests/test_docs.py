@@ -3,6 +3,7 @@ documented, and the dwh tables keep the column names that issue 4 makes a contra
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -11,7 +12,8 @@ import typer
 
 from loupe.cli import app
 from loupe.jobs.catalog import all_jobs
-from loupe.settings import Settings
+from loupe.scheduler import SchedulerOptions, default_specs
+from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -35,6 +37,17 @@ def test_command_is_documented(name: str) -> None:
     for param in command.params:
         if isinstance(param, click.Option) and param.name not in ("verbose", "help"):
             assert param.opts[0] in section, f"{param.opts[0]} of loupe {name} is not documented"
+
+
+def test_scheduled_jobs_are_documented_with_their_dependencies() -> None:
+    # docs/operations.md has one table row per job; its schedule says "after `a` and `b`".
+    section = (DOCS / "operations.md").read_text().split("## The jobs\n", 1)[1].split("\n## ")[0]
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]*) \|", section, re.M)
+    documented = {
+        job: set(re.findall(r"`(\w+)`", schedule.partition("after")[2])) for job, schedule in rows
+    }
+    specs = default_specs(load_settings(), SchedulerOptions(), production_linked=True)
+    assert {spec.name: set(spec.depends_on) for spec in specs} == documented
 
 
 def test_readme_commands_exist() -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from loupe.errors import LoupeError
 from loupe.scheduler import JobSpec, Scheduler, SchedulerOptions, default_specs
 from loupe.scheduler import lease as lease_module
 from loupe.scheduler.lease import Lease, LeaseHeld, release_dead_holders
-from loupe.scheduler.specs import DailyAt, Every, due_slots
+from loupe.scheduler.specs import DailyAt, Every, business_yesterday, due_slots
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 from tests.scheduler.conftest import Clock, load, visit_calls
@@ -36,6 +37,15 @@ def test_slots_after_a_gap_are_every_missed_hour_oldest_first() -> None:
     assert due_slots(hourly, None, START) == [datetime(2026, 11, 24, 10, tzinfo=timezone.utc)]
     nightly = DailyAt(2, 30, "Europe/Moscow")  # 02:30 in Moscow is 23:30 UTC the day before
     assert nightly.slot_at_or_before(START) == datetime(2026, 11, 23, 23, 30, tzinfo=timezone.utc)
+    # That slot is on the 24th in Moscow: the night's run rebuilds the 23rd.
+    assert business_yesterday(nightly.slot_at_or_before(START), "Europe/Moscow") == date(
+        2026, 11, 23
+    )
+    # A slot is due at its own instant, not a moment after.
+    at_slot = datetime(2026, 11, 24, 23, 30, tzinfo=timezone.utc)
+    assert nightly.slot_at_or_before(at_slot) == at_slot
+    on_the_hour = datetime(2026, 11, 24, 10, tzinfo=timezone.utc)
+    assert due_slots(hourly, last, on_the_hour)[-1] == on_the_hour
 
 
 def test_catch_up_after_a_gap_runs_each_missed_hour_once(
@@ -69,6 +79,9 @@ def test_jobs_run_after_their_dependencies(warehouse: Warehouse) -> None:
     ]
     Scheduler(warehouse, specs, FAST, now=Clock(START)).tick()
     assert order == ["load", "report"]
+    looping = [*specs[:1], JobSpec("load", Every(3600), specs[1].run, ("report",))]
+    with pytest.raises(LoupeError, match="in a cycle through"):
+        Scheduler(warehouse, looping, FAST, now=Clock(START))
 
 
 def test_failures_are_retried_with_backoff_and_recorded(warehouse: Warehouse) -> None:
@@ -109,6 +122,29 @@ def test_failures_are_retried_with_backoff_and_recorded(warehouse: Warehouse) ->
     clock.advance(seconds=FAST.backoff_max_seconds + 1)
     scheduler.tick()
     assert len(ledger(warehouse, "broken")) == 6
+
+
+class RecordedWaits(threading.Event):
+    """A stop event whose waits return at once, recording how long each would have slept."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        return self.is_set()
+
+
+def test_retries_wait_twice_as_long_each_time_up_to_the_cap(warehouse: Warehouse) -> None:
+    def broken(w: Warehouse, slot: datetime) -> str:
+        raise RuntimeError("always")
+
+    options = SchedulerOptions(retries=4, backoff_seconds=10, backoff_max_seconds=30)
+    stop = RecordedWaits()
+    specs = [JobSpec("broken", Every(3600), broken)]
+    Scheduler(warehouse, specs, options, now=Clock(START), stop=stop).tick()
+    assert stop.waits == [10, 20, 30, 30]  # after attempts 1-4; the fifth is the last
 
 
 def test_a_second_scheduler_does_not_run_a_job_the_first_holds(warehouse: Warehouse) -> None:
@@ -152,20 +188,38 @@ def test_lease_names_its_holder_and_expires(warehouse: Warehouse) -> None:
         assert taken.holder == "host-b:2:y"
 
 
-class SlowTakes:
+def test_a_held_lease_is_renewed_past_its_time_to_live(warehouse: Warehouse) -> None:
+    # A run longer than the lease's ttl keeps it: the heartbeat renews it every third of the ttl.
+    with Lease(warehouse, "etl_days", "long-run", ttl=1.5, settle=0.01):
+        threading.Event().wait(2.5)
+        with pytest.raises(LeaseHeld, match="held by long-run"):
+            Lease(warehouse, "etl_days", "next", ttl=60, settle=0.01).acquire()
+
+
+class LeaseView:
+    """The warehouse as a lease uses it (commands and rows); subclasses change its takes."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.warehouse = warehouse
+
+    def command(self, sql: str, params: dict | None = None) -> None:
+        self.warehouse.command(sql, params)
+
+    def rows(self, sql: str, params: dict | None = None) -> list[dict]:
+        return self.warehouse.rows(sql, params)
+
+
+class SlowTakes(LeaseView):
     """The warehouse, but its lease inserts take `seconds` to become visible (a loaded server)."""
 
     def __init__(self, warehouse: Warehouse, seconds: float) -> None:
-        self.warehouse = warehouse
+        super().__init__(warehouse)
         self.seconds = seconds
 
     def command(self, sql: str, params: dict | None = None) -> None:
         if sql == lease_module.TAKE_SQL:  # now64() is fixed when the statement starts
             sql = f"{sql} FROM system.one WHERE sleep({self.seconds}) = 0"
         self.warehouse.command(sql, params)
-
-    def rows(self, sql: str, params: dict | None = None) -> list[dict]:
-        return self.warehouse.rows(sql, params)
 
 
 def test_a_take_slower_than_the_settle_time_wins_only_alone(warehouse: Warehouse) -> None:
@@ -194,6 +248,29 @@ def test_a_take_slower_than_the_settle_time_wins_only_alone(warehouse: Warehouse
     alone = Lease(SlowTakes(warehouse, 0.9), "etl_days", "slow", ttl=60, settle=0.3)  # type: ignore[arg-type]
     alone.acquire()  # with no rival, a slow take still wins
     alone.release()
+
+
+RIVAL_TAKE_SQL = """
+INSERT INTO etl.job_locks (lock_name, token, holder, acquired_at, expires_at, released)
+SELECT {lock_name:String}, 'ffffffff-ffff-4fff-bfff-ffffffffffff', 'rival',
+    now64(3, 'UTC') - toIntervalSecond(1), now64(3, 'UTC') + toIntervalSecond(60), 0
+"""
+
+
+class EarlierRival(LeaseView):
+    """The warehouse, but a rival's take, made a second before ours, lands along with ours."""
+
+    def command(self, sql: str, params: dict | None = None) -> None:
+        self.warehouse.command(sql, params)
+        if sql == lease_module.TAKE_SQL:
+            self.warehouse.command(RIVAL_TAKE_SQL, params)
+
+
+def test_the_earliest_take_wins_whatever_its_token(warehouse: Warehouse) -> None:
+    # The rival's token sorts after every other: only its earlier time makes it the holder.
+    late = Lease(EarlierRival(warehouse), "etl_days", "late", ttl=60, settle=0.01)  # type: ignore[arg-type]
+    with pytest.raises(LeaseHeld, match="held by rival"):
+        late.acquire()
 
 
 def test_catch_up_is_limited_to_the_newest_slots(warehouse: Warehouse) -> None:
@@ -228,6 +305,15 @@ def test_leases_of_dead_processes_are_released_at_start(warehouse: Warehouse) ->
     freed.acquire()  # free again
     with pytest.raises(LeaseHeld):
         Lease(warehouse, "snapshot", "next", ttl=60, settle=0.01).acquire()
+    with pytest.raises(LeaseHeld):
+        Lease(warehouse, "reconcile", "next", ttl=60, settle=0.01).acquire()
+    # On the embedded engine no other process can have the warehouse open: another running
+    # process's lease (pid 1 here) is dead too. Ours stays.
+    restarted = Lease(warehouse, "history", f"{here}:1:before-restart", ttl=600, settle=0.01)
+    restarted.acquire()
+    restarted._done.set()
+    assert release_dead_holders(warehouse, embedded=False) == []
+    assert release_dead_holders(warehouse, embedded=True) == [f"{here}:1:before-restart"]
     with pytest.raises(LeaseHeld):
         Lease(warehouse, "reconcile", "next", ttl=60, settle=0.01).acquire()
     freed.release()  # stops its heartbeat, which would outlive the warehouse

@@ -17,7 +17,7 @@ from loupe.scheduler import Scheduler, SchedulerOptions, default_specs
 from loupe.scheduler.status import build_report
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.scheduler.conftest import load, visit_calls
+from tests.scheduler.conftest import Clock, load, visit_calls
 
 runner = CliRunner()
 
@@ -78,7 +78,9 @@ def test_fresh_tables_and_jobs_are_healthy(
     assert sessions["rows"] == 1 and sessions["lag_minutes"] < 60
     jobs = {job["job"]: job for job in report["jobs"]}
     assert jobs["etl_hourly"]["result"] == "success"
-    assert jobs["etl_hourly"]["next_run"] > report["now"]
+    # Up to date: its next run is a time to come (not "now (behind schedule)").
+    next_run = datetime.fromisoformat(jobs["etl_hourly"]["next_run"])
+    assert next_run > datetime.fromisoformat(report["now"])
     assert report["ingest"]["rejected_24h"] == 1
     assert {row["database"] for row in report["disk"]} >= {"pd", "dwh", "etl"}
     code, text = status(app)
@@ -162,3 +164,44 @@ def test_a_publish_cut_short_is_stale_until_the_next_etl_run(
         report = build_report(reopened, settings, [], 120)
     assert report["publishes_cut_short"] == []
     assert not any(item.startswith("publish of") for item in report["stale"])
+
+
+def test_a_backfill_built_is_fresh_however_old_its_calls(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    # Calls of two days ago arriving now (a backfill): once built, dwh.sessions is as new as
+    # the newest call, which is what the ETL is held to, not the clock.
+    two_days_ago = datetime.now(timezone.utc) - timedelta(days=2)
+    load(warehouse, visit_calls(two_days_ago, "backfill"))
+    build_day(warehouse, settings, two_days_ago.date())
+    report = build_report(warehouse, settings, [], 120)
+    sessions = next(t for t in report["tables"] if t["table"] == "dwh.sessions")
+    assert sessions["lag_minutes"] > 47 * 60 and sessions["stale"] is False
+    assert report["healthy"] is True
+
+
+def test_a_job_failing_after_a_success_shows_its_last_success(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    from loupe.scheduler import JobSpec
+    from loupe.scheduler.specs import Every
+
+    outcomes = iter(["ok", RuntimeError("the source is down")])
+
+    def once_good(w: Warehouse, slot: datetime) -> str:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    clock = Clock(datetime(2026, 11, 24, 10, 20, tzinfo=timezone.utc))
+    specs = [JobSpec("etl_hourly", Every(3600), once_good)]
+    options = SchedulerOptions(retries=0, lease_settle_seconds=0.01)
+    scheduler = Scheduler(warehouse, specs, options, now=clock)
+    scheduler.tick()
+    clock.advance(hours=1)
+    scheduler.tick()
+    (job,) = build_report(warehouse, settings, specs, 120, now=clock())["jobs"]
+    assert job["result"] == "failed"
+    assert job["last_success_slot"] == "2026-11-24T10:00:00+00:00"
+    assert job["last_slot"] == "2026-11-24T11:00:00+00:00"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import threading
 from datetime import date, datetime, timezone
 
-from loupe.jobs.run import build_day
+import pytest
+
+from loupe.jobs.run import build_day, build_days
+from loupe.scheduler import guard
 from loupe.scheduler.guard import StoppableWarehouse, StopRequested
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -62,3 +65,23 @@ def test_stop_at_any_statement_leaves_dwh_before_or_after_never_between(
     # Stops before the swap end the run; once the swap began, the day is finished whole.
     assert 0 < stopped < statements
     assert outcomes[:stopped] == [("stopped", True)] * stopped
+
+
+class StopAtFirstPublish(StoppableWarehouse):
+    """Asks to stop as the first day's publish begins (its first partition statement)."""
+
+    def _check(self, sql: str) -> None:
+        if guard.PUBLISH.match(sql):
+            self.stop.set()
+        super()._check(sql)
+
+
+def test_a_stop_during_a_publish_ends_the_run_once_that_day_is_whole(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    load(warehouse, visit_calls(datetime(2026, 11, 20, 9, tzinfo=timezone.utc), "a"))
+    load(warehouse, visit_calls(datetime(2026, 11, 21, 9, tzinfo=timezone.utc), "b"))
+    with pytest.raises(StopRequested):
+        build_days(StopAtFirstPublish(warehouse, threading.Event()), settings, [DAY, NEXT_DAY])
+    sessions = warehouse.rows("SELECT session_id, toString(date) AS day FROM dwh.sessions")
+    assert sessions == [{"session_id": "a", "day": "2026-11-20"}]

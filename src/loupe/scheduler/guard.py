@@ -21,7 +21,7 @@ from loupe.errors import LoupeError
 from loupe.warehouse import Warehouse
 from loupe.warehouse.base import Params
 
-_PUBLISH = re.compile(
+PUBLISH = re.compile(
     r"^\s*ALTER\s+TABLE\s+(dwh\.\w+|etl\.previous_\w+)\s+(REPLACE|DROP)\s+PARTITION", re.IGNORECASE
 )
 # The publish's other statements: they neither start nor end it.
@@ -48,7 +48,7 @@ class StoppableWarehouse(Warehouse):
         """Nothing to release: the owner of `inner` closes it."""
 
     def _check(self, sql: str) -> None:
-        if _PUBLISH.match(sql):
+        if PUBLISH.match(sql):
             self._swapping = True
         elif not _PUBLISH_STEP.search(sql):
             self._swapping = False
