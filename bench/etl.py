@@ -130,6 +130,7 @@ def main() -> None:
             rebuilt_visits = warehouse.scalar("SELECT count() FROM etl.affected_visits")
             rebuilt_calls = warehouse.scalar("SELECT count() FROM etl.touched_calls")
             parquet = directory / "calls.parquet"
+            parquet.unlink(missing_ok=True)  # an earlier run's, in a kept warehouse
             # INTO OUTFILE takes a literal; the path is the benchmark's own temporary file.
             warehouse.command(f"{EXPORT_SQL} INTO OUTFILE '{parquet}' FORMAT Parquet", params)
         peer_s, peer_counts = _duckdb(parquet, args.runs)
@@ -219,6 +220,8 @@ def add_history(warehouse: Warehouse, settings: Settings, days: int) -> None:
     """Give the warehouse `days` earlier days of visits (bench/sql/history_days.sql), which
     `is_returning` looks up, and build the day once with them (untimed)."""
     build_day(warehouse, settings, DAY)
+    # A kept warehouse (--warehouse) has an earlier run's copies: they go first.
+    warehouse.command("DELETE FROM dwh.sessions WHERE date < {day:Date}", {"day": DAY})
     warehouse.command((SQL / "history_days.sql").read_text(), {"day": DAY, "days": days})
     # Built outside the jobs: etl.visitors is refilled from dwh.sessions by the next build.
     warehouse.command("TRUNCATE TABLE IF EXISTS etl.visitors")
