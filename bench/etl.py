@@ -50,10 +50,11 @@ DAY = date(2026, 11, 20)
 CALLS_PER_VISIT = 9.5  # measured on the simulator's default mix
 SQL = Path(__file__).with_name("sql")
 FLOOR_TABLE = "etl.bench_one_pass_floor"
-FLOOR_ENGINES = (
-    "Null",
-    "MergeTree ORDER BY tuple()",
-)  # compute only; compute and the cheapest write
+# The one-pass floor's targets: compute only, then compute and the cheapest write.
+FLOOR_ENGINES = ("Null", "MergeTree ORDER BY tuple()")
+REUSABLE_SQL = """
+SELECT sum(total_rows) > 0 FROM system.tables WHERE database = 'pd' AND name = 'api_calls'
+"""
 PEER_JOBS = ("visit_calls", "sessions", "product_sessions")  # the DuckDB peer's work
 REPLAY_HOUR_SQL = """
 INSERT INTO pd.api_calls SELECT * REPLACE (now64(3) AS received_at) FROM pd.api_calls
@@ -97,8 +98,10 @@ def main() -> None:
     settings = bench_settings(directory)
     try:
         with open_warehouse(settings) as warehouse:
-            load_s = 0.0
-            if not reusable(warehouse):
+            load_s = None
+            if reusable(warehouse):
+                drop_history(warehouse)
+            else:
                 load_s, _ = timed(
                     lambda: load_simulated_day(warehouse, settings, args.calls, directory / "truth")
                 )
@@ -141,7 +144,10 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, duckdb {duckdb.__version__}"
     )
-    print(f"day: {calls:,} calls, {visits:,} visits (simulated and loaded in {load_s:.0f} s)")
+    loaded = (
+        f"reused from {directory}" if load_s is None else f"simulated and loaded in {load_s:.0f} s"
+    )
+    print(f"day: {calls:,} calls, {visits:,} visits ({loaded})")
     print(f"history: {args.history_days} earlier days, {history_visits:,} visits")
     print(f"scan limit:                {scan_s:8.2f} s")
     print(
@@ -193,10 +199,14 @@ def load_simulated_day(
 
 
 def reusable(warehouse: Warehouse) -> bool:
-    """Whether a kept warehouse already holds a loaded day (its migrations ran)."""
-    return bool(
-        warehouse.scalar("SELECT count() FROM system.tables WHERE database = 'pd'")
-    ) and bool(warehouse.scalar("SELECT count() FROM pd.api_calls"))
+    """Whether a kept warehouse already holds a loaded day."""
+    return bool(warehouse.scalar(REUSABLE_SQL))
+
+
+def drop_history(warehouse: Warehouse) -> None:
+    """Remove the earlier days that a run with --history-days left in a kept warehouse."""
+    warehouse.command("DELETE FROM dwh.sessions WHERE date < {day:Date}", {"day": DAY})
+    warehouse.command("TRUNCATE TABLE IF EXISTS etl.visitors")
 
 
 def _one_pass_floor(warehouse: Warehouse, engine: str, params: dict) -> float:
@@ -220,8 +230,6 @@ def add_history(warehouse: Warehouse, settings: Settings, days: int) -> None:
     """Give the warehouse `days` earlier days of visits (bench/sql/history_days.sql), which
     `is_returning` looks up, and build the day once with them (untimed)."""
     build_day(warehouse, settings, DAY)
-    # A kept warehouse (--warehouse) has an earlier run's copies: they go first.
-    warehouse.command("DELETE FROM dwh.sessions WHERE date < {day:Date}", {"day": DAY})
     warehouse.command((SQL / "history_days.sql").read_text(), {"day": DAY, "days": days})
     # Built outside the jobs: etl.visitors is refilled from dwh.sessions by the next build.
     warehouse.command("TRUNCATE TABLE IF EXISTS etl.visitors")
