@@ -1,8 +1,9 @@
 -- The one-pass floor of a day build: what any design must do before it writes a dwh table, done
--- as cheaply as this engine allows. Read the window's calls once, deduplicated (FINAL), parse
--- each body once into every field any job takes from it (as scan_limit.sql does), and number
--- each call's visit within its session with window functions over the table's own order
--- (session_id, ts), so no join and no grouping bring the parsed calls and their visits together.
+-- the cheapest way found on this engine. Read the window's calls once, deduplicated (FINAL),
+-- parse each body once into every field any job takes from it (as scan_limit.sql does), and
+-- number each call's visit within its session with window functions by (session_id, ts), so no
+-- join and no grouping bring the parsed calls and their visits together. Each of the two window
+-- levels still sorts its input (EXPLAIN PIPELINE), bodies included.
 -- Less than the real rule: no 24-hour cap, no per-visit order, and nothing aggregated.
 -- bench/etl.py runs it into a Null table (compute only) and into a MergeTree without a sort key
 -- (compute plus the cheapest write of the parsed, cut calls, which three tables read next).
