@@ -4,7 +4,7 @@ Simulates `--days` days (default 30) of about `--calls-per-day` calls (default 1
 embedded warehouse, builds every dwh table, takes a history snapshot (for the live inventory and
 reconciliation cards), then runs every card `--runs` times (default 20) with the date range set to
 the whole month (the widest a user can ask for) and prints p50 and p95 per card.
-Target (issue 7): p95 <= 300 ms per card on 2 cores.
+Target: p95 <= 300 ms per card on 2 cores.
 
 Usage: python bench/dashboards.py [--days 30] [--calls-per-day 1000000] [--runs 20]
 """

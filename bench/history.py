@@ -10,7 +10,7 @@ table in the embedded chDB warehouse:
   1% full read  - the same after another 1% changed, as a full run (`--full`: every row read
                   and hashed, deletions looked for; made once a day by default);
   no change     - a re-run with no change (writes nothing).
-Target (issue 5): the 1%-changed snapshot <= 0.2 x the full copy's time; rows written = changes.
+Target: the 1%-changed snapshot <= 0.2 x the full copy's time; rows written = changes.
 
 Usage: python bench/history.py [--rows N] [--source mariadb|sqlite|both]
 """

@@ -5,7 +5,7 @@ Measured in one run, on the same ~2 KB records:
   BatchWriter   - dicts handed to `add_many` (validation, batching, Arrow, insert);
   collector     - NDJSON bodies POSTed over loopback HTTP to `loupe collect` (another process),
                   on 16 keep-alive connections, 5,000-record bodies (many backends at once).
-Targets (issue 2): BatchWriter >= 0.6 x engine limit; collector >= 50,000 records/s.
+Targets: BatchWriter >= 0.6 x engine limit; collector >= 50,000 records/s.
 
 Usage: python bench/ingest.py [--records N]
 """

@@ -1,5 +1,5 @@
 """Docs stay honest: every setting, every command (with its options) and every dwh column is
-documented, and the dwh tables keep the column names that issue 4 makes a contract."""
+documented, and the dwh tables keep the column names that are their contract."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_readme_commands_exist() -> None:
     assert "make demo" in readme and "make test" in readme
 
 
-# The dwh columns that issue 4 names: dashboards and outside users query them by these names.
+# The contract columns of the dwh tables: dashboards and outside users query them by these names.
 CONTRACT_COLUMNS = {
     "user_agents": "browser browser_version os os_version device_family device_type is_bot",
     "sessions": "date visit_id session_id start_ts end_ts duration_s user_id user_type "
