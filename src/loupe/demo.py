@@ -1,7 +1,9 @@
 """`loupe demo`: a warehouse with a simulated week, built end to end, on the embedded engine.
 
 Initialises the warehouse, simulates the shop (API calls into `pd.api_calls` through the
-BatchWriter, the production database into SQLite), links the production database, builds every
+BatchWriter, the production database into `production_url`: by default the demo's own SQLite file
+`.loupe/shop.sqlite`, replaced on every simulation; any other database only while it has no
+tables, so the demo never drops a real shop's), links the production database, builds every
 `dwh` table for the simulated days and audits them. Running it again reuses the loaded calls (the
 same seed gives the same calls) and rebuilds the tables, which come out identical.
 """
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from loupe.errors import LoupeError
 from loupe.history.run import SnapshotReport, snapshot_each_day, take_snapshot
 from loupe.ingest.writer import open_writer
 from loupe.jobs.audit import AuditResult, run_audits
@@ -21,9 +24,12 @@ from loupe.schema.init import initialise
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings
 from loupe.simulate import SimulationOptions, WriterOutput, run_simulation
+from loupe.simulate.shopdb import existing_tables, redact
 from loupe.warehouse import Warehouse
 
 DEMO_START = date(2026, 11, 16)
+# The demo's own production database (the default production_url): the demo may replace it.
+DEMO_DB_URL = Settings.model_fields["production_url"].default.get_secret_value()
 
 LOADED_SQL = "SELECT count() FROM pd.api_calls"
 SUMMARY_SQL = """
@@ -63,13 +69,21 @@ def run_demo(
     simulated = not warehouse.scalar(LOADED_SQL)
     snapshots: list[SnapshotReport] = []
     if simulated:
+        db_url = settings.production_url.get_secret_value()
+        if db_url and db_url != DEMO_DB_URL and (tables := existing_tables(db_url)):
+            raise LoupeError(
+                f"loupe demo writes a simulated shop into production_url, and {redact(db_url)} "
+                f"already has tables ({', '.join(tables[:5])}): point production_url at an empty "
+                f"database, or leave it at {DEMO_DB_URL} (the demo's own)"
+            )
         options = SimulationOptions(
             days=days,
             start=DEMO_START,
             visits_per_day=visits_per_day,
             seed=seed,
             timezone=settings.timezone,
-            db_url=settings.production_url.get_secret_value() or None,
+            db_url=db_url or None,
+            replace_db=db_url == DEMO_DB_URL,
         )
         output = WriterOutput(open_writer(settings, warehouse, source="demo"))
         # A history snapshot after each simulated day's database commit.

@@ -136,7 +136,7 @@ def test_mariadb_rerun_is_idempotent(tmp_path, mariadb):
     connection = mariadb.connect()
     try:
         before = read_tables(connection)
-        simulate(tmp_path / "b", days=1, visits_per_day=150, db_url=mariadb.url)
+        simulate(tmp_path / "b", days=1, visits_per_day=150, db_url=mariadb.url, replace_db=True)
         after = read_tables(connection)
     finally:
         connection.close()

@@ -6,12 +6,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from loupe.cli.app import Verbose, app, console, setup, stop_on_sigterm, warehouse_for
+from loupe.cli.app import (
+    Verbose,
+    app,
+    console,
+    err_console,
+    setup,
+    stop_on_sigterm,
+    warehouse_for,
+)
 from loupe.settings import Settings
 from loupe.simulate import (
     CallOutput,
@@ -21,6 +29,7 @@ from loupe.simulate import (
     WriterOutput,
     run_simulation,
 )
+from loupe.simulate.shopdb import existing_tables, refuse_tables
 
 
 def _date(value: str) -> date:
@@ -47,10 +56,17 @@ def simulate(
     db: Annotated[
         str | None,
         typer.Option(
-            help="Production DB URL (sqlite:///path or mysql://...) (default: "
-            "settings.production_url; empty: none).",
+            help="Write a simulated production database here (sqlite:///path or mysql://...); "
+            "without it, none is written.",
         ),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Let --db drop and recreate the shop's tables of a database that has tables.",
+        ),
+    ] = False,
     out: Annotated[
         Path | None, typer.Option(help="Write NDJSON files here instead of the warehouse.")
     ] = None,
@@ -65,10 +81,10 @@ def simulate(
     ] = None,
     verbose: Verbose = False,
 ) -> None:
-    """Simulate the shop: API calls, the production database, and the ground truth of the run."""
+    """Simulate the shop: API calls, the ground truth of the run, and with --db a shop database."""
     settings = setup(verbose)
     stop_on_sigterm()
-    db_url = db if db is not None else settings.production_url.get_secret_value()
+    _check_database(db, replace)
     options = SimulationOptions(
         days=days,
         start=_date(start),
@@ -76,7 +92,8 @@ def simulate(
         seed=seed,
         timezone=timezone or settings.timezone,
         items=items,
-        db_url=db_url or None,
+        db_url=db or None,
+        replace_db=replace,
         truth_dir=truth or (out / "truth" if out else Path(".loupe/truth") / f"seed-{seed}"),
     )
     progress = Progress(
@@ -93,6 +110,30 @@ def simulate(
             options, output, lambda done, total: progress.update(task, completed=done, total=total)
         )
     _print_summary(summary, out, collector)
+
+
+def _check_database(db: str | None, replace: bool) -> None:
+    """Refuse, before anything is written, a --db that has tables without --replace.
+
+    The production database is never written unless named for this run: a shop's real one
+    must not be dropped by a simulation (`production_url` is not a default for --db).
+    """
+    if db is None:
+        if replace:
+            _usage_error("--replace applies to the database of --db, and none was given")
+        return
+    try:
+        tables = existing_tables(db)
+    except ValueError as exc:
+        _usage_error(f"--db: {exc}")
+    if tables and not replace:
+        _usage_error(f"--db {refuse_tables(db, tables)}")
+
+
+def _usage_error(message: str) -> NoReturn:
+    """A misuse of the options: one line on stderr, exit 2 (nothing was done)."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 @contextmanager

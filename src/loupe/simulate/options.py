@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-DEFAULT_DB_URL = "sqlite:///.loupe/shop.sqlite"
-
 
 @dataclass(frozen=True)
 class SimulationOptions:
@@ -19,7 +17,10 @@ class SimulationOptions:
     seed: int = 42
     timezone: str = "UTC"
     items: int = 3_000
-    db_url: str | None = DEFAULT_DB_URL
+    # The production database to write (None: none). One that already has tables is written
+    # only with replace_db, which drops and recreates the shop's tables.
+    db_url: str | None = None
+    replace_db: bool = False
     truth_dir: Path | None = None
     # Shares of emitted calls: duplicated (same record twice), late (emitted minutes to hours
     # after their ts), and very late (more than 6 hours after their ts).

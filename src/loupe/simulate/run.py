@@ -22,7 +22,13 @@ from loupe.simulate.listing import Listings
 from loupe.simulate.options import SimulationOptions, SimulationSummary
 from loupe.simulate.outputs import CallOutput
 from loupe.simulate.seasonality import local_midnight_ms, visit_starts, visits_on
-from loupe.simulate.shopdb import ShopDatabase, redact
+from loupe.simulate.shopdb import (
+    DatabaseNotEmptyError,
+    ShopDatabase,
+    existing_tables,
+    redact,
+    refuse_tables,
+)
 from loupe.simulate.shopstate import ShopState, User
 from loupe.simulate.truth import TruthWriter
 from loupe.simulate.visitors import VisitorPool
@@ -96,8 +102,14 @@ def run_simulation(
     """Generate the run's traffic into `output`, its truth files and its production database.
 
     `progress(visits_done, visits_total)` is called now and then; `on_day_done(date)` after
-    each day's database changes are committed (e.g. to snapshot the database).
+    each day's database changes are committed (e.g. to snapshot the database). A database
+    that already has tables is refused (`DatabaseNotEmptyError`) unless `options.replace_db`.
     """
+    if options.db_url and not options.replace_db:
+        # Before anything is written: a refused run leaves the database and the files alone.
+        tables = existing_tables(options.db_url)
+        if tables:
+            raise DatabaseNotEmptyError(refuse_tables(options.db_url, tables))
     zone = ZoneInfo(options.timezone)
     days = [options.start + timedelta(days=n) for n in range(options.days)]
     run_start_ms = local_midnight_ms(days[0], zone)
@@ -121,7 +133,7 @@ def run_simulation(
     total_visits = sum(len(starts) for _, _, starts in plans)
     try:
         if database is not None:
-            database.recreate()
+            database.create(replace=options.replace_db)
             database.write(shop.drain())
         for index, (day, day_rng, starts) in enumerate(plans):
             day_start_ms = local_midnight_ms(day, zone)

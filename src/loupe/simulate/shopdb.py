@@ -1,21 +1,29 @@
 """The production database: SQLite (`sqlite:///path`) or MariaDB/MySQL (`mysql://...`, pymysql).
 
-A run recreates the tables (`shopdb_schema.sql`), then writes each day's changes in one
+A run creates the tables (`shopdb_schema.sql`), then writes each day's changes in one
 transaction with batched statements (`shopdb_queries.sql`), so the database always matches the
-traffic emitted so far and a rerun with the same seed gives the same contents.
+traffic emitted so far and a rerun with the same seed gives the same contents. A database that
+already has tables (any table: it may be a real shop's) is written only when the run is told to
+replace them; then the shop's tables are dropped and created again.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from loupe.errors import LoupeError
 from loupe.simulate.shopstate import Changes
+
+
+class DatabaseNotEmptyError(LoupeError):
+    """The production database the simulator was pointed at already has tables."""
 
 
 def db_time(epoch_ms: int) -> str:
@@ -103,6 +111,43 @@ def connect(url: str) -> Any:
     )
 
 
+def existing_tables(url: str) -> list[str]:
+    """The tables the database at `url` holds already (none for a SQLite file not yet there).
+
+    Reads only: a missing SQLite file is not created, so a refused run leaves nothing behind.
+    """
+    parsed = DatabaseUrl.parse(url)
+    try:
+        if parsed.kind == "sqlite":
+            assert parsed.path is not None
+            if not parsed.path.exists():
+                return []
+            uri = f"{parsed.path.resolve().as_uri()}?mode=ro"
+            with closing(sqlite3.connect(uri, uri=True)) as lite:
+                rows = lite.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                ).fetchall()
+            return [name for (name,) in rows]
+        connection = connect(url)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW TABLES")
+                return sorted(name for (name,) in cursor.fetchall())
+        finally:
+            connection.close()
+    except Exception as exc:  # sqlite3 and pymysql errors alike: one line for the user
+        raise LoupeError(f"production database {redact(url)}: {exc}") from exc
+
+
+def refuse_tables(url: str, tables: list[str]) -> str:
+    """Why a run without `replace` does not write into a database that has tables."""
+    shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+    return (
+        f"{redact(url)} already has tables ({shown}); the simulator would drop and recreate "
+        "them: pass --replace if it holds nothing to keep"
+    )
+
+
 class ShopDatabase:
     """Writes the shop state's changes into the production database."""
 
@@ -116,8 +161,14 @@ class ShopDatabase:
             queries = {name: sql.replace("?", "%s") for name, sql in queries.items()}
         self.queries = queries
 
-    def recreate(self) -> None:
-        """Drop and create the shop tables."""
+    def create(self, replace: bool = False) -> None:
+        """Create the shop tables; drop them first only with `replace`, else refuse any tables.
+
+        The check runs before any statement, so a refused run changes nothing.
+        """
+        tables = existing_tables(self.url)
+        if tables and not replace:
+            raise DatabaseNotEmptyError(refuse_tables(self.url, tables))
         cursor = self.connection.cursor()
         for statement in _statements(_sql_file("shopdb_schema.sql")):
             cursor.execute(statement)

@@ -1,6 +1,7 @@
 -- The shop's production database, as the simulator writes it. Portable between SQLite and
--- MariaDB/MySQL: the run recreates the tables (drop, then create) so a rerun with the same seed
--- gives the same contents. Money is in whole currency units; times are UTC, millisecond precision.
+-- MariaDB/MySQL. A run creates the tables in an empty database; told to replace (--replace), it
+-- drops them first, so a rerun with the same seed gives the same contents. Money is in whole
+-- currency units; times are UTC, millisecond precision.
 DROP TABLE IF EXISTS order_items;
 DROP TABLE IF EXISTS orders;
 DROP TABLE IF EXISTS favorites;
