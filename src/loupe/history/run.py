@@ -1,9 +1,10 @@
 """One `loupe snapshot` run: link, snapshot the entities, refresh the copies, reconcile orders.
 
-The order matters: the `mysql` link is made first if missing (the production database may have
-appeared after `loupe init`, as in the demo), the snapshots read the source once each, the live
-views are recreated over the link, the dimension copies are swapped in, and the reconciliation
-reads the fresh production orders against the API log.
+The order matters: the `mysql` link is checked first (made if missing: the production database
+may have appeared after `loupe init`, as in the demo; an error if it reads another database than
+`production_url` names, or if the source does not answer), the snapshots read the source once
+each, the live views are recreated over the link, the dimension copies are swapped in, and the
+reconciliation reads the fresh production orders against the API log.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from loupe.history.live import create_live_views, refresh_dimensions
 from loupe.history.reconcile import Reconciliation, newest_order_day, reconcile_orders
 from loupe.history.snapshot import SnapshotResult, run_snapshot
 from loupe.schema.ddl import DDL
-from loupe.schema.init import LINK_DATABASE, link_production
+from loupe.schema.init import check_link
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 
@@ -33,16 +34,12 @@ class SnapshotReport:
 
 
 def ensure_link(settings: Settings, warehouse: Warehouse) -> None:
-    """Create the `mysql` link if it does not exist yet (a clear error if it cannot be)."""
-    exists = warehouse.scalar(
-        "SELECT count() FROM system.databases WHERE name = {db:String}", {"db": LINK_DATABASE}
-    )
-    if exists:
-        return
+    """Check the `mysql` link reads the database `production_url` names, and that it answers
+    (made if missing); otherwise a one-line error, before anything is read or written."""
     url = settings.production_url.get_secret_value()
     if not url:
         raise LoupeError("production_url is empty: there is no production database to snapshot")
-    link_production(warehouse, url)
+    check_link(warehouse, url)
 
 
 def take_snapshot(
