@@ -3,7 +3,8 @@
 chDB allows one data directory per process and one process per directory. Loupe therefore keeps a
 single shared, reference-counted engine per process (`EmbeddedWarehouse.open`), guarded by a
 `DirectoryLock` so that a second process gets a clear error. Each thread gets its own connection
-to the directory: chDB runs them in parallel.
+to the directory: chDB runs them in parallel. The directory is private (0700, files 0600 while
+open: `private.py`), since chDB keeps the production database's password in it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pyarrow as pa
 from loupe.errors import LoupeError, QueryError
 from loupe.warehouse.base import Warehouse, render_settings
 from loupe.warehouse.lock import DirectoryLock
+from loupe.warehouse.private import hold_private_umask, make_private, release_private_umask
 
 _registry_lock = threading.Lock()
 _open_engine: EmbeddedWarehouse | None = None
@@ -90,10 +92,13 @@ class EmbeddedWarehouse(Warehouse):
                 )
             if _open_engine is None:
                 engine = cls(wanted)
+                make_private(wanted)
                 engine._lock.acquire()
+                hold_private_umask()
                 try:
                     engine._connection()
                 except Exception:
+                    release_private_umask()
                     engine._lock.release()
                     raise
                 _open_engine = engine
@@ -114,6 +119,7 @@ class EmbeddedWarehouse(Warehouse):
             self._local = threading.local()
             self._closed = True
             self._lock.release()
+            release_private_umask()
             if _open_engine is self:
                 _open_engine = None
 

@@ -29,7 +29,7 @@ class DirectoryLock:
     def acquire(self) -> None:
         """Take the lock or raise `WarehouseLockedError` naming the process that holds it."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
