@@ -69,3 +69,63 @@ def test_unknown_entity_is_one_clear_line(app: typer.Typer, sqlite_shop: Shop) -
     assert "error: unknown entities wishlist (configured: items, stock, cart, favorites)" in (
         result.output
     )
+
+
+def _wrong_urls(base: Path, port: int) -> dict[str, tuple[str, str]]:
+    """Each wrong production_url, and the one line `loupe snapshot` must answer it with."""
+    shop = base / "shop.sqlite"
+    return {
+        "postgres": (
+            "postgres://shop:pw@db.example/shop",
+            "error: production_url: unsupported scheme 'postgres' (mysql:// or sqlite:///)",
+        ),
+        "unreachable port": (
+            f"mysql://loupe:pw@127.0.0.1:{port}/shop",
+            f"error: production_url names mysql://loupe@127.0.0.1:{port}/shop but the `mysql` "
+            f"link reads sqlite:{shop}: run `loupe init` to link the new one",
+        ),
+        "missing sqlite file": (
+            "sqlite:///tmp/shop.sqlite",
+            f"error: production database file {base}/tmp/shop.sqlite does not exist "
+            f"(sqlite:///tmp/shop.sqlite, relative to the working directory {base}; an absolute "
+            "path takes four slashes: sqlite:////tmp/shop.sqlite)",
+        ),
+        "empty": (
+            "",
+            "error: production_url is empty: there is no production database to snapshot",
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", ["postgres", "unreachable port", "missing sqlite file", "empty"])
+def test_snapshot_refuses_a_wrong_production_url(
+    app: typer.Typer, sqlite_shop: Shop, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    from tests.conftest import free_port
+
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    assert runner.invoke(app, ["snapshot", "--entities", "items"]).exit_code == 0
+    url, line = _wrong_urls(Path.cwd(), free_port())[case]
+    monkeypatch.setenv("LOUPE_PRODUCTION_URL", url)
+    result = runner.invoke(app, ["snapshot", "--entities", "items"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [line]
+    assert "history.items" not in result.stdout
+    monkeypatch.setenv("LOUPE_PRODUCTION_URL", sqlite_shop.url)  # the link itself is untouched
+    again = runner.invoke(app, ["snapshot", "--entities", "items"])
+    assert "history.items: 0 versions written (2 source rows read" in again.output
+
+
+def test_snapshot_without_a_link_to_an_unreachable_database(
+    app: typer.Typer, loupe_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import free_port
+
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    port = free_port()
+    monkeypatch.setenv("LOUPE_PRODUCTION_URL", f"mysql://loupe:hunter2@127.0.0.1:{port}/shop")
+    result = runner.invoke(app, ["snapshot"])
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"error: production database 127.0.0.1:{port}/shop is ")
+    assert "unreachable: " in result.stderr and "hunter2" not in result.stderr

@@ -55,3 +55,34 @@ def test_unreachable_production_database_is_clear(warehouse: Warehouse) -> None:
 def test_missing_sqlite_file_is_clear(warehouse: Warehouse, tmp_path: Path) -> None:
     with pytest.raises(LoupeError, match="does not exist"):
         link_production(warehouse, f"sqlite:///{tmp_path / 'nope.sqlite'}")
+
+
+@pytest.mark.mariadb
+def test_failed_init_keeps_the_working_link(
+    loupe_env: Path, mariadb: MariaDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from loupe.cli import app
+
+    with mariadb.connect() as db, db.cursor() as cursor:
+        cursor.execute("CREATE TABLE orders (id INT PRIMARY KEY, total INT)")
+        cursor.execute("INSERT INTO orders VALUES (1, 2400)")
+    runner = CliRunner()
+    monkeypatch.setenv("LOUPE_PRODUCTION_URL", mariadb.url)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    unreachable = f"mysql://loupe:hunter2-secret@127.0.0.1:{free_port()}/shop"
+    monkeypatch.setenv("LOUPE_PRODUCTION_URL", unreachable)
+    failed = runner.invoke(app, ["init"])
+    assert failed.exit_code == 1
+    assert len(failed.stderr.splitlines()) == 1
+    assert "error: production database 127.0.0.1:" in failed.stderr
+    assert "/shop is unreachable: " in failed.stderr and "hunter2-secret" not in failed.stderr
+    # The link still reads MariaDB, in this process and the next (with either setting).
+    answer = runner.invoke(app, ["sql", "SELECT total FROM mysql.orders", "--format", "TSV"])
+    assert answer.exit_code == 0 and answer.stdout.strip() == "2400"
+    databases = runner.invoke(app, ["sql", "SHOW DATABASES", "--format", "TSV"]).stdout.split()
+    assert "mysql" in databases and "mysql_trial" not in databases
+    monkeypatch.setenv("LOUPE_PRODUCTION_URL", mariadb.url)
+    with open_warehouse(load_settings()) as warehouse:
+        assert warehouse.scalar("SELECT sum(total) FROM mysql.orders") == 2400
