@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     production_url: SecretStr = Field(
         SecretStr("sqlite:///.loupe/shop.sqlite"),
         description="The shop's production database: `mysql://user:password@host:port/db` or "
-        "`sqlite:///path`. Empty disables the `mysql` link schema (secret).",
+        "`sqlite:///path` (relative to the working directory; `sqlite:////path` is absolute). "
+        "Empty disables the `mysql` link schema (secret).",
     )
 
     # -- ingestion ---------------------------------------------------------------------------
