@@ -68,6 +68,7 @@ def main() -> None:
                 visits_per_day=int(args.calls_per_day / CALLS_PER_VISIT),
                 truth_dir=directory / "truth",
                 db_url=f"sqlite:///{shop}",
+                replace_db=True,  # the bench's own file
             )
             if not loaded:
                 output = WriterOutput(open_writer(settings, warehouse, source="bench"))

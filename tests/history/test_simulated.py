@@ -23,7 +23,13 @@ def test_daily_snapshots_of_a_simulated_shop(
     linked: Warehouse, shop: Shop, linked_settings: Settings
 ) -> None:
     options = SimulationOptions(
-        days=3, start=date(2026, 11, 19), visits_per_day=150, items=120, seed=5, db_url=shop.url
+        days=3,
+        start=date(2026, 11, 19),
+        visits_per_day=150,
+        items=120,
+        seed=5,
+        db_url=shop.url,
+        replace_db=True,  # the fixture's empty tables, which the link was made over
     )
     reports: list[SnapshotReport] = []
     states: list[dict[str, set]] = []
