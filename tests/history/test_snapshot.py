@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -290,6 +291,9 @@ def test_missing_source_table_is_a_clear_error(linked: Warehouse, shop: Shop) ->
 
 def test_a_source_column_gone_is_a_clear_error(linked: Warehouse, shop: Shop) -> None:
     shop.execute("INSERT INTO stock VALUES (1, 4, '2026-11-20 10:00:00.000')")
+    # MySQL's engine sees a schema change by the table's modification time, to the second
+    # (docs/history.md): the change must fall in a later second than the link's last read.
+    _next_second()
     shop.execute("ALTER TABLE stock DROP COLUMN quantity")
     with pytest.raises(LoupeError, match="production table stock has no column quantity"):
         run_snapshot(linked, ["stock"])
@@ -359,3 +363,8 @@ def refuse(server: MariaDB) -> None:
         for (connection_id,) in cursor.fetchall():
             cursor.execute("KILL %s", (connection_id,))
     admin.close()
+
+
+def _next_second() -> None:
+    """Sleep until the wall clock enters its next second."""
+    time.sleep(1 - time.time() % 1 + 0.01)
