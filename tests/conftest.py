@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pymysql
 import pytest
@@ -66,13 +67,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_asgi(app: object) -> Iterator[str]:
-    """Serve an ASGI app with a real uvicorn server on loopback; yield its base URL."""
+def serve_asgi(app: object, **config: Any) -> Iterator[str]:
+    """Serve an ASGI app with a real uvicorn server on loopback (more `uvicorn.Config` options in
+    `config`); yield its base URL."""
     import uvicorn
 
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **config
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -7,14 +7,16 @@ secrets directory (`LOUPE_SECRETS_DIR`, or systemd's `$CREDENTIALS_DIRECTORY`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -96,6 +98,13 @@ class Settings(BaseSettings):
         262_144, ge=1024, description="Largest accepted API-call record, in bytes of JSON."
     )
 
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
+        "`X-Forwarded-For` the middleware believes (`CaptureOptions.from_settings`); empty: the "
+        "client IP is the socket's peer.",
+    )
+
     # -- collector ---------------------------------------------------------------------------
     collector_host: str = Field("127.0.0.1", description="Address the collector listens on.")
     collector_port: int = Field(8787, description="Port the collector listens on.")
@@ -174,6 +183,24 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        # The environment gives one string: `10.0.0.1, 10.1.0.0/16` (loupe.toml gives a list).
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
         return value
 
     @field_validator("cluster")

@@ -6,23 +6,34 @@ or header, user id from a hook, user agent, client IP, referer) handed to a reco
 BatchWriter into the warehouse, or a BatchWriter over a `CollectorSink`. `offer` never blocks and
 never raises, so the host app is slowed by one bounded enqueue at most and keeps working when the
 warehouse is down (records are spooled, or counted as dropped when memory is full).
+
+The client IP is the socket's peer. `X-Forwarded-For` is believed only when that peer is one of
+`trusted_proxies`, and then only as far as the proxies are trusted: any client can send the header,
+so its left-most entries are whatever the client wrote.
 """
 
 from __future__ import annotations
 
 import io
+import ipaddress
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
 import orjson
 
+if TYPE_CHECKING:
+    from loupe.settings import Settings
+
 log = logging.getLogger("loupe.ingest")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class Recorder(Protocol):
@@ -33,12 +44,79 @@ class Recorder(Protocol):
 
 @dataclass(frozen=True)
 class CaptureOptions:
-    """How to recognise the calls to record and where their session and user come from."""
+    """How to recognise the calls to record and where their session, user and client IP come from.
+
+    `trusted_proxies`: addresses or CIDR networks of the reverse proxies in front of the shop
+    whose `X-Forwarded-For` is believed; none by default, so the IP is the socket's peer.
+    """
 
     path_prefix: str = "/api/"
     session_cookie: str = "session_id"
     session_header: str | None = None
     max_body_bytes: int = 262_144
+    trusted_proxies: tuple[str, ...] = ()
+    _networks: tuple[Network, ...] = field(init=False, repr=False, compare=False, default=())
+
+    def __post_init__(self) -> None:
+        # Parsed once, so that a wrong entry fails when the app starts, not on each request.
+        object.__setattr__(self, "_networks", parse_networks(self.trusted_proxies))
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> CaptureOptions:
+        """Options with the `trusted_proxies` setting (LOUPE_TRUSTED_PROXIES or loupe.toml)."""
+        return cls(trusted_proxies=tuple(settings.trusted_proxies), **options)
+
+
+def parse_networks(entries: Iterable[str]) -> tuple[Network, ...]:
+    """Addresses or CIDR networks (`10.0.0.5`, `10.0.0.0/8`, `fd00::/8`) as networks."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def _address(text: str) -> Address | None:
+    """The address of a peer or X-Forwarded-For entry (`1.2.3.4`, `1.2.3.4:80`, `[::1]:80`)."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped  # a dual-stack socket's view of an IPv4 peer
+    return address
+
+
+def client_ip(peer: str, forwarded_for: str, trusted: tuple[Network, ...]) -> str:
+    """The client's IP: the socket's peer, unless the peer is a trusted proxy.
+
+    Then each proxy appended its own peer to X-Forwarded-For, so the list is read from the right:
+    the first address that is not a trusted proxy is the client (the entries left of it are the
+    client's to write). An entry that is not an address stops the walk at the hop that wrote it;
+    when every hop is trusted, the left-most address is the client.
+    """
+
+    def is_trusted(address: Address | None) -> bool:
+        return address is not None and any(address in network for network in trusted)
+
+    if not is_trusted(_address(peer)):
+        return peer
+    client = peer
+    for entry in reversed(forwarded_for.split(",")):
+        address = _address(entry)
+        if address is None:
+            break
+        client = str(address)
+        if not is_trusted(address):
+            break
+    return client
 
 
 def _query_params(query_string: str) -> dict[str, Any]:
@@ -82,16 +160,16 @@ def build_record(
     response_body: bytes,
     response_content_type: str,
     user_id: int | None,
-    client_ip: str,
+    peer: str,
     started_ms: int,
     duration_ms: int,
 ) -> dict:
-    """One API-call record from what the middleware saw (headers with lower-case names)."""
+    """One API-call record from what the middleware saw (headers with lower-case names, repeated
+    ones joined by commas; `peer` is the socket's peer address)."""
     request = _query_params(query_string)
     request.update(
         _json_object(request_body, headers.get("content-type", ""), options.max_body_bytes)
     )
-    forwarded = headers.get("x-forwarded-for", "").split(",")[0].strip()
     return {
         "event_id": str(uuid.uuid4()),
         "ts": started_ms,
@@ -104,7 +182,7 @@ def build_record(
         "request": request,
         "response": _json_object(response_body, response_content_type, options.max_body_bytes),
         "user_agent": headers.get("user-agent", ""),
-        "ip": forwarded or client_ip,
+        "ip": client_ip(peer, headers.get("x-forwarded-for", ""), options._networks),
         "referer": headers.get("referer", ""),
     }
 
@@ -159,9 +237,7 @@ class ApiCallASGIMiddleware:
         try:
             await self.app(scope, tee_receive, tee_send)
         finally:
-            headers = {
-                k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]
-            }
+            headers = _asgi_headers(scope["headers"])
             record = build_record(
                 self.options,
                 method=scope["method"],
@@ -173,7 +249,7 @@ class ApiCallASGIMiddleware:
                 response_body=b"".join(response_chunks),
                 response_content_type=response_meta["content_type"],
                 user_id=_safe_user_id(self.user_id, scope),
-                client_ip=(scope.get("client") or ("", 0))[0],
+                peer=(scope.get("client") or ("", 0))[0],
                 started_ms=int(started * 1000),
                 duration_ms=int((time.time() - started) * 1000),
             )
@@ -229,13 +305,25 @@ class ApiCallWSGIMiddleware:
                 response_body=response_body,
                 response_content_type=response_meta["content_type"],
                 user_id=_safe_user_id(self.user_id, environ),
-                client_ip=environ.get("REMOTE_ADDR", ""),
+                peer=environ.get("REMOTE_ADDR", ""),
                 started_ms=int(started * 1000),
                 duration_ms=int((time.time() - started) * 1000),
             )
             _offer(self.recorder, record)
 
         return _ClosingIterable(self.app(environ, capture_start_response), finish)
+
+
+def _asgi_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """ASGI headers by lower-case name; a repeated X-Forwarded-For is joined with commas, in
+    order, as WSGI servers join it (each proxy may add its own header line)."""
+    headers: dict[str, str] = {}
+    for key, value in raw:
+        name, text = key.decode("latin-1").lower(), value.decode("latin-1")
+        if name == "x-forwarded-for" and name in headers:
+            text = f"{headers[name]}, {text}"
+        headers[name] = text
+    return headers
 
 
 class _ClosingIterable:
