@@ -88,11 +88,16 @@ def create_collector_app(
     writer: BatchWriter, token: str, max_body_bytes: int, close_writer: bool = False
 ) -> Starlette:
     """The collector's ASGI app around an open BatchWriter (closed on shutdown if asked)."""
-    expected = f"Bearer {token}".encode()
+    expected = token.encode()
 
     async def post_api_calls(request: Request) -> Response:
-        given = request.headers.get("authorization", "").encode()
-        if not token or not hmac.compare_digest(given, expected):
+        # The scheme is case-insensitive (RFC 7235); the token is compared in constant time.
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if (
+            not token
+            or scheme.lower() != "bearer"
+            or not hmac.compare_digest(given.strip().encode(), expected)
+        ):
             return _problem(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in JSON_TYPES + NDJSON_TYPES:

@@ -1,0 +1,56 @@
+"""The collector's bearer token over real HTTP: the scheme is case-insensitive (RFC 7235), the
+token is not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from loupe.ingest.collector import create_collector_app
+from loupe.ingest.sinks import WarehouseSink
+from loupe.ingest.writer import BatchWriter
+from loupe.warehouse import Warehouse
+from tests.conftest import api_call, serve_asgi
+
+TOKEN = "t0ken-for-tests"
+
+
+@pytest.fixture
+def collector(warehouse: Warehouse) -> Iterator[str]:
+    writer = BatchWriter(WarehouseSink(warehouse), max_delay_ms=50, when_full="raise")
+    with serve_asgi(create_collector_app(writer, TOKEN, max_body_bytes=64_000)) as url:
+        yield url
+    writer.close()
+
+
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        (f"Bearer {TOKEN}", 200),
+        (f"bearer {TOKEN}", 200),
+        (f"BEARER {TOKEN}", 200),
+        (f"bEaReR  {TOKEN}", 200),
+        (f"Bearer {TOKEN.upper()}", 401),
+        (f"Bearer {TOKEN}x", 401),
+        (f"Basic {TOKEN}", 401),
+        (TOKEN, 401),
+        ("Bearer", 401),
+        ("", 401),
+    ],
+)
+def test_bearer_scheme_is_case_insensitive(
+    collector: str, warehouse: Warehouse, authorization: str, status: int
+) -> None:
+    answer = httpx.post(
+        f"{collector}/v1/api-calls", json=[api_call()], headers={"Authorization": authorization}
+    )
+    assert answer.status_code == status
+    stored = warehouse.scalar("SELECT count() FROM pd.api_calls")
+    if status == 200:
+        assert answer.json() == {"accepted": 1, "rejected": 0, "spooled": False}
+        assert stored == 1
+    else:
+        assert answer.headers["WWW-Authenticate"] == "Bearer"
+        assert stored == 0
