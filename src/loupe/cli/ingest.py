@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -51,5 +52,23 @@ def ingest(
 def collect(verbose: Verbose = False) -> None:
     """Run the collector: POST /v1/api-calls over HTTP into the warehouse (until stopped)."""
     settings = setup(verbose)
+    exit_zero_on_stop_signals()
     with warehouse_for(settings) as warehouse:
         run_collector(settings, warehouse)
+
+
+def exit_zero_on_stop_signals() -> None:
+    """SIGTERM and SIGINT end the command with exit code 0 (as `loupe serve`): they are how a
+    service is stopped, not a failure.
+
+    uvicorn takes both signals while it serves, shuts down gracefully (the writer flushes), then
+    puts these handlers back and raises the signal again: the `SystemExit(0)` raised here then
+    unwinds the `with` blocks, which close the warehouse. A signal before uvicorn serves takes
+    the same way out.
+    """
+
+    def _exit(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _exit)
