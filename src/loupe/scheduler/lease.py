@@ -7,7 +7,8 @@ our token; otherwise we withdraw. When every insert is visible within `settle` o
 earlier is visible when we read: one winner. A take whose insert took longer than `settle` may
 have become visible after a later rival had read and won, so it wins only if no rival is live.
 A heartbeat thread renews a held lease every third of its time to live, so a long run keeps it,
-and a crashed holder's lease expires by itself.
+and a crashed holder's lease expires by itself; sooner, a starting scheduler and each `loupe etl`
+command release the leases of holders known to be dead (`release_dead_holders`).
 
 Limits: correct on one ClickHouse server (inserts are visible to the next read, and all times
 come from the server clock). On a replicated cluster, reads may lag inserts: set
@@ -129,8 +130,11 @@ class Lease:
         self.release()
 
 
-def release_dead_holders(warehouse: Warehouse, embedded: bool) -> list[str]:
-    """Release leases of processes that died holding them; return the holders released.
+def release_dead_holders(
+    warehouse: Warehouse, embedded: bool, lock_name: str | None = None
+) -> list[str]:
+    """Release leases (of `lock_name`, or of every lock) of processes that died holding them;
+    return the holders released.
 
     A holder on this host whose pid is gone is dead. With the embedded engine no other process
     can have the warehouse open, so every other pid's lease is dead (after a crash and restart).
@@ -138,6 +142,8 @@ def release_dead_holders(warehouse: Warehouse, embedded: bool) -> list[str]:
     here = socket.gethostname()
     released = []
     for row in warehouse.rows(ALL_LIVE_SQL):
+        if lock_name is not None and row["lock_name"] != lock_name:
+            continue
         host, _, rest = row["holder"].partition(":")
         pid_text = rest.partition(":")[0]
         if host != here or not pid_text.isdigit() or int(pid_text) == os.getpid():
@@ -162,7 +168,12 @@ def _alive(pid: int) -> bool:
 @contextmanager
 def etl_lease(warehouse: Warehouse, settings: Settings) -> Iterator[None]:
     """Hold the ETL's lease (the scheduler's ETL jobs take the same one) for a command's run, so
-    that a manual run never stages days at the same time as the scheduler's."""
+    that a manual run never stages days at the same time as the scheduler's.
+
+    A lease left by a killed run (SIGKILL, a crash: nothing released it) is released first, as a
+    starting scheduler does, so the next run need not wait for it to expire."""
+    for holder in release_dead_holders(warehouse, warehouse.kind == "embedded", ETL_LOCK):
+        log.warning("released the ETL lease of %s: that process is no longer running", holder)
     lease = Lease(
         warehouse,
         ETL_LOCK,
