@@ -1,8 +1,9 @@
 """The `loupe` Typer application and what every command shares: `-v`, errors, settings.
 
 Commands live in sibling modules and stay thin: parse arguments, call one function of the
-package, print its result. Errors meant for users (`LoupeError`) print as one line; anything else
-prints one line too, with the traceback only under `-v/--verbose`.
+package, print its result. Every error prints as one `error: ...` line on stderr: usage errors
+(unknown option, missing argument, bad value) with exit code 2, runtime errors (`LoupeError`,
+and anything unexpected, whose traceback only `-v/--verbose` shows) with exit code 1.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from rich.progress import (
     Progress,
     TimeElapsedColumn,
 )
+from rich.text import Text
 from typer.core import TyperGroup
+
+try:  # typer vendors Click (typer._click) from 0.2x on: its commands raise that Click's errors
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - a typer on the Click package
+    from click.exceptions import NoArgsIsHelpError, UsageError
 
 from loupe import __version__
 from loupe.errors import LoupeError
@@ -50,16 +57,34 @@ state = _State()
 class LoupeGroup(TyperGroup):
     """Turns exceptions into one-line errors (tracebacks only with -v)."""
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # The group's own options and arguments (`loupe --bogus`) are parsed here, before invoke.
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageError as exc:
+            _usage_error(exc)
+            raise  # only help requests (`loupe` alone) come back here
+
     def invoke(self, ctx: click.Context) -> Any:
         state.verbose = False  # per invocation (tests and embedders call the app repeatedly)
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            # Subcommands parse their arguments here; commands may raise BadParameter too.
+            _usage_error(exc, " ".join(filter(None, [ctx.command_path, ctx.invoked_subcommand])))
+            raise
         except LoupeError as exc:
             _fail(str(exc))
         except KeyboardInterrupt:
             _fail("interrupted")
         except Exception as exc:
-            # Click's own control flow (help, exit codes, usage errors; typer vendors click, so
+            # Click's own control flow (help, exit codes; typer vendors click, so
             # these come from either package) passes through untouched.
             if type(exc).__module__.split(".")[0] in ("click", "typer"):
                 raise
@@ -69,14 +94,30 @@ class LoupeGroup(TyperGroup):
         return sorted(super().list_commands(ctx))
 
 
+def _print_error(message: str) -> None:
+    # soft_wrap: one line however long (rich would break it at the terminal width); the message
+    # is text, not markup (it may quote `[...]` from a user or a server).
+    line = " ".join(message.split())
+    err_console.print(Text.assemble(("error:", "bold red"), " ", line), soft_wrap=True)
+
+
 def _fail(message: str) -> None:
     if state.verbose:
         traceback.print_exc()
-    # soft_wrap: one line however long (rich would break it at the terminal width).
-    err_console.print(
-        f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True
-    )
+    _print_error(message)
     sys.exit(1)
+
+
+def _usage_error(exc: UsageError, fallback_path: str = "loupe") -> None:
+    """Print a usage error as one line naming the command, and exit 2 (help requests return)."""
+    if isinstance(exc, NoArgsIsHelpError):
+        return  # `loupe` or a group alone: Click prints the help
+    # Typer reports a failed conversion as pydantic does ("Value error, ..."): keep the message.
+    message = exc.format_message().replace("Value error, ", "").rstrip(".")
+    message = message[:1].lower() + message[1:]
+    path = exc.ctx.command_path if exc.ctx is not None else fallback_path
+    _print_error(f"{message} (see `{path} --help`)")
+    sys.exit(exc.exit_code)
 
 
 app = typer.Typer(
@@ -135,7 +176,10 @@ def stop_on_sigterm() -> None:
 
 
 def progress_bar(in_bytes: bool = False) -> Progress:
-    """The progress bar of long commands: counts (or bytes), elapsed time; gone when done."""
+    """The progress bar of long commands: counts (or bytes), elapsed time; gone when done.
+
+    Only on a terminal: into a pipe or a file it would leave a blank line before the output.
+    """
     return Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -143,4 +187,5 @@ def progress_bar(in_bytes: bool = False) -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,
     )

@@ -9,6 +9,7 @@ import typer
 from rich.progress import Progress
 
 from loupe.cli.app import (
+    UsageError,
     Verbose,
     app,
     console,
@@ -17,11 +18,18 @@ from loupe.cli.app import (
     stop_on_sigterm,
     warehouse_for,
 )
+from loupe.cli.params import parse_date
 from loupe.errors import LoupeError
 from loupe.jobs.audit import AuditResult, run_audits, select_audits
 from loupe.jobs.catalog import plan
 from loupe.jobs.hourly import run_hourly
-from loupe.jobs.run import JobResult, build_days, day_bounds, days_between
+from loupe.jobs.run import (
+    JobResult,
+    build_days,
+    day_bounds,
+    days_between,
+    days_without_calls,
+)
 from loupe.jobs.user_agents import update_user_agents
 from loupe.scheduler.lease import etl_lease
 from loupe.schema.ddl import DDL
@@ -33,37 +41,81 @@ etl_app = typer.Typer(help="Build the analytical tables in dwh from pd.api_calls
 app.add_typer(etl_app, name="etl")
 
 DateOption = Annotated[
-    datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="One business day.")
+    date | None,
+    typer.Option("--date", parser=parse_date, metavar="YYYY-MM-DD", help="One business day."),
 ]
 FromOption = Annotated[
-    datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day of a range.")
+    date | None,
+    typer.Option("--from", parser=parse_date, metavar="YYYY-MM-DD", help="First day of a range."),
 ]
 ToOption = Annotated[
-    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day of a range.")
+    date | None,
+    typer.Option("--to", parser=parse_date, metavar="YYYY-MM-DD", help="Last day of a range."),
+]
+AllowEmpty = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty", help="Accept days without calls (otherwise named, and exit code 1)."
+    ),
 ]
 
 
-def _days(day: datetime | None, first: datetime | None, last: datetime | None) -> list[date]:
+def _days(day: date | None, first: date | None, last: date | None) -> list[date]:
     if day and (first or last):
-        raise LoupeError("give --date, or --from and --to, not both")
+        raise UsageError("give --date, or --from and --to, not both")
     if day:
-        return [day.date()]
+        return [day]
     if first and last:
         if last < first:
-            raise LoupeError("--to is before --from")
-        return days_between(first.date(), last.date())
+            raise UsageError(f"--to {last} is before --from {first}")
+        return days_between(first, last)
     if first or last:
-        raise LoupeError("--from and --to go together")
+        raise UsageError("--from and --to go together")
     yesterday = datetime.now(timezone.utc).date() - timedelta(days=1)
     return [yesterday]
 
 
-def _run_days(days: list[date], jobs: list[str] | None, verbose: bool) -> None:
+def _spans(days: list[date]) -> str:
+    """Days as runs of consecutive days: `2026-11-11..2026-11-13, 2026-11-20`."""
+    runs: list[list[date]] = []
+    for day in days:
+        if runs and day - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(f"{r[0]}..{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def require_calls(
+    warehouse: Warehouse, settings: Settings, days: list[date], allow_empty: bool, verb: str
+) -> None:
+    """Refuse days without calls (success reported on nothing) unless `--allow-empty`.
+
+    `verb` is what the command does to a day ("build", "audit"). The scheduler's runs do not come
+    here: an hour or a night without calls is normal for them.
+    """
+    empty = [] if allow_empty else days_without_calls(warehouse, settings, days)
+    if not empty:
+        return
+    if len(days) == 1:
+        which, them = f"{empty[0]}", "it"
+    else:
+        which, them = f"{len(empty)} of {len(days)} days ({_spans(empty)})", "them"
+    raise LoupeError(
+        f"no calls in pd.api_calls on {which}, timezone {settings.timezone}: nothing to {verb}; "
+        f"--allow-empty {verb}s {them} anyway"
+    )
+
+
+def _run_days(
+    days: list[date], jobs: list[str] | None, verbose: bool, allow_empty: bool = False
+) -> None:
     settings = setup(verbose)
     stop_on_sigterm()
     steps = plan(jobs)
     with warehouse_for(settings) as warehouse:
         require_migrated(warehouse, DDL(settings.cluster))
+        require_calls(warehouse, settings, days, allow_empty, "build")
         with etl_lease(warehouse, settings), progress_bar() as progress:
             _build_with_progress(warehouse, settings, days, jobs, progress, len(steps))
 
@@ -81,7 +133,7 @@ def _build_with_progress(
 
     def day_done(day: date, results: list[JobResult]) -> None:
         written = ", ".join(f"{r.job} {r.rows}" for r in results if r.job != "visit_calls")
-        console.print(f"{day}: {written}", highlight=False)
+        console.print(f"{day}: {written}", highlight=False, soft_wrap=True)
 
     build_days(
         warehouse,
@@ -103,28 +155,35 @@ def run_command(
     jobs: Annotated[
         list[str] | None, typer.Option("--jobs", help="Only these jobs (and what they read).")
     ] = None,
+    allow_empty: AllowEmpty = False,
     verbose: Verbose = False,
 ) -> None:
     """Rebuild whole days (default: yesterday) for all jobs or --jobs; idempotent."""
-    _run_days(_days(day, first, last), jobs, verbose)
+    _run_days(_days(day, first, last), jobs, verbose, allow_empty)
 
 
 @etl_app.command("sessions")
-def sessions_command(day: DateOption = None, verbose: Verbose = False) -> None:
+def sessions_command(
+    day: DateOption = None, allow_empty: AllowEmpty = False, verbose: Verbose = False
+) -> None:
     """Rebuild dwh.sessions (visits) for a day."""
-    _run_days(_days(day, None, None), ["sessions"], verbose)
+    _run_days(_days(day, None, None), ["sessions"], verbose, allow_empty)
 
 
 @etl_app.command("catalog-sessions")
-def catalog_sessions_command(day: DateOption = None, verbose: Verbose = False) -> None:
+def catalog_sessions_command(
+    day: DateOption = None, allow_empty: AllowEmpty = False, verbose: Verbose = False
+) -> None:
     """Rebuild dwh.catalog_sessions (and the visits it reads) for a day."""
-    _run_days(_days(day, None, None), ["catalog_sessions"], verbose)
+    _run_days(_days(day, None, None), ["catalog_sessions"], verbose, allow_empty)
 
 
 @etl_app.command("product-sessions")
-def product_sessions_command(day: DateOption = None, verbose: Verbose = False) -> None:
+def product_sessions_command(
+    day: DateOption = None, allow_empty: AllowEmpty = False, verbose: Verbose = False
+) -> None:
     """Rebuild dwh.product_sessions (and the visits it reads) for a day."""
-    _run_days(_days(day, None, None), ["product_sessions"], verbose)
+    _run_days(_days(day, None, None), ["product_sessions"], verbose, allow_empty)
 
 
 @etl_app.command("user-agents")
@@ -173,6 +232,7 @@ def audit_command(
     audits: Annotated[
         list[str] | None, typer.Option("--audit", help="Only these audits (by file name).")
     ] = None,
+    allow_empty: AllowEmpty = False,
     verbose: Verbose = False,
 ) -> None:
     """Check built days (default: yesterday) against the data audits; exit 1 if any fails."""
@@ -180,6 +240,7 @@ def audit_command(
     days = _days(day, first, last)
     with warehouse_for(settings) as warehouse:
         require_migrated(warehouse, DDL(settings.cluster))
+        require_calls(warehouse, settings, days, allow_empty, "audit")
         # Under the ETL's lease, as the scheduler's audits: no build swaps a day while they read.
         with etl_lease(warehouse, settings), progress_bar() as progress:
             results = _audit_with_progress(warehouse, settings, days, audits, progress)

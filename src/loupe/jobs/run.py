@@ -234,6 +234,30 @@ def build_day(
     return results
 
 
+DAY_HAS_CALLS_SQL = """
+SELECT count() FROM (
+    SELECT 1 FROM pd.api_calls
+    WHERE ts >= {start:DateTime64(3, 'UTC')} AND ts < {end:DateTime64(3, 'UTC')}
+    LIMIT 1
+)
+"""
+
+
+def days_without_calls(warehouse: Warehouse, settings: Settings, days: list[date]) -> list[date]:
+    """The days (business days in `settings.timezone`) that have no call in pd.api_calls.
+
+    A manual build or audit of such a day would report success on nothing; the commands refuse it
+    unless told an empty day is expected. One index lookup per day (the table is partitioned and
+    indexed by ts).
+    """
+    empty = []
+    for day in days:
+        start, end = day_bounds(day, settings.timezone)
+        if not warehouse.scalar(DAY_HAS_CALLS_SQL, {"start": start, "end": end}):
+            empty.append(day)
+    return empty
+
+
 def days_between(first: date, last: date) -> list[date]:
     """Every day from `first` to `last`, inclusive."""
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
