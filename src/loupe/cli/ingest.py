@@ -17,8 +17,11 @@ from loupe.cli.app import (
     stop_on_sigterm,
     warehouse_for,
 )
+from loupe.errors import LoupeError
 from loupe.ingest.collector import require_schema, run_collector
-from loupe.ingest.files import ingest_files, uncompressed_size
+from loupe.ingest.files import IngestResult, ingest_files, uncompressed_size
+from loupe.ingest.sinks import WarehouseSink
+from loupe.ingest.tally import Tally, TallyingSink
 from loupe.ingest.writer import open_writer
 
 
@@ -27,25 +30,57 @@ def ingest(
     files: Annotated[
         list[Path], typer.Argument(help="NDJSON or JSON-array files of API-call records (.gz ok).")
     ],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any record was rejected.")
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
-    """Load files of API-call records into pd.api_calls, printing counts loaded and rejected."""
+    """Load files of API-call records into pd.api_calls: counts new, already present, rejected."""
     settings = setup(verbose)
     stop_on_sigterm()
     total = sum(uncompressed_size(path) for path in files if path.is_file())
     with warehouse_for(settings) as warehouse:
         require_schema(warehouse)
+        sink = TallyingSink(WarehouseSink(warehouse), warehouse)
         with (
             progress_bar(in_bytes=True) as progress,
-            open_writer(settings, warehouse, source="ingest") as writer,
+            open_writer(settings, warehouse, source="ingest", sink=sink) as writer,
         ):
             task = progress.add_task("ingesting", total=total or None)
             result = ingest_files(files, writer, lambda n: progress.advance(task, n))
-    spooled = " (some spooled: the warehouse was unavailable)" if result.spooled else ""
+    _print_result(result, sink.tally)
+    if strict and result.rejected:
+        raise LoupeError(
+            f"{result.rejected} of {result.accepted + result.rejected} records rejected "
+            f"(--strict); the other {result.accepted} are in pd.api_calls"
+        )
+
+
+def _print_result(result: IngestResult, tally: Tally) -> None:
+    """One summary line, then the rejections by reason with the start of a payload of each."""
+    records = result.accepted + result.rejected
+    if tally.known:
+        stored = f"{tally.new} new, {tally.present} already present"
+    else:
+        stored = f"{result.accepted} accepted (new or already present: unknown)"
+    spooled = "; some spooled: the warehouse was unavailable" if result.spooled else ""
     console.print(
-        f"{result.files} files: {result.accepted} records loaded, "
-        f"{result.rejected} rejected (see pd.api_calls_rejected){spooled}"
+        f"{result.files} file(s), {records} records: {stored}, {result.rejected} rejected{spooled}",
+        highlight=False,
+        soft_wrap=True,
     )
+    if not result.rejected:
+        return
+    console.print("rejected (kept with the reason in pd.api_calls_rejected):", highlight=False)
+    for reason, count, sample in tally.first_reasons():
+        console.print(
+            f"  {count} x {reason}; first: {sample!r}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    if len(tally.reasons) > 5:
+        console.print(f"  ... and {len(tally.reasons) - 5} other reasons", highlight=False)
 
 
 @app.command()

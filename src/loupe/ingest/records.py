@@ -174,7 +174,13 @@ def normalize(
         get = record.get
         session_id = get("session_id")
         if session_id.__class__ is not str or not session_id.strip():
-            raise _Invalid("session_id is missing")
+            raise _Invalid(
+                "session_id is missing"
+                if session_id is None
+                else "session_id must be a string"
+                if session_id.__class__ is not str
+                else "session_id is empty"
+            )
         ts = get("ts")
         ts_ms = ts if ts.__class__ is int and _MIN_TS_MS <= ts < _MAX_TS_MS else parse_ts(ts)
         request = _json_object(record, "request")

@@ -296,10 +296,12 @@ class BatchWriter:
         return replayed
 
 
-def open_writer(settings: Settings, warehouse: Warehouse, source: str = "writer") -> BatchWriter:
-    """A BatchWriter into the warehouse, configured from the settings."""
+def open_writer(
+    settings: Settings, warehouse: Warehouse, source: str = "writer", sink: Sink | None = None
+) -> BatchWriter:
+    """A BatchWriter into the warehouse (or `sink`, wrapping it), configured from the settings."""
     return BatchWriter(
-        WarehouseSink(warehouse),
+        sink or WarehouseSink(warehouse),
         max_records=settings.batch_max_records,
         max_delay_ms=settings.batch_max_delay_ms,
         max_pending=settings.writer_max_pending,
