@@ -43,6 +43,9 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+QUIET_LOGGERS = ("clickhouse_connect", "urllib3")
+
+
 def configure_logging(verbose: bool) -> None:
     """Log to stderr: warnings by default, SQL statements and timings with `verbose`."""
     root = logging.getLogger("loupe")
@@ -55,3 +58,7 @@ def configure_logging(verbose: bool) -> None:
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     root.propagate = False
+    # The ClickHouse client logs a warning (and urllib3 its retries) for a failure that Loupe then
+    # reports as one error line: without -v, they would only repeat it, worse.
+    for noisy in QUIET_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.CRITICAL)

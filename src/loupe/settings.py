@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +24,11 @@ from pydantic_settings import (
 )
 
 from loupe.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 (pydantic-settings reads TOML with tomli there)
+    import tomli as tomllib
 
 CONFIG_FILE_ENV = "LOUPE_CONFIG"
 DEFAULT_CONFIG_FILE = "loupe.toml"
@@ -238,10 +244,26 @@ def load_settings(**overrides: object) -> Settings:
     config_file = os.environ.get(CONFIG_FILE_ENV)
     if config_file and not Path(config_file).is_file():
         raise ConfigError(f"{CONFIG_FILE_ENV}={config_file}: no such file")
+    toml_file = Path(config_file or DEFAULT_CONFIG_FILE)
+    in_file = _read_toml(toml_file)
     try:
         return Settings(_secrets_dir=_secrets_dir(), **overrides)
     except ValueError as exc:
-        raise ConfigError(f"invalid settings: {first_error(exc)}") from exc
+        problem = first_error(exc)
+        key = problem.partition(".")[0].partition(":")[0]
+        from_file = key in in_file and f"LOUPE_{key.upper()}" not in os.environ
+        where = f"{toml_file}: " if from_file else ""
+        raise ConfigError(f"invalid settings: {where}{problem}") from exc
+
+
+def _read_toml(path: Path) -> dict:
+    """The settings file's top-level table ({} without a file); a syntax error names the file."""
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
 def first_error(exc: ValueError) -> str:
@@ -251,4 +273,4 @@ def first_error(exc: ValueError) -> str:
         return str(exc)
     first = errors()[0]
     where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
-    return f"{where}: {first.get('msg')}"
+    return f"{where}: {str(first.get('msg')).removeprefix('Value error, ')}"

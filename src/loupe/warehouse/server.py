@@ -27,6 +27,20 @@ def _server_message(exc: Exception) -> str:
     return text.strip().splitlines()[0].split(" (for url ")[0]
 
 
+def _unreachable(exc: BaseException) -> str:
+    """Why the server could not be reached, in a few words: the innermost socket error of the
+    chain clickhouse-connect and urllib3 wrap it in ("Connection refused"), else their message."""
+    reason, cause, seen = None, exc, set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and cause.strerror:
+            reason = cause.strerror
+        elif isinstance(cause, TimeoutError) or "timed out" in str(cause).lower():
+            reason = reason or "timed out"
+        cause = getattr(cause, "reason", None) or cause.__cause__ or cause.__context__
+    return (reason or str(exc).splitlines()[0]).lower()
+
+
 class ServerWarehouse(Warehouse):
     """A ClickHouse server reached with the connection settings `clickhouse_*`."""
 
@@ -64,14 +78,20 @@ class ServerWarehouse(Warehouse):
                     connect_timeout=5,
                 )
             except OperationalError as exc:
-                raise WarehouseUnavailableError(
-                    f"cannot reach the ClickHouse server at {s.clickhouse_host}:"
-                    f"{s.clickhouse_port}: {exc}"
-                ) from exc
+                raise WarehouseUnavailableError(self._unreachable_message(exc)) from exc
             self._local.client = client
             with self._clients_lock:
                 self._clients.append(client)
         return client
+
+    def _unreachable_message(self, exc: BaseException) -> str:
+        s = self.settings
+        scheme = "https" if s.clickhouse_secure else "http"
+        return (
+            f"cannot reach the ClickHouse server at {scheme}://{s.clickhouse_host}:"
+            f"{s.clickhouse_port} ({_unreachable(exc)}); "
+            "check the clickhouse_host and clickhouse_port settings"
+        )
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
@@ -79,7 +99,7 @@ class ServerWarehouse(Warehouse):
         try:
             return getattr(self._client(), method)(*args, **kwargs)
         except OperationalError as exc:
-            raise WarehouseUnavailableError(f"ClickHouse server unavailable: {exc}") from exc
+            raise WarehouseUnavailableError(self._unreachable_message(exc)) from exc
         except DatabaseError as exc:
             raise QueryError(_server_message(exc)) from exc
 
