@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from loupe.cli.app import Verbose, app, console, setup, warehouse_for
+from loupe.cli.params import PORT_MAX
 from loupe.errors import LoupeError
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -21,7 +22,9 @@ def dashboards_command(
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on (default: loopback only).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8788,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=PORT_MAX, help="Port to listen on.")
+    ] = 8788,
     verbose: Verbose = False,
 ) -> None:
     """Serve the dashboards (charts, tables, filters in the URL) over HTTP, until SIGTERM."""

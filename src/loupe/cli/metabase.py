@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from loupe.cli.app import Verbose, app, console, setup
+from loupe.cli.params import PORT_MAX
 from loupe.dashboards.definitions import load_dashboards
 from loupe.dashboards.metabase.client import MetabaseClient
 from loupe.dashboards.metabase.export import export
@@ -36,7 +37,12 @@ DbHost = Annotated[
 ]
 DbPort = Annotated[
     int | None,
-    typer.Option("--db-port", help="ClickHouse HTTP port (default: the clickhouse_port setting)."),
+    typer.Option(
+        "--db-port",
+        min=1,
+        max=PORT_MAX,
+        help="ClickHouse HTTP port (default: the clickhouse_port setting).",
+    ),
 ]
 DbUser = Annotated[
     str, typer.Option("--db-user", help="Read-only ClickHouse user Metabase connects as.")

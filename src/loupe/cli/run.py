@@ -9,6 +9,7 @@ import httpx
 import typer
 
 from loupe.cli.app import Verbose, app, console, setup, warehouse_for
+from loupe.cli.params import PORT_MAX, parse_positive
 from loupe.errors import LoupeError, WarehouseLockedError
 from loupe.scheduler.options import SchedulerOptions, options_from_settings
 from loupe.scheduler.render import render_text
@@ -20,12 +21,16 @@ from loupe.settings import Settings
 
 IntervalOption = Annotated[
     int | None,
-    typer.Option("--interval-seconds", help="Seconds between hourly-job slots (default 3600)."),
+    typer.Option(
+        "--interval-seconds", min=1, help="Seconds between hourly-job slots (default 3600)."
+    ),
 ]
 CheckOption = Annotated[
     float | None,
     typer.Option(
-        "--check-seconds", help="Longest sleep between two scheduler passes (default 30)."
+        "--check-seconds",
+        parser=parse_positive,
+        help="Longest sleep between two scheduler passes (default 30).",
     ),
 ]
 
@@ -46,7 +51,12 @@ def run_command(
     check_seconds: CheckOption = None,
     metrics_port: Annotated[
         int | None,
-        typer.Option("--metrics-port", help="Serve /metrics on this loopback port (0: off)."),
+        typer.Option(
+            "--metrics-port",
+            min=0,
+            max=PORT_MAX,
+            help="Serve /metrics on this loopback port (0: off).",
+        ),
     ] = None,
     verbose: Verbose = False,
 ) -> None:
@@ -77,20 +87,36 @@ def serve_command(
     )
 
 
-def _remote_report(settings: Settings, url: str | None, max_lag: float) -> dict:
-    host = (
-        settings.collector_host if settings.collector_host not in ("0.0.0.0", "::") else "127.0.0.1"
-    )
-    base = url or f"http://{host}:{settings.collector_port}"
+def _remote_report(base: str, max_lag: float) -> dict:
+    """The report of the `loupe serve` at `base` (its /status); raises `_NoStatus` if none."""
     try:
         response = httpx.get(f"{base}/status", params={"max_lag_minutes": max_lag}, timeout=30)
     except httpx.HTTPError as exc:
-        raise LoupeError(
-            f"the warehouse is locked and {base}/status did not answer: {exc}"
-        ) from exc
+        raise _NoStatus(f"{base}/status did not answer ({exc})") from exc
     if response.status_code not in (200, 503):
-        raise LoupeError(f"{base}/status answered {response.status_code}: {response.text[:200]}")
+        raise _NoStatus(f"{base}/status answered {response.status_code}")
     return response.json()
+
+
+class _NoStatus(LoupeError):
+    """A URL that gives no status report."""
+
+
+def _holder_report(settings: Settings, locked: WarehouseLockedError, max_lag: float) -> dict:
+    """The report of the process that holds the embedded warehouse, if it is a `loupe serve`
+    (the only one whose port answers /status); otherwise an error naming that process."""
+    host = settings.collector_host
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{settings.collector_port}"
+    try:
+        return _remote_report(base, max_lag)
+    except _NoStatus as exc:
+        holder = getattr(locked, "holder", "another process")
+        directory = getattr(locked, "directory", settings.data_dir)
+        raise LoupeError(
+            f"the warehouse {directory} is in use by {holder}, and only a `loupe serve` answers "
+            f"the status while it holds the warehouse ({exc}): stop that process, or run "
+            "`loupe serve` in its place"
+        ) from None
 
 
 @app.command("status")
@@ -98,7 +124,11 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     max_lag_minutes: Annotated[
         float | None,
-        typer.Option("--max-lag-minutes", help="Stale beyond this lag: exit code 1 (default 120)."),
+        typer.Option(
+            "--max-lag-minutes",
+            parser=parse_positive,
+            help="Stale beyond this lag: exit code 1 (default 120).",
+        ),
     ] = None,
     url: Annotated[
         str | None,
@@ -110,15 +140,15 @@ def status_command(
     settings = setup(verbose)
     options = _options(settings, max_lag_minutes=max_lag_minutes)
     if url:
-        report = _remote_report(settings, url, options.max_lag_minutes)
+        report = _remote_report(url.rstrip("/"), options.max_lag_minutes)
     else:
         try:
             with warehouse_for(settings) as warehouse:
                 specs = default_specs(settings, options, production_linked(warehouse))
                 report = build_report(warehouse, settings, specs, options.max_lag_minutes)
-        except WarehouseLockedError:
-            # The embedded warehouse belongs to a running `loupe serve`: ask it instead.
-            report = _remote_report(settings, None, options.max_lag_minutes)
+        except WarehouseLockedError as locked:
+            # The embedded warehouse belongs to another process: a `loupe serve` answers instead.
+            report = _holder_report(settings, locked, options.max_lag_minutes)
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=str))
     else:

@@ -20,6 +20,7 @@ from loupe.cli.app import (
     stop_on_sigterm,
     warehouse_for,
 )
+from loupe.cli.params import parse_timezone
 from loupe.settings import Settings
 from loupe.simulate import (
     CallOutput,
@@ -50,7 +51,8 @@ def simulate(
     visits_per_day: Annotated[int, typer.Option(min=1, help="Average visits a day.")] = 1_000,
     seed: Annotated[int, typer.Option(help="Seed: same seed and options, same outputs.")] = 42,
     timezone: Annotated[
-        str | None, typer.Option(help="Timezone of days (default: settings.timezone).")
+        str | None,
+        typer.Option(parser=parse_timezone, help="Timezone of days (default: settings.timezone)."),
     ] = None,
     items: Annotated[int, typer.Option(min=50, help="Catalog size.")] = 3_000,
     db: Annotated[

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from loupe.cli.app import Verbose, app, console, setup, warehouse_for
-from loupe.errors import LoupeError
+from loupe.errors import LoupeError, QueryError
 from loupe.schema.ddl import DDL
 from loupe.schema.init import initialise
 from loupe.schema.migrate import migrate, pending, render_all
@@ -88,7 +88,19 @@ def sql(
     params = _parse_params(param or [])
     with warehouse_for(settings) as warehouse:
         if output_format:
-            sys.stdout.buffer.write(warehouse.query_bytes(query, output_format, params))
+            try:
+                output = warehouse.query_bytes(query, output_format, params)
+            except QueryError as exc:
+                if "UNKNOWN_FORMAT" in str(exc) and output_format in str(
+                    exc
+                ):  # a usage error, named as one (exit code 2)
+                    raise typer.BadParameter(
+                        f"{output_format!r} is not a ClickHouse output format "
+                        "(CSV, TSV, JSONEachRow, Parquet, Pretty...)",
+                        param_hint="'--format'",
+                    ) from exc
+                raise
+            sys.stdout.buffer.write(output)
             sys.stdout.flush()
             return
         result = warehouse.query(query, params)

@@ -9,6 +9,7 @@ open: `private.py`), since chDB keeps the production database's password in it.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from datetime import date
@@ -57,12 +58,18 @@ def _bind_params(params: dict[str, Any]) -> dict[str, Any] | None:
     return {name: _bind_value(value) for name, value in params.items()} or None
 
 
+_NESTED_CODE = re.compile(r"^(Code: \d+\. DB::Exception: )+(?=Code: \d+\. DB::Exception: )")
+
+
 def _error_line(exc: Exception) -> str:
-    """chDB messages carry a stack trace after the first line; keep the first line."""
+    """chDB messages carry a stack trace after the first line; keep the first line. An error
+    rethrown through chDB's layers repeats its code prefix and `(NAME) (version ...)` suffix once
+    per layer: keep the innermost message, with its name once."""
     text = str(exc).strip()
     if not text:
         return type(exc).__name__
-    return text.splitlines()[0].split(", Stack trace")[0]
+    line = text.splitlines()[0].split(", Stack trace")[0]
+    return _NESTED_CODE.sub("", line).split(" (version ")[0]
 
 
 class EmbeddedWarehouse(Warehouse):

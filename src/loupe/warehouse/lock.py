@@ -16,6 +16,40 @@ from pathlib import Path
 from loupe.errors import WarehouseLockedError
 
 LOCK_FILE_NAME = ".loupe.lock"
+# Commands that run until stopped; `serve` runs the other three's work in one process.
+LONG_RUNNING = ("collect", "run", "dashboards")
+
+
+class WarehouseInUseError(WarehouseLockedError):
+    """The embedded warehouse is held by another process, named as its lock file records it."""
+
+    def __init__(self, directory: Path, holder: str) -> None:
+        self.directory = directory
+        self.holder = holder  # "pid 123 (loupe collect)", written by the holder's `acquire`
+        self.command = holder.partition("(")[2].rstrip(")").split()
+        super().__init__(
+            f"the warehouse {directory} is in use by {holder}: an embedded warehouse opens in one "
+            f"process at a time, and commands cannot share it with a running process yet. "
+            f"{self.advice()}"
+        )
+
+    def advice(self) -> str:
+        """What the user can do, given the command that holds the warehouse."""
+        if "serve" in self.command:
+            return (
+                "That `loupe serve` already runs the collector, the scheduler and the dashboards "
+                "(/dashboards/ on its port), and `loupe status` asks it; stop it (SIGTERM) to run "
+                "other commands."
+            )
+        if any(name in self.command for name in LONG_RUNNING):
+            return (
+                "Stop it (SIGTERM) first, or run the collector, the scheduler and the dashboards "
+                "together in one `loupe serve`."
+            )
+        return (
+            "Wait for it to end or stop it (`loupe serve` runs the collector, the scheduler and "
+            "the dashboards in one process)."
+        )
 
 
 class DirectoryLock:
@@ -35,11 +69,7 @@ class DirectoryLock:
         except BlockingIOError:
             holder = os.pread(fd, 4096, 0).decode(errors="replace").strip() or "unknown process"
             os.close(fd)
-            raise WarehouseLockedError(
-                f"the warehouse {self.directory} is in use by {holder}. Only one process can "
-                "open an embedded warehouse: stop that process, or run the collector, scheduler "
-                "and dashboards together in it with `loupe serve`."
-            ) from None
+            raise WarehouseInUseError(self.directory, holder) from None
         os.ftruncate(fd, 0)
         command = " ".join(os.path.basename(arg) for arg in sys.argv[:3])
         os.pwrite(fd, f"pid {os.getpid()} ({command})\n".encode(), 0)
