@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.progress import Progress
@@ -36,6 +37,8 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import require_migrated
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
+
+T = TypeVar("T")
 
 etl_app = typer.Typer(help="Build the analytical tables in dwh from pd.api_calls.")
 app.add_typer(etl_app, name="etl")
@@ -75,6 +78,18 @@ def _days(day: date | None, first: date | None, last: date | None) -> list[date]
     return [yesterday]
 
 
+def _named(
+    select: Callable[[list[str] | None], list[T]], names: list[str] | None, option: str
+) -> list[T]:
+    """The jobs or audits `names` picks; an unknown name is a usage error of `option`."""
+    try:
+        return select(names)
+    except LoupeError as exc:
+        if not names or "unknown" not in str(exc):
+            raise
+        raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from exc
+
+
 def _spans(days: list[date]) -> str:
     """Days as runs of consecutive days: `2026-11-11..2026-11-13, 2026-11-20`."""
     runs: list[list[date]] = []
@@ -112,7 +127,7 @@ def _run_days(
 ) -> None:
     settings = setup(verbose)
     stop_on_sigterm()
-    steps = plan(jobs)
+    steps = _named(plan, jobs, "--jobs")
     with warehouse_for(settings) as warehouse:
         require_migrated(warehouse, DDL(settings.cluster))
         require_calls(warehouse, settings, days, allow_empty, "build")
@@ -238,6 +253,7 @@ def audit_command(
     """Check built days (default: yesterday) against the data audits; exit 1 if any fails."""
     settings = setup(verbose)
     days = _days(day, first, last)
+    _named(select_audits, audits, "--audit")
     with warehouse_for(settings) as warehouse:
         require_migrated(warehouse, DDL(settings.cluster))
         require_calls(warehouse, settings, days, allow_empty, "audit")
