@@ -160,8 +160,10 @@ def test_etl_commands_refuse_to_run_beside_another_etl_run(loupe_env: Path) -> N
     run("init")
     take = (Path(loupe.scheduler.__file__).parent / "sql" / "lease_take.sql").read_text()
     lease = {"lock_name": "etl_days", "token": uuid.uuid4(), "holder": "elsewhere:42:x"}
-    params = [f"{name}={value}" for name, value in {**lease, "ttl_ms": 2000}.items()]
+    ttl_s = 10  # room for the four refusals below on a loaded machine
+    params = [f"{name}={value}" for name, value in {**lease, "ttl_ms": ttl_s * 1000}.items()]
     run("sql", *[arg for param in params for arg in ("-p", param)], "--", take)
+    taken = time.monotonic()
     for command in (
         ("etl", "run", "--date", "2026-11-20", "--allow-empty"),
         ("etl", "sessions", "--date", "2026-11-20", "--allow-empty"),
@@ -174,7 +176,7 @@ def test_etl_commands_refuse_to_run_beside_another_etl_run(loupe_env: Path) -> N
             "error: another ETL run is under way: etl_days is held by elsewhere:42:x"
         ), command
     assert run("sql", "SELECT count() FROM etl.job_runs", "--format", "TSV").stdout == "0\n"
-    time.sleep(2.1)  # the holder stopped renewing: its lease lapses
+    time.sleep(max(0.0, taken + ttl_s + 0.1 - time.monotonic()))  # the holder stopped renewing
     built = run("etl", "run", "--date", "2026-11-20", "--allow-empty").output
     assert "2026-11-20: sessions 0" in built
 
