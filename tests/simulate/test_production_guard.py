@@ -62,20 +62,20 @@ def test_simulate_without_db_leaves_production_alone(
 def test_db_with_tables_needs_replace(
     app: typer.Typer, loupe_env: Path, real_shop: MariaDB
 ) -> None:
-    refused = runner.invoke(app, ["simulate", *SMALL, "--out", "calls", "--db", real_shop.url])
+    args = ["simulate", *SMALL, "--out", "calls", "--db", real_shop.url]
+    refused = runner.invoke(app, args, prog_name="loupe")
     assert refused.exit_code == 2
     url = real_shop.url.replace(real_shop.password, "***")
     assert refused.stderr.splitlines() == [
         f"error: --db {url} already has tables (cart, favorites, items, order_items, orders, "
         "...); the simulator would drop and recreate them: pass --replace if it holds nothing "
-        "to keep"
+        "to keep (see `loupe simulate --help`)"
     ]
     assert real_shop.password not in refused.output
     assert orders(real_shop) == [(990001, "real-session")]
     assert not (loupe_env / "calls").exists()  # refused before any file was written
 
-    args = ["simulate", *SMALL, "--out", "calls", "--db", real_shop.url, "--replace"]
-    replaced = runner.invoke(app, args)
+    replaced = runner.invoke(app, [*args, "--replace"])
     assert replaced.exit_code == 0, replaced.output
     assert (990001, "real-session") not in orders(real_shop)
 
@@ -85,10 +85,13 @@ def test_db_on_a_new_sqlite_file_and_replace_without_db(app: typer.Typer, loupe_
     assert runner.invoke(app, args).exit_code == 0  # an empty database: no --replace needed
     again = runner.invoke(app, args)
     assert again.exit_code == 2 and "already has tables" in again.stderr
-    alone = runner.invoke(app, ["simulate", *SMALL, "--out", "calls", "--replace"])
+    alone = runner.invoke(
+        app, ["simulate", *SMALL, "--out", "calls", "--replace"], prog_name="loupe"
+    )
     assert alone.exit_code == 2
     assert alone.stderr.splitlines() == [
-        "error: --replace applies to the database of --db, and none was given"
+        "error: --replace applies to the database of --db, and none was given "
+        "(see `loupe simulate --help`)"
     ]
 
 

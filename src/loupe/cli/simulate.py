@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from loupe.cli.app import (
+    UsageError,
     Verbose,
     app,
     console,
-    err_console,
     setup,
     stop_on_sigterm,
     warehouse_for,
@@ -122,20 +122,14 @@ def _check_database(db: str | None, replace: bool) -> None:
     """
     if db is None:
         if replace:
-            _usage_error("--replace applies to the database of --db, and none was given")
+            raise UsageError("--replace applies to the database of --db, and none was given")
         return
     try:
         tables = existing_tables(db)
     except ValueError as exc:
-        _usage_error(f"--db: {exc}")
+        raise UsageError(f"--db: {exc}") from None
     if tables and not replace:
-        _usage_error(f"--db {refuse_tables(db, tables)}")
-
-
-def _usage_error(message: str) -> NoReturn:
-    """A misuse of the options: one line on stderr, exit 2 (nothing was done)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+        raise UsageError(f"--db {refuse_tables(db, tables)}")
 
 
 @contextmanager
