@@ -9,9 +9,12 @@ open: `private.py`), since chDB keeps the production database's password in it.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -166,18 +169,36 @@ class EmbeddedWarehouse(Warehouse):
         self._run(sql, "Null", params)
 
     def _insert_arrow(self, table: str, data: pa.Table, settings: Mapping[str, Any] | None) -> None:
-        # A streaming insert of Arrow IPC bytes: faster than chDB's Python() table function
-        # and it lets other Python threads run while ClickHouse parses and writes.
+        # `INSERT ... FROM INFILE` reading Arrow IPC bytes from an in-memory file, as one query:
+        # it raises when the data did not land (NOT_ENOUGH_SPACE, a read-only directory, a part
+        # that failed after others were written). chDB 26.9's streaming insert (`send_insert`)
+        # does not: its `finish()` returned success, with `rows_written` set, for inserts that
+        # wrote nothing on a full or read-only disk. The speed is the same, and chDB releases
+        # the GIL while it parses and writes (docs/benchmarks.md).
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, data.schema) as writer:
             writer.write_table(data)
         columns = ", ".join(f"`{name}`" for name in data.column_names)
-        sql = f"INSERT INTO {table} ({columns}){render_settings(settings)}"
-        try:
-            with self._connection().send_insert(sql, "ArrowStream") as inserter:
-                inserter.append(sink.getvalue().to_pybytes())
-                inserter.finish()  # leaving the block without finish() cancels the insert
-        except LoupeError:
-            raise
-        except Exception as exc:
-            raise QueryError(_error_line(exc)) from exc
+        with _memory_file(sink.getvalue()) as path:
+            sql = (
+                f"INSERT INTO {table} ({columns}) FROM INFILE '{path}'"
+                f"{render_settings(settings)} FORMAT ArrowStream"
+            )
+            self._run(sql, "Null", {})
+
+
+@contextmanager
+def _memory_file(data: pa.Buffer) -> Iterator[str]:
+    """Yield a path that reads `data`: an anonymous in-memory file (Linux `memfd`), else an
+    unlinked temporary file. Neither touches the warehouse's disk, which may be the full one."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("loupe-insert", os.MFD_CLOEXEC)
+        stream = open(fd, "wb")  # noqa: SIM115 - closed below, with the descriptor
+    else:
+        stream = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        stream.write(memoryview(data))
+        stream.flush()
+        yield f"/dev/fd/{stream.fileno()}"
+    finally:
+        stream.close()
