@@ -24,6 +24,7 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
+from tests.small_disk import SmallDisk, mount_small_disk
 
 LOUPE_ENV = (
     "LOUPE_DATA_DIR",
@@ -58,6 +59,18 @@ def warehouse(settings: Settings) -> Iterator[Warehouse]:
     with open_warehouse(settings) as opened:
         migrate(opened, DDL())
         yield opened
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SmallDisk]:
+    """A 40 MB tmpfs (tests/small_disk.py), unmounted after the test."""
+    disk = mount_small_disk(
+        tmp_path / "small-disk", 40, request.node.nodeid, request.config.rootpath
+    )
+    try:
+        yield disk
+    finally:
+        disk.unmount()
 
 
 def free_port() -> int:

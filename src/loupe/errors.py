@@ -31,3 +31,7 @@ class WriterFullError(LoupeError):
 
 class WriterClosedError(LoupeError):
     """Records were handed to a BatchWriter that is closed."""
+
+
+class NotDurableError(LoupeError):
+    """Records could be neither inserted into the warehouse nor spooled: nothing was kept."""

@@ -3,8 +3,9 @@
 `POST /v1/api-calls` takes a JSON array or NDJSON (optionally gzip), authenticated with a bearer
 token, and answers only once its records are durable: inserted, or spooled and fsynced. Errors
 are JSON bodies: 401 (token), 413 (too large), 415 (media type or encoding), 422 (not a JSON
-array nor NDJSON), 429 (writer full: retry later), 503 (not durable). `GET /healthz`,
-`GET /metrics` (Prometheus) and `GET /openapi.json` complete it.
+array nor NDJSON), 429 (writer full: retry later), 503 (not durable). `GET /healthz` (503 while
+records can be neither inserted nor spooled), `GET /metrics` (Prometheus) and
+`GET /openapi.json` complete it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from loupe.errors import ConfigError, LoupeError, WriterClosedError, WriterFullError
+from loupe.errors import (
+    ConfigError,
+    LoupeError,
+    NotDurableError,
+    WriterClosedError,
+    WriterFullError,
+)
 from loupe.ingest.writer import BatchWriter, open_writer
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -114,15 +121,26 @@ def create_collector_app(
             return _problem(429, str(exc), {"Retry-After": "1"})
         except WriterClosedError as exc:
             return _problem(503, str(exc), {"Retry-After": "5"})
-        except OSError as exc:
-            return _problem(503, f"records could not be made durable: {exc}")
+        except (NotDurableError, OSError) as exc:
+            return _problem(503, f"records could not be made durable: {exc}", {"Retry-After": "5"})
         return JSONResponse(
             {"accepted": receipt.accepted, "rejected": receipt.rejected, "spooled": receipt.spooled}
         )
 
     async def healthz(request: Request) -> Response:
+        # 503 while records can be neither inserted nor spooled, so a load balancer or a probe
+        # sees that posts are refused; `spooling` stays 200 (records are durable in the spool).
+        health = writer.health
         spooled = len(writer.spool) if writer.spool else 0
-        return JSONResponse({"status": "ok", "pending": writer.pending, "spool_batches": spooled})
+        return JSONResponse(
+            {
+                "status": health.status,
+                "last_error": health.last_error,
+                "pending": writer.pending,
+                "spool_batches": spooled,
+            },
+            status_code=200 if health.durable else 503,
+        )
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -54,9 +54,14 @@ class Spool:
         name = f"{time.time_ns():020d}-{batch.token}"
         staging = self.directory / f".tmp-{name}"
         staging.mkdir()
-        _write_table(staging / _ACCEPTED, batch.accepted_table())
-        _write_table(staging / _REJECTED, batch.rejected_table())
-        _fsync_path(staging)
+        try:
+            _write_table(staging / _ACCEPTED, batch.accepted_table())
+            _write_table(staging / _REJECTED, batch.rejected_table())
+            _fsync_path(staging)
+        except BaseException:
+            # On a full disk, a half-written batch would hold the space the replay needs.
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         final = self.directory / name
         os.rename(staging, final)
         _fsync_path(self.directory)

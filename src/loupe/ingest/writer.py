@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from loupe.errors import WriterClosedError, WriterFullError
+from loupe.errors import NotDurableError, WriterClosedError, WriterFullError
 from loupe.ingest import metrics
 from loupe.ingest.batch import Batch
 from loupe.ingest.records import Rejection, decode_line, normalize, now_ms
@@ -41,6 +41,20 @@ class Receipt:
     accepted: int
     rejected: int
     spooled: bool = False
+
+
+@dataclass(frozen=True)
+class Health:
+    """How the last write went: `ok` (inserted), `spooling` (the insert failed, the batch was
+    spooled: still durable) or `failing` (neither: records were refused)."""
+
+    status: str = "ok"
+    last_error: str | None = None
+
+    @property
+    def durable(self) -> bool:
+        """Whether the writer can currently make records durable."""
+        return self.status != "failing"
 
 
 class BatchWriter:
@@ -78,6 +92,7 @@ class BatchWriter:
         self._flush_requested = False
         self._closing = False
         self._next_replay_at = 0.0
+        self.health = Health()
         if self.spool:
             self.spool.clean_temporaries()
             metrics.SPOOL_BATCHES.set(len(self.spool))
@@ -229,6 +244,7 @@ class BatchWriter:
         if len(batch):
             try:
                 self._write_with_retries(batch)
+                self.health = Health()
             except Exception as exc:
                 spooled, error = self._spool(batch, exc)
         metrics.FLUSH_SECONDS.observe(time.perf_counter() - started)
@@ -258,12 +274,16 @@ class BatchWriter:
     def _spool(self, batch: Batch, exc: Exception) -> tuple[bool, Exception | None]:
         if self.spool is None:
             log.error("write failed, no spool configured: %s", exc)
-            return False, exc
+            self.health = Health("failing", f"insert failed, no spool: {exc}")
+            return False, NotDurableError(f"insert failed and no spool is configured: {exc}")
         try:
             self.spool.put(batch)
         except OSError as spool_exc:
             log.error("write failed (%s) and spooling failed too: %s", exc, spool_exc)
-            return False, spool_exc
+            message = f"insert failed ({exc}) and spooling failed ({spool_exc})"
+            self.health = Health("failing", message)
+            return False, NotDurableError(message)
+        self.health = Health("spooling", f"insert failed, batch spooled: {exc}")
         log.warning("warehouse unavailable (%s): spooled %d records", exc, len(batch))
         metrics.RECORDS_SPOOLED.inc(len(batch))
         metrics.SPOOL_BATCHES.set(len(self.spool))
@@ -290,6 +310,7 @@ class BatchWriter:
                 self._next_replay_at = time.monotonic() + REPLAY_INTERVAL_S
                 break
             self.spool.remove(path)
+            self.health = Health()
             replayed += len(batch)
             metrics.RECORDS_REPLAYED.inc(len(batch))
         metrics.SPOOL_BATCHES.set(len(self.spool))
