@@ -70,7 +70,7 @@ def test_insert_on_a_full_disk_raises(
     insert(warehouse_on_disk, make_batch(100))
     small_disk.fill()
     batch = make_batch(2_000)
-    with pytest.raises(QueryError, match="NOT_ENOUGH_SPACE|No space left"):
+    with pytest.raises(QueryError, match=r"NOT_ENOUGH_SPACE|No space left"):
         insert(warehouse_on_disk, batch)
     assert copies(warehouse_on_disk, batch) == {}
     small_disk.free()
@@ -101,7 +101,7 @@ def test_batch_failing_after_some_parts_landed_raises_and_its_retry_lands_the_re
     big = make_batch(30, day=20, body_bytes=300_000)
     batch = Batch([row for part in [*days, big] for row in part.rows])
     small_disk.leave_free(4_000_000)
-    with pytest.raises(QueryError, match="NOT_ENOUGH_SPACE|No space left"):
+    with pytest.raises(QueryError, match=r"NOT_ENOUGH_SPACE|No space left"):
         insert(warehouse_on_disk, batch)
     landed = warehouse_on_disk.scalar("SELECT count() FROM pd.api_calls")
     assert 0 < landed < len(batch.rows)  # the engine failed mid-batch
