@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from loupe.errors import WarehouseUnavailableError, WriterFullError
+from loupe.errors import NotDurableError, WarehouseUnavailableError, WriterFullError
 from loupe.ingest.batch import Batch
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.spool import Spool
@@ -188,6 +188,25 @@ def test_spool_is_replayed_by_the_next_process(no_merges: Warehouse, tmp_path: P
             time.sleep(0.05)
     assert stored(no_merges) == (25, 25)
     assert len(Spool(spool_dir)) == 0
+
+
+def test_health_follows_the_writes_and_an_unkept_batch_fails(
+    no_merges: Warehouse, tmp_path: Path
+) -> None:
+    sink = SwitchableSink(no_merges, mode="down")
+    without_spool = BatchWriter(sink, retries=0)
+    with pytest.raises(NotDurableError, match="no spool"):
+        without_spool.add_many(records(5)).result(timeout=30)
+    assert without_spool.health.status == "failing" and not without_spool.health.durable
+    without_spool.close()
+    with BatchWriter(sink, retries=0, spool_dir=tmp_path / "spool") as writer:
+        writer.add_many(records(5)).result(timeout=30)
+        assert writer.health.status == "spooling"
+        assert "connection refused" in (writer.health.last_error or "")
+        sink.mode = "up"
+        assert writer.replay() == 5
+        assert writer.health.status == "ok" and writer.health.last_error is None
+    assert stored(no_merges) == (5, 5)
 
 
 def test_spool_ignores_half_written_batches(tmp_path: Path) -> None:
