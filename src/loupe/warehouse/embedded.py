@@ -173,8 +173,8 @@ class EmbeddedWarehouse(Warehouse):
         # it raises when the data did not land (NOT_ENOUGH_SPACE, a read-only directory, a part
         # that failed after others were written). chDB 26.9's streaming insert (`send_insert`)
         # does not: its `finish()` returned success, with `rows_written` set, for inserts that
-        # wrote nothing on a full or read-only disk. The speed is the same, and chDB releases
-        # the GIL while it parses and writes (docs/benchmarks.md).
+        # wrote nothing on a full or read-only disk. It measured as fast (docs/benchmarks.md),
+        # and other Python threads keep running while ClickHouse parses and writes.
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, data.schema) as writer:
             writer.write_table(data)
@@ -189,8 +189,8 @@ class EmbeddedWarehouse(Warehouse):
 
 @contextmanager
 def _memory_file(data: pa.Buffer) -> Iterator[str]:
-    """Yield a path that reads `data`: an anonymous in-memory file (Linux `memfd`), else an
-    unlinked temporary file. Neither touches the warehouse's disk, which may be the full one."""
+    """Yield a path that reads `data`: an anonymous in-memory file (Linux `memfd`, on no disk,
+    so a full warehouse disk cannot refuse it), else an unlinked temporary file in TMPDIR."""
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create("loupe-insert", os.MFD_CLOEXEC)
         stream = open(fd, "wb")  # noqa: SIM115 - closed below, with the descriptor
