@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body (after gzip) the collector takes.",
     )
+    collector_max_concurrent_requests: int = Field(
+        4,
+        ge=1,
+        description="Posts the collector reads, decodes and waits on at once; one more is "
+        "answered 429 at once. Peak memory stays under 3 x `collector_max_body_bytes` times this "
+        "above the idle process.",
+    )
 
     # -- ETL (docs/etl.md) -------------------------------------------------------------------
     shop_api_map: Path | None = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from loupe.ingest.records import COLUMNS, Rejection, decode_line, derived_event_id, normalize
@@ -73,7 +74,7 @@ def test_a_record_of_exactly_the_size_limit_is_accepted() -> None:
     def sized(padding: int) -> dict:
         return api_call(response={"blob": "x" * padding})
 
-    counted = ("session_id", "endpoint", "user_agent", "ip", "referer")
+    counted = ("session_id", "method", "endpoint", "user_agent", "ip", "referer")
     base = sized(0)
     size = len('{"blob":""}') + len('{"section":"rings","page":1}')
     size += sum(len(base[field]) for field in counted)
@@ -105,6 +106,8 @@ def test_request_given_as_json_text_is_accepted() -> None:
         ({"status": "200"}, "status must be an integer"),
         ({"user_id": -1}, "user_id must be an integer"),
         ({"response": {"blob": "x" * 5000}}, "over the limit of 4096"),
+        ({"method": "G" * 1_000_000}, "record is 1000"),  # every field counts
+        ({"referer": "r" * 5000}, "over the limit of 4096"),
     ],
 )
 def test_invalid_records_are_rejected_with_reason(change: dict, reason: str) -> None:
@@ -119,3 +122,44 @@ def test_line_that_is_not_json_is_rejected_whole() -> None:
     result = decode_line(b'{"ts": 1, "session_id": ', RECEIVED_AT, LIMIT)
     assert isinstance(result, Rejection) and result.reason == "not valid JSON"
     assert result.payload == '{"ts": 1, "session_id": '
+
+
+def nested(depth: int) -> dict:
+    """A record whose `request` nests `depth` levels of arrays."""
+    return api_call(request={"deep": orjson.loads(b"[" * depth + b"]" * depth)})
+
+
+@pytest.mark.parametrize("depth", [254, 300, 1000])
+def test_deeply_nested_record_is_rejected_not_raised(depth: int) -> None:
+    line = orjson.dumps(api_call(request={"deep": 1})).replace(
+        b'"deep":1', b'"deep":' + b"[" * depth + b"]" * depth
+    )
+    result = decode_line(line, RECEIVED_AT, LIMIT)
+    assert isinstance(result, Rejection)
+    assert result.reason == "record is nested too deeply"
+    assert result.payload == line.decode()
+    # The same record decoded by the caller (the middleware, `add_many`) is rejected too.
+    assert normalize(nested(depth), RECEIVED_AT, LIMIT).reason == "record is nested too deeply"
+
+
+def test_line_nested_beyond_the_decoder_is_rejected() -> None:
+    result = decode_line(b"[" * 2000 + b"]" * 2000, RECEIVED_AT, LIMIT)
+    assert isinstance(result, Rejection) and result.reason == "record is nested too deeply"
+
+
+def test_oversized_line_of_invalid_utf8_is_rejected_truncated() -> None:
+    line = b"\xff\xfe" * (LIMIT * 3)
+    result = decode_line(line, RECEIVED_AT, LIMIT)
+    assert isinstance(result, Rejection)
+    assert result.reason == f"record is {len(line)} bytes, over the limit"
+    assert result.payload == "\ufffd" * LIMIT
+
+
+def test_a_record_whose_validation_raises_is_rejected() -> None:
+    class Odd(dict):  # not a plain dict from JSON: rejected before anything else
+        pass
+
+    assert normalize(Odd(api_call()), RECEIVED_AT, LIMIT).reason == "record is not a JSON object"
+    record = api_call(ts=float("nan"))  # int(nan) raises ValueError inside validation
+    result = normalize(record, RECEIVED_AT, LIMIT)
+    assert isinstance(result, Rejection) and result.reason.startswith("record cannot be read")

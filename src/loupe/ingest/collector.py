@@ -15,14 +15,12 @@ import hmac
 import zlib
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Any
 
-import orjson
 import yaml
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -33,12 +31,19 @@ from loupe.errors import (
     WriterClosedError,
     WriterFullError,
 )
-from loupe.ingest.writer import BatchWriter, open_writer
+from loupe.ingest.bodies import BodyError, decode_body
+from loupe.ingest.records import Rejection, now_ms
+from loupe.ingest.writer import BatchWriter, Receipt, TooManyRecordsError, open_writer
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 
 JSON_TYPES = ("application/json",)
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl", "text/plain")
+# A body's decoded records may take twice its limit: with the body itself, a request holds at
+# most 3 x collector_max_body_bytes (docs/ingestion.md states the bound).
+DECODED_BUDGET_FACTOR = 2
+# On SIGTERM, requests in flight get this long to finish before they are cancelled.
+SHUTDOWN_GRACE_S = 10
 
 
 class _HTTPProblem(Exception):
@@ -76,28 +81,51 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return body
 
 
-def _submit(writer: BatchWriter, media_type: str, body: bytes) -> Any:
-    """Split the body into records and hand them to the writer (runs in a worker thread)."""
-    if media_type in NDJSON_TYPES:
-        return writer.add_lines(body.split(b"\n"))
-    try:
-        decoded = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise _HTTPProblem(422, "body is not valid JSON (send a JSON array, or NDJSON)") from None
-    if isinstance(decoded, dict):
-        decoded = [decoded]
-    if not isinstance(decoded, list):
-        raise _HTTPProblem(422, "body must be a JSON array of records (or NDJSON)")
-    return writer.add_many(decoded)
+def _decode(
+    body: bytes, media_type: str, max_record_bytes: int, budget: int
+) -> tuple[list[tuple | Rejection], int]:
+    """Split and validate the body's records (runs in a worker thread)."""
+    received_at = now_ms()
+    items = decode_body(body, media_type in NDJSON_TYPES, received_at, max_record_bytes, budget)
+    return items, received_at
+
+
+async def _durable(
+    request: Request, writer: BatchWriter, media_type: str, limit: int, last_slot: bool
+) -> Receipt:
+    """Read, decode and queue the body's records; return once they are durable.
+
+    The body is dropped once decoded, so a request holds at most its body and its records.
+    """
+    body = await _read_body(request, limit)
+    items, received_at = await run_in_threadpool(
+        _decode, body, media_type, writer.max_record_bytes, DECODED_BUDGET_FACTOR * limit
+    )
+    del body
+    future = writer.add_decoded(items, received_at)
+    del items
+    if last_slot:  # every slot waits on the writer: write now rather than after the delay
+        writer.request_flush()
+    return await asyncio.wrap_future(future)
 
 
 def create_collector_app(
-    writer: BatchWriter, token: str, max_body_bytes: int, close_writer: bool = False
+    writer: BatchWriter,
+    token: str,
+    max_body_bytes: int,
+    close_writer: bool = False,
+    max_concurrent_requests: int = 4,
 ) -> Starlette:
-    """The collector's ASGI app around an open BatchWriter (closed on shutdown if asked)."""
+    """The collector's ASGI app around an open BatchWriter (closed on shutdown if asked).
+
+    At most `max_concurrent_requests` posts are read, decoded and waited on at once; one more is
+    answered 429 at once, before its body is read: memory stays bounded by that number.
+    """
     expected = token.encode()
+    busy = 0  # posts holding a slot (the event loop is single-threaded: a plain counter)
 
     async def post_api_calls(request: Request) -> Response:
+        nonlocal busy
         # The scheme is case-insensitive (RFC 7235); the token is compared in constant time.
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if (
@@ -111,18 +139,32 @@ def create_collector_app(
             return _problem(
                 415, "send application/json (an array) or application/x-ndjson (one per line)"
             )
+        if busy >= max_concurrent_requests:
+            return _problem(
+                429,
+                f"the collector is already taking {busy} requests "
+                f"(collector_max_concurrent_requests): retry later",
+                {"Retry-After": "1"},
+            )
+        busy += 1
         try:
-            body = await _read_body(request, max_body_bytes)
-            future = await run_in_threadpool(_submit, writer, media_type, body)
-            receipt = await asyncio.wrap_future(future)
-        except _HTTPProblem as problem:
-            return _problem(problem.status, problem.message, problem.headers)
+            receipt = await _durable(
+                request, writer, media_type, max_body_bytes, busy >= max_concurrent_requests
+            )
+        except ClientDisconnect:
+            return Response(status_code=400)  # nobody is listening any more
+        except (_HTTPProblem, BodyError) as problem:
+            return _problem(problem.status, problem.message, getattr(problem, "headers", None))
+        except TooManyRecordsError as exc:
+            return _problem(413, str(exc))
         except WriterFullError as exc:
             return _problem(429, str(exc), {"Retry-After": "1"})
         except WriterClosedError as exc:
             return _problem(503, str(exc), {"Retry-After": "5"})
         except (NotDurableError, OSError) as exc:
             return _problem(503, f"records could not be made durable: {exc}", {"Retry-After": "5"})
+        finally:
+            busy -= 1
         return JSONResponse(
             {"accepted": receipt.accepted, "rejected": receipt.rejected, "spooled": receipt.spooled}
         )
@@ -191,6 +233,7 @@ def run_collector(settings: Settings, warehouse: Warehouse) -> None:
         settings.collector_token.get_secret_value(),
         settings.collector_max_body_bytes,
         close_writer=True,
+        max_concurrent_requests=settings.collector_max_concurrent_requests,
     )
     uvicorn.run(
         app,
@@ -198,6 +241,7 @@ def run_collector(settings: Settings, warehouse: Warehouse) -> None:
         port=settings.collector_port,
         log_level="info",
         access_log=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
     )
 
 

@@ -68,12 +68,13 @@ _MIN_TS_MS = 946_684_800_000
 _MAX_TS_MS = 4_102_444_800_000
 _UINT32_MAX = 2**32 - 1
 _UINT64_MAX = 2**64 - 1
+PAYLOAD_REPR_CHARS = 1_048_576
 _CANONICAL_UUID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rejection:
     """A record refused at ingestion: why, and the payload as it came."""
 
@@ -185,6 +186,7 @@ def normalize(
         ts_ms = ts if ts.__class__ is int and _MIN_TS_MS <= ts < _MAX_TS_MS else parse_ts(ts)
         request = _json_object(record, "request")
         response = _json_object(record, "response")
+        method = _text(get("method"), "method")
         endpoint = _text(get("endpoint"), "endpoint")
         user_agent = _text(get("user_agent"), "user_agent")
         ip = _text(get("ip"), "ip")
@@ -193,6 +195,7 @@ def normalize(
             len(request)
             + len(response)
             + len(session_id)
+            + len(method)
             + len(endpoint)
             + len(user_agent)
             + len(ip)
@@ -207,7 +210,7 @@ def normalize(
             ts_ms,
             session_id,
             _int(get("user_id"), "user_id", _UINT64_MAX),
-            _text(get("method"), "method").upper(),
+            method.upper(),
             endpoint,
             _int(get("status"), "status", 999),
             _int(get("duration_ms"), "duration_ms", _UINT32_MAX),
@@ -220,6 +223,15 @@ def normalize(
         )
     except _Invalid as invalid:
         return Rejection(str(invalid), _payload_text(record, raw))
+    except Exception as exc:  # whatever a record holds, it is rejected, never raised
+        return Rejection(unreadable_reason(exc), _payload_text(record, raw))
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    """The rejection reason of a record that made validation raise (too deep, unencodable)."""
+    if isinstance(exc, RecursionError) or "recursion" in str(exc).lower():
+        return "record is nested too deeply"
+    return f"record cannot be read: {type(exc).__name__}: {str(exc)[:80]}"
 
 
 def _payload_text(record: Any, raw: bytes | None) -> str:
@@ -227,16 +239,27 @@ def _payload_text(record: Any, raw: bytes | None) -> str:
         return raw.decode(errors="replace")
     try:
         return orjson.dumps(record).decode()
-    except TypeError:
-        return repr(record)
+    except Exception:
+        try:
+            return repr(record)[:PAYLOAD_REPR_CHARS]
+        except Exception:  # e.g. a RecursionError in repr of a deep structure
+            return f"<unprintable {type(record).__name__}>"
 
 
 def decode_line(line: bytes, received_at_ms: int, max_bytes: int) -> tuple | Rejection:
-    """Decode and validate one NDJSON line, rejecting it whole if it is not valid JSON."""
-    if len(line) > max_bytes * 4:
-        return Rejection(f"record is {len(line)} bytes, over the limit", line[:max_bytes].decode())
+    """Decode and validate one NDJSON line (or JSON-array element), rejecting it whole if it
+    cannot be decoded: it never raises, so one record cannot fail its neighbours."""
     try:
-        record = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return Rejection("not valid JSON", line.decode(errors="replace"))
-    return normalize(record, received_at_ms, max_bytes, raw=line)
+        if len(line) > max_bytes * 4:
+            return Rejection(
+                f"record is {len(line)} bytes, over the limit",
+                line[:max_bytes].decode(errors="replace"),
+            )
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            reason = "record is nested too deeply" if "depth" in str(exc) else "not valid JSON"
+            return Rejection(reason, line.decode(errors="replace"))
+        return normalize(record, received_at_ms, max_bytes, raw=line)
+    except Exception as exc:
+        return Rejection(unreadable_reason(exc), bytes(line).decode(errors="replace"))

@@ -5,7 +5,9 @@ thread, and a background thread flushes a batch when it holds `max_records` reco
 record is `max_delay_ms` old, and on `flush`/`close`. A failed insert is retried with exponential
 backoff; after the last retry the batch goes to the spool (fsynced) and is replayed later with the
 same deduplication token. Memory is bounded: past `max_pending` records the caller blocks, or gets
-`WriterFullError` when `when_full="raise"`. `add_many` returns a future that resolves once its
+`WriterFullError` when `when_full="raise"` (`TooManyRecordsError` for a group larger than
+`max_pending`, which could never fit; blocking callers get such a group in when the writer is
+empty). A group of no records is durable at once. `add_many` returns a future that resolves once its
 records are durable (inserted or spooled): the collector answers only then.
 """
 
@@ -32,6 +34,10 @@ from loupe.warehouse import Warehouse
 log = logging.getLogger("loupe.ingest")
 
 REPLAY_INTERVAL_S = 5.0
+
+
+class TooManyRecordsError(WriterFullError):
+    """More records handed over at once than the writer ever holds: retrying cannot help."""
 
 
 @dataclass(frozen=True)
@@ -138,9 +144,19 @@ class BatchWriter:
             received_at,
         )
 
+    def add_decoded(self, items: list[tuple | Rejection], received_at: int) -> Future[Receipt]:
+        """Queue rows and rejections already validated (by `bodies.decode_records`)."""
+        return self._enqueue(items, received_at)
+
     def add_rejection(self, rejection: Rejection) -> Future[Receipt]:
         """Record a payload refused before it could be split into records."""
         return self._enqueue([rejection], now_ms())
+
+    def request_flush(self) -> None:
+        """Ask for the current batch to be written now, without waiting for it."""
+        with self._cond:
+            self._flush_requested = True
+            self._cond.notify_all()
 
     def flush(self, timeout: float | None = None) -> None:
         """Write everything queued so far and wait until it is durable (inserted or spooled)."""
@@ -186,13 +202,22 @@ class BatchWriter:
             (received_at, item, self.source) for item in items if isinstance(item, Rejection)
         ]
         count = len(items)
+        raising = (when_full or self.when_full) == "raise"
         with self._cond:
             while True:
                 if self._closing:
                     raise WriterClosedError("the BatchWriter is closed")
+                if not count:  # nothing to write: durable at once
+                    future.set_result(Receipt(0, 0))
+                    return future
+                if count > self.max_pending and raising:
+                    raise TooManyRecordsError(
+                        f"{count} records in one go, more than the writer holds "
+                        f"({self.max_pending}): send fewer at a time"
+                    )
                 if self._pending == 0 or self._pending + count <= self.max_pending:
                     break
-                if (when_full or self.when_full) == "raise":
+                if raising:
                     raise WriterFullError(
                         f"the writer holds {self._pending} records (max {self.max_pending}); "
                         "the warehouse is not keeping up, retry later"
