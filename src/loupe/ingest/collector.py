@@ -217,6 +217,8 @@ def collector_writer(settings: Settings, warehouse: Warehouse) -> BatchWriter:
     """The collector's BatchWriter: answers 429 rather than blocking when memory is full."""
     writer = open_writer(settings, warehouse, source="collector")
     writer.when_full = "raise"
+    # Inserts of at most half a body: writing a batch copies it a few times over.
+    writer.max_insert_bytes = settings.collector_max_body_bytes // 2
     return writer
 
 

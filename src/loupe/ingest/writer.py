@@ -13,18 +13,22 @@ records are durable (inserted or spooled): the collector answers only then.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
+
 from loupe.errors import NotDurableError, WriterClosedError, WriterFullError
 from loupe.ingest import metrics
 from loupe.ingest.batch import Batch
+from loupe.ingest.bodies import item_cost
 from loupe.ingest.records import Rejection, decode_line, normalize, now_ms
 from loupe.ingest.sinks import Sink, WarehouseSink
 from loupe.ingest.spool import Spool
@@ -79,6 +83,7 @@ class BatchWriter:
         spool_dir: Path | None = None,
         max_record_bytes: int = 262_144,
         source: str = "writer",
+        max_insert_bytes: int | None = None,
     ) -> None:
         self.sink = sink
         self.max_records = max_records
@@ -89,6 +94,7 @@ class BatchWriter:
         self.backoff_s = backoff_s
         self.max_record_bytes = max_record_bytes
         self.source = source
+        self.max_insert_bytes = max_insert_bytes
         self.spool = Spool(spool_dir) if spool_dir else None
         self._cond = threading.Condition()
         self._batch = Batch()
@@ -258,6 +264,8 @@ class BatchWriter:
                 stop = self._closing and not len(batch)
             if len(batch) or waiters:
                 self._write(batch, waiters)
+            del batch, waiters  # not kept alive while the next batch fills
+            release_memory()
             if self._replay_due():
                 self.replay()
             if stop:
@@ -267,11 +275,16 @@ class BatchWriter:
         started = time.perf_counter()
         spooled, error = False, None
         if len(batch):
-            try:
-                self._write_with_retries(batch)
+            parts = insert_slices(batch, self.max_insert_bytes)
+            for index, part in enumerate(parts):
+                try:
+                    self._write_with_retries(part)
+                except Exception as exc:
+                    spooled, error = self._spool(parts[index:], exc)
+                    break
+            else:
                 self.health = Health()
-            except Exception as exc:
-                spooled, error = self._spool(batch, exc)
+            del parts
         metrics.FLUSH_SECONDS.observe(time.perf_counter() - started)
         metrics.RECORDS_IN.inc(len(batch.rows))
         metrics.RECORDS_REJECTED.inc(len(batch.rejections))
@@ -296,21 +309,23 @@ class BatchWriter:
                 log.warning("write failed (attempt %d): %s", attempt + 1, exc)
                 time.sleep(min(self.backoff_s * 2**attempt, 5.0))
 
-    def _spool(self, batch: Batch, exc: Exception) -> tuple[bool, Exception | None]:
+    def _spool(self, batches: list[Batch], exc: Exception) -> tuple[bool, Exception | None]:
+        count = sum(map(len, batches))
         if self.spool is None:
             log.error("write failed, no spool configured: %s", exc)
             self.health = Health("failing", f"insert failed, no spool: {exc}")
             return False, NotDurableError(f"insert failed and no spool is configured: {exc}")
         try:
-            self.spool.put(batch)
+            for batch in batches:
+                self.spool.put(batch)
         except OSError as spool_exc:
             log.error("write failed (%s) and spooling failed too: %s", exc, spool_exc)
             message = f"insert failed ({exc}) and spooling failed ({spool_exc})"
             self.health = Health("failing", message)
             return False, NotDurableError(message)
         self.health = Health("spooling", f"insert failed, batch spooled: {exc}")
-        log.warning("warehouse unavailable (%s): spooled %d records", exc, len(batch))
-        metrics.RECORDS_SPOOLED.inc(len(batch))
+        log.warning("warehouse unavailable (%s): spooled %d records", exc, count)
+        metrics.RECORDS_SPOOLED.inc(count)
         metrics.SPOOL_BATCHES.set(len(self.spool))
         self._next_replay_at = time.monotonic() + REPLAY_INTERVAL_S
         return True, None
@@ -340,6 +355,57 @@ class BatchWriter:
             metrics.RECORDS_REPLAYED.inc(len(batch))
         metrics.SPOOL_BATCHES.set(len(self.spool))
         return replayed
+
+
+def insert_slices(batch: Batch, max_bytes: int | None) -> list[Batch]:
+    """The batch cut into inserts of at most `max_bytes` (as `bodies.item_cost` counts them).
+
+    An insert copies its rows a few times (Arrow, the stream to the engine, the engine's own
+    columns), so big batches are written in slices. The cut depends only on the batch, so a
+    slice retried or replayed carries the same deduplication token.
+    """
+    if max_bytes is None:
+        return [batch]
+    slices = [Batch(rows=part) for part in _cut(batch.rows, item_cost, max_bytes)]
+    slices += [
+        Batch(rejections=part)
+        for part in _cut(batch.rejections, lambda queued: item_cost(queued[1]), max_bytes)
+    ]
+    return [batch] if len(slices) == 1 else slices
+
+
+def _cut(items: list, cost_of: Callable[[Any], int], max_bytes: int) -> list[list]:
+    parts: list[list] = []
+    part: list = []
+    size = 0
+    for item in items:
+        cost = cost_of(item)
+        if part and size + cost > max_bytes:
+            parts.append(part)
+            part, size = [], 0
+        part.append(item)
+        size += cost
+    if part:
+        parts.append(part)
+    return parts
+
+
+def _glibc_malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        return None
+
+
+_MALLOC_TRIM = _glibc_malloc_trim()
+
+
+def release_memory() -> None:
+    """Give memory freed by a written batch back to the system (Arrow's pool, glibc's heap),
+    so that the next batches and bodies start from the same footprint."""
+    pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def open_writer(
