@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import orjson
-
 from loupe.errors import LoupeError
+from loupe.ingest.bodies import BodyError, array_elements
 from loupe.ingest.writer import BatchWriter, Receipt
 
 CHUNK_LINES = 5_000
@@ -43,7 +42,18 @@ def _line_chunks(handle: IO[bytes], on_bytes: Callable[[int], None]) -> Iterator
     chunk: list[bytes] = []
     for line in handle:
         on_bytes(len(line))
-        chunk.append(line)
+        chunk.append(line[:-1] if line.endswith(b"\n") else line)  # as the collector splits
+        if len(chunk) >= CHUNK_LINES:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _chunks(texts: Iterator[bytes]) -> Iterator[list[bytes]]:
+    chunk: list[bytes] = []
+    for text in texts:
+        chunk.append(text)
         if len(chunk) >= CHUNK_LINES:
             yield chunk
             chunk = []
@@ -62,12 +72,13 @@ def ingest_files(
                 with _open(path) as handle:
                     data = handle.read()
                 on_bytes(path.stat().st_size)
+                # Element by element, each with its text: a record that cannot be decoded is
+                # rejected with its payload, and never aborts the file.
                 try:
-                    records = orjson.loads(data)
-                except orjson.JSONDecodeError as exc:
-                    raise LoupeError(f"{path}: not valid JSON ({exc})") from None
-                for start in range(0, len(records), CHUNK_LINES):
-                    futures.append(writer.add_many(records[start : start + CHUNK_LINES]))
+                    for chunk in _chunks(array_elements(data)):
+                        futures.append(writer.add_lines(chunk))
+                except BodyError as exc:
+                    raise LoupeError(f"{path}: {exc.message}") from None
             else:
                 with _open(path) as handle:
                     for chunk in _line_chunks(handle, on_bytes):

@@ -3,8 +3,9 @@
 This is the hot path of ingestion (every record of the collector, the middleware and
 `loupe ingest` passes here), so it is plain Python over `orjson`, not a model library. A record
 is rejected (kept with its reason in `pd.api_calls_rejected`) when it has no `session_id`, an
-unparsable `ts`, a `request`/`response` that is not a JSON object, a malformed optional field, or
-a size over the limit. See docs/ingestion.md for the contract.
+unparsable `ts`, a `request`/`response` that is not a JSON object, a malformed optional field, a
+size over the limit (every text field counts), or anything else that makes it unreadable (nested
+too deeply to encode): validation never raises. See docs/ingestion.md for the contract.
 """
 
 from __future__ import annotations
