@@ -5,18 +5,21 @@ A body is never decoded whole: NDJSON is read line by line and a JSON array elem
 body, the records validated so far and one record being decoded. The records validated so far
 are charged what they take in memory (`sys.getsizeof` of the row or rejection and its texts);
 past the budget the body is refused (`BodyError`, 413) before anything is queued. That keeps a
-body of millions of tiny lines (`1\\n` x 8M: 8M rejections) from costing gigabytes.
+body of millions of tiny lines (`1\\n` x 8M: 8M rejections) from costing gigabytes. The same
+costs cut a big batch into slices for its inserts (`insert_slices`).
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from sys import getsizeof
+from typing import Any
 
 import orjson
 
+from loupe.ingest.batch import Batch
 from loupe.ingest.records import Rejection, decode_line
 
 MAX_DEPTH = 1024  # orjson's own nesting limit: deeper than that is not decodable anyway
@@ -146,3 +149,36 @@ def decode_body(
     """The rows and rejections of a whole NDJSON or JSON-array body (see `decode_records`)."""
     texts = ndjson_lines(body) if ndjson else array_elements(body)
     return decode_records(texts, received_at_ms, max_record_bytes, budget)
+
+
+def insert_slices(batch: Batch, max_bytes: int | None) -> list[Batch]:
+    """The batch cut into inserts of at most `max_bytes` (as `bodies.item_cost` counts them).
+
+    An insert copies its rows a few times (Arrow, the stream to the engine, the engine's own
+    columns), so big batches are written in slices. The cut depends only on the batch, so a
+    slice retried or replayed carries the same deduplication token.
+    """
+    if max_bytes is None:
+        return [batch]
+    slices = [Batch(rows=part) for part in _cut(batch.rows, item_cost, max_bytes)]
+    slices += [
+        Batch(rejections=part)
+        for part in _cut(batch.rejections, lambda queued: item_cost(queued[1]), max_bytes)
+    ]
+    return [batch] if len(slices) == 1 else slices
+
+
+def _cut(items: list, cost_of: Callable[[Any], int], max_bytes: int) -> list[list]:
+    parts: list[list] = []
+    part: list = []
+    size = 0
+    for item in items:
+        cost = cost_of(item)
+        if part and size + cost > max_bytes:
+            parts.append(part)
+            part, size = [], 0
+        part.append(item)
+        size += cost
+    if part:
+        parts.append(part)
+    return parts

@@ -28,7 +28,7 @@ import pyarrow as pa
 from loupe.errors import NotDurableError, WriterClosedError, WriterFullError
 from loupe.ingest import metrics
 from loupe.ingest.batch import Batch
-from loupe.ingest.bodies import item_cost
+from loupe.ingest.bodies import insert_slices
 from loupe.ingest.records import Rejection, decode_line, normalize, now_ms
 from loupe.ingest.sinks import Sink, WarehouseSink
 from loupe.ingest.spool import Spool
@@ -355,39 +355,6 @@ class BatchWriter:
             metrics.RECORDS_REPLAYED.inc(len(batch))
         metrics.SPOOL_BATCHES.set(len(self.spool))
         return replayed
-
-
-def insert_slices(batch: Batch, max_bytes: int | None) -> list[Batch]:
-    """The batch cut into inserts of at most `max_bytes` (as `bodies.item_cost` counts them).
-
-    An insert copies its rows a few times (Arrow, the stream to the engine, the engine's own
-    columns), so big batches are written in slices. The cut depends only on the batch, so a
-    slice retried or replayed carries the same deduplication token.
-    """
-    if max_bytes is None:
-        return [batch]
-    slices = [Batch(rows=part) for part in _cut(batch.rows, item_cost, max_bytes)]
-    slices += [
-        Batch(rejections=part)
-        for part in _cut(batch.rejections, lambda queued: item_cost(queued[1]), max_bytes)
-    ]
-    return [batch] if len(slices) == 1 else slices
-
-
-def _cut(items: list, cost_of: Callable[[Any], int], max_bytes: int) -> list[list]:
-    parts: list[list] = []
-    part: list = []
-    size = 0
-    for item in items:
-        cost = cost_of(item)
-        if part and size + cost > max_bytes:
-            parts.append(part)
-            part, size = [], 0
-        part.append(item)
-        size += cost
-    if part:
-        parts.append(part)
-    return parts
 
 
 def _glibc_malloc_trim() -> Callable[[int], int] | None:
