@@ -95,7 +95,7 @@ def test_request_given_as_json_text_is_accepted() -> None:
     ("change", "reason"),
     [
         ({"session_id": None}, "session_id is missing"),
-        ({"session_id": "  "}, "session_id is missing"),
+        ({"session_id": "  "}, "session_id is empty"),
         ({"ts": "yesterday"}, "ts is not an ISO 8601 time"),
         ({"ts": None}, "ts is missing"),
         ({"ts": True}, "ts is not a timestamp"),
