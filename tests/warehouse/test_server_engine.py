@@ -166,6 +166,7 @@ def test_https_with_a_private_ca(
         with open_warehouse(secure) as server, pytest.raises(WarehouseUnavailableError) as caught:
             server.scalar("SELECT 1")  # the system's CAs do not know this certificate
         assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
+        assert str(caught.value).endswith("check the clickhouse_ca_cert setting")
         trusting = secure.model_copy(update={"clickhouse_ca_cert": certificate[0]})
         with open_warehouse(trusting) as server:
             assert server.scalar("SELECT {n:UInt8} + 1", {"n": 41}) == 42

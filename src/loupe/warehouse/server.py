@@ -7,6 +7,7 @@ since a clickhouse-connect client must not run two queries at once.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -27,18 +28,24 @@ def _server_message(exc: Exception) -> str:
     return text.strip().splitlines()[0].split(" (for url ")[0]
 
 
-def _unreachable(exc: BaseException) -> str:
-    """Why the server could not be reached, in a few words: the innermost socket error of the
-    chain clickhouse-connect and urllib3 wrap it in ("Connection refused"), else their message."""
+def _unreachable(exc: BaseException) -> tuple[str, bool]:
+    """Why the server could not be reached, in a few words, and whether TLS refused it: the
+    innermost socket error of the chain clickhouse-connect and urllib3 wrap it in ("connection
+    refused", or the certificate check that failed), else their message."""
     reason, cause, seen = None, exc, set()
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
+        if isinstance(cause, ssl.SSLError):
+            return str(cause), True
         if isinstance(cause, OSError) and cause.strerror:
-            reason = cause.strerror
+            reason = cause.strerror.lower()
         elif isinstance(cause, TimeoutError) or "timed out" in str(cause).lower():
             reason = reason or "timed out"
-        cause = getattr(cause, "reason", None) or cause.__cause__ or cause.__context__
-    return (reason or str(exc).splitlines()[0]).lower()
+        wrapped = getattr(cause, "reason", None)  # urllib3's errors; ssl's is a string
+        cause = (
+            wrapped if isinstance(wrapped, BaseException) else cause.__cause__ or cause.__context__
+        )
+    return reason or str(exc).splitlines()[0].lower(), False
 
 
 class ServerWarehouse(Warehouse):
@@ -87,10 +94,13 @@ class ServerWarehouse(Warehouse):
     def _unreachable_message(self, exc: BaseException) -> str:
         s = self.settings
         scheme = "https" if s.clickhouse_secure else "http"
+        reason, tls = _unreachable(exc)
+        check = (
+            "clickhouse_ca_cert setting" if tls else "clickhouse_host and clickhouse_port settings"
+        )
         return (
             f"cannot reach the ClickHouse server at {scheme}://{s.clickhouse_host}:"
-            f"{s.clickhouse_port} ({_unreachable(exc)}); "
-            "check the clickhouse_host and clickhouse_port settings"
+            f"{s.clickhouse_port} ({reason}); check the {check}"
         )
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
