@@ -36,7 +36,7 @@ def dashboards_command(
     with warehouse_for(settings) as warehouse:
         if not warehouse.scalar(SESSIONS_TABLE_SQL):
             raise LoupeError("the warehouse has no dwh tables: run `loupe init` first")
-        web = create_dashboards_app(warehouse, settings)
+        web = create_dashboards_app(warehouse)
         console.print(f"dashboards on http://{host}:{port}/ (Ctrl-C or SIGTERM stops)")
         server = uvicorn.Server(
             uvicorn.Config(

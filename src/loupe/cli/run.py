@@ -11,7 +11,7 @@ import typer
 from loupe.cli.app import Verbose, app, console, setup, warehouse_for
 from loupe.cli.params import PORT_MAX, parse_positive
 from loupe.errors import LoupeError, WarehouseLockedError
-from loupe.scheduler.options import SchedulerOptions, options_from_settings
+from loupe.scheduler.options import SchedulerOptions
 from loupe.scheduler.render import render_text
 from loupe.scheduler.runner import run_scheduler
 from loupe.scheduler.serve import serve
@@ -37,7 +37,7 @@ CheckOption = Annotated[
 
 def _options(settings: Settings, **overrides: object) -> SchedulerOptions:
     try:
-        return options_from_settings(settings).with_overrides(**overrides)
+        return SchedulerOptions.from_settings(settings).with_overrides(**overrides)
     except ValueError as exc:
         raise LoupeError(str(exc)) from exc
 

@@ -67,7 +67,7 @@ def serve(settings: Settings, options: SchedulerOptions) -> None:
                 routes=[
                     status_route(warehouse, settings, scheduler.specs, options.max_lag_minutes),
                     Route("/dashboards", lambda request: RedirectResponse("/dashboards/")),
-                    Mount("/dashboards", app=create_dashboards_app(warehouse, settings)),
+                    Mount("/dashboards", app=create_dashboards_app(warehouse)),
                     Mount("/", app=collector),
                 ]
             )
