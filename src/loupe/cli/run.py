@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from typing import Annotated
 
 import httpx
@@ -11,6 +12,7 @@ import typer
 from loupe.cli.app import Verbose, app, console, setup, warehouse_for
 from loupe.cli.params import PORT_MAX, parse_positive
 from loupe.errors import LoupeError, WarehouseLockedError
+from loupe.interface import serve_interface
 from loupe.scheduler.options import SchedulerOptions, options_from_settings
 from loupe.scheduler.render import render_text
 from loupe.scheduler.runner import run_scheduler
@@ -68,7 +70,10 @@ def run_command(
         check_seconds=check_seconds,
         metrics_port=metrics_port,
     )
-    with warehouse_for(settings) as warehouse:
+    with (
+        warehouse_for(settings) as warehouse,
+        nullcontext() if once else serve_interface(settings, warehouse),
+    ):
         scheduler = run_scheduler(warehouse, settings, options, once)
     if once:
         console.print(f"scheduler pass done ({', '.join(s.name for s in scheduler.specs)})")
