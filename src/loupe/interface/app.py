@@ -138,7 +138,12 @@ class Interface:
             sql = params.get("query", "")
         if not sql.strip():
             raise ClickHouseError(62, "Empty query", "SYNTAX_ERROR")
-        statement = analyze(connection, sql)
+        query_params = {
+            name.removeprefix("param_"): value
+            for name, value in params.items()
+            if name.startswith("param_")
+        }
+        statement = analyze(connection, sql, query_params)
         if call.method == "GET" and not statement.reads_only:
             raise ClickHouseError(
                 164,
@@ -158,11 +163,6 @@ class Interface:
             return Outcome(b"", headers)
         fmt = statement.output_format or params.get("default_format") or call.header_format
         fmt = fmt or "TabSeparated"
-        query_params = {
-            name.removeprefix("param_"): value
-            for name, value in params.items()
-            if name.startswith("param_")
-        }
         result = _query(connection, statement.text, fmt, query_params)
         headers["X-ClickHouse-Summary"] = _summary(result, started, written=False)
         data: Any = result.get_memview().view() if result.size() else b""

@@ -153,6 +153,8 @@ class ReaderGuard:
         root = statement.kind
         if root in ("ExistsTableQuery", "ShowCreateTableQuery", "UseQuery", "ShowTables"):
             names = [node.argument for node in nodes[1:] if node.kind == "Identifier"]
+            if names and names[-1] == statement.output_format:
+                names.pop()  # `FORMAT Native` is an Identifier child too
             if root in ("UseQuery", "ShowTables"):
                 for name in names[:1]:
                     self._database(reader, name, permitted)

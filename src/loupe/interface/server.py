@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-import logging
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -31,8 +31,6 @@ from loupe.interface.users import Users, remove_admin_file, write_admin_file
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 from loupe.warehouse.embedded import ENGINE_OPTIONS
-
-log = logging.getLogger("loupe.interface")
 
 
 @dataclass(frozen=True)
@@ -108,11 +106,9 @@ def serve_interface(settings: Settings, warehouse: Warehouse) -> Iterator[Runnin
             time.sleep(0.01)
         if not server.started:
             raise LoupeError(f"the ClickHouse HTTP interface did not start on {url}")
-        logging.getLogger("uvicorn.error").info(
-            "ClickHouse HTTP interface on %s/ (readers: %s)",
-            url,
-            ", ".join(users.readers) or "none",
-        )
+        # One line on stderr whatever the log level, as uvicorn announces the other servers.
+        readers = ", ".join(users.readers) or "none (set http_interface_users)"
+        print(f"ClickHouse HTTP interface on {url}/ (readers: {readers})", file=sys.stderr)
         yield RunningInterface(url, admin_file, users)
     finally:
         server.should_exit = True

@@ -91,9 +91,10 @@ def parse_ast(text: str) -> tuple[AstNode, ...]:
     return tuple(nodes)
 
 
-def analyze(connection: Any, sql: str) -> Statement:
+def analyze(connection: Any, sql: str, params: dict[str, str] | None = None) -> Statement:
     """Parse `sql` with the engine; raise `ClickHouseError` (62) for a syntax error or several
-    statements, and refuse `INTO OUTFILE`/`FROM INFILE` (files of the warehouse's machine)."""
+    statements, and refuse `INTO OUTFILE`/`FROM INFILE` (files of the warehouse's machine).
+    `params` are the request's query parameters (`param_*`)."""
     try:
         normalized = (
             connection.query("SELECT formatQuery({q:String})", "TSVRaw", params={"q": _escape(sql)})
@@ -109,7 +110,9 @@ def analyze(connection: Any, sql: str) -> Statement:
             48, "INTO OUTFILE and FROM INFILE are not allowed over HTTP", "NOT_IMPLEMENTED"
         )
     try:
-        tree = connection.query(f"EXPLAIN AST {normalized}", "TSVRaw").bytes().decode()
+        # With the request's query parameters bound, as the statement will run.
+        tree = connection.query(f"EXPLAIN AST {normalized}", "TSVRaw", params=params or None)
+        tree = tree.bytes().decode()
     except Exception as exc:
         raise engine_error(exc) from None
     return Statement(sql, normalized, parse_ast(tree))
