@@ -23,7 +23,6 @@ from loupe.ingest.files import IngestResult, ingest_files, uncompressed_size
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.tally import Tally, TallyingSink
 from loupe.ingest.writer import open_writer
-from loupe.interface import serve_interface
 
 
 @app.command()
@@ -87,6 +86,8 @@ def _print_result(result: IngestResult, tally: Tally) -> None:
 @app.command()
 def collect(verbose: Verbose = False) -> None:
     """Run the collector: POST /v1/api-calls over HTTP into the warehouse (until stopped)."""
+    from loupe.interface import serve_interface  # chDB and uvicorn: only when serving
+
     settings = setup(verbose)
     exit_zero_on_stop_signals()
     with warehouse_for(settings) as warehouse, serve_interface(settings, warehouse):

@@ -12,7 +12,6 @@ import typer
 from loupe.cli.app import Verbose, app, console, setup, warehouse_for
 from loupe.cli.params import PORT_MAX, parse_positive
 from loupe.errors import LoupeError, WarehouseLockedError
-from loupe.interface import serve_interface
 from loupe.scheduler.options import SchedulerOptions, options_from_settings
 from loupe.scheduler.render import render_text
 from loupe.scheduler.runner import run_scheduler
@@ -63,6 +62,8 @@ def run_command(
     verbose: Verbose = False,
 ) -> None:
     """Run the jobs on their schedules until SIGTERM, catching up missed slots first."""
+    from loupe.interface import serve_interface  # chDB and uvicorn: only when serving
+
     settings = setup(verbose)
     options = _options(
         settings,
