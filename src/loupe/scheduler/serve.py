@@ -25,7 +25,6 @@ from starlette.routing import Mount, Route
 from loupe.dashboards.web import create_dashboards_app
 from loupe.errors import ConfigError
 from loupe.ingest.collector import collector_writer, create_collector_app, require_schema
-from loupe.interface import serve_interface
 from loupe.scheduler.options import SchedulerOptions
 from loupe.scheduler.runner import build_scheduler, log_runs, require_ledger, stop_on_signals
 from loupe.scheduler.specs import JobSpec
@@ -63,6 +62,8 @@ def serve(settings: Settings, options: SchedulerOptions) -> None:
         require_ledger(warehouse)
         log_runs()
         # ClickHouse's HTTP interface over this warehouse, for BI tools and Loupe's commands.
+        from loupe.interface import serve_interface  # chDB and uvicorn: only when serving
+
         interface.enter_context(serve_interface(settings, warehouse))
         writer = collector_writer(settings, warehouse)
         try:
