@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from typing import Annotated
 
 import httpx
@@ -61,6 +62,8 @@ def run_command(
     verbose: Verbose = False,
 ) -> None:
     """Run the jobs on their schedules until SIGTERM, catching up missed slots first."""
+    from loupe.interface import serve_interface  # chDB and uvicorn: only when serving
+
     settings = setup(verbose)
     options = _options(
         settings,
@@ -68,7 +71,10 @@ def run_command(
         check_seconds=check_seconds,
         metrics_port=metrics_port,
     )
-    with warehouse_for(settings) as warehouse:
+    with (
+        warehouse_for(settings) as warehouse,
+        nullcontext() if once else serve_interface(settings, warehouse),
+    ):
         scheduler = run_scheduler(warehouse, settings, options, once)
     if once:
         console.print(f"scheduler pass done ({', '.join(s.name for s in scheduler.specs)})")
