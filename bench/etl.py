@@ -39,8 +39,9 @@ from pathlib import Path
 import duckdb
 
 from loupe.ingest.writer import open_writer
+from loupe.job_runs import day_bounds
 from loupe.jobs.hourly import run_hourly
-from loupe.jobs.run import build_day, day_bounds, day_parameters
+from loupe.jobs.run import build_day, day_parameters
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings

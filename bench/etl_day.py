@@ -20,8 +20,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from etl import DAY, bench_settings, best_of, load_simulated_day
+from loupe.job_runs import day_bounds
 from loupe.jobs.hourly import run_hourly
-from loupe.jobs.run import build_day, day_bounds
+from loupe.jobs.run import build_day
 from loupe.warehouse import Warehouse, open_warehouse
 
 HOLD_SQL = "CREATE TABLE etl.bench_held AS pd.api_calls ENGINE = MergeTree ORDER BY ts"

@@ -26,6 +26,10 @@ from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
 from tests.small_disk import SmallDisk, mount_small_disk
 
+# Long-running commands serve ClickHouse's HTTP interface on 8123 by default: tests that start
+# them (in parallel, beside other work on the machine) turn it off unless they test it.
+os.environ.setdefault("LOUPE_HTTP_INTERFACE_PORT", "0")
+
 LOUPE_ENV = (
     "LOUPE_DATA_DIR",
     "LOUPE_SPOOL_DIR",

@@ -55,13 +55,16 @@ class DemoReport:
     audits: list[AuditResult] = field(default_factory=list)
 
 
+Progress = Callable[[str, int, int], None]
+
+
 def run_demo(
     settings: Settings,
     warehouse: Warehouse,
     days: int = 7,
     visits_per_day: int = 1_000,
     seed: int = 42,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> DemoReport:
     """Simulate `days` days from DEMO_START (unless loaded already), build and audit them."""
     # Schemas first; the production database is linked once the simulator has written it.
@@ -69,47 +72,14 @@ def run_demo(
     simulated = not warehouse.scalar(LOADED_SQL)
     snapshots: list[SnapshotReport] = []
     if simulated:
-        db_url = settings.production_url.get_secret_value()
-        if db_url and db_url != DEMO_DB_URL and (tables := existing_tables(db_url)):
-            raise LoupeError(
-                f"loupe demo writes a simulated shop into production_url, and {redact(db_url)} "
-                f"already has tables ({', '.join(tables[:5])}): point production_url at an empty "
-                f"database, or leave it at {DEMO_DB_URL} (the demo's own)"
-            )
-        options = SimulationOptions(
-            days=days,
-            start=DEMO_START,
-            visits_per_day=visits_per_day,
-            seed=seed,
-            timezone=settings.timezone,
-            db_url=db_url or None,
-            replace_db=db_url == DEMO_DB_URL,
-        )
-        output = WriterOutput(open_writer(settings, warehouse, source="demo"))
-        # A history snapshot after each simulated day's database commit.
-        on_day_done = snapshot_each_day(settings, warehouse, snapshots) if options.db_url else None
-        try:
-            run_simulation(
-                options,
-                output,
-                progress=lambda done, total: progress and progress("simulating", done, total),
-                on_day_done=on_day_done,
-            )
-        finally:
-            output.close()
+        options = _simulation_options(settings, days, visits_per_day, seed)
+        snapshots = _simulate(settings, warehouse, options, progress)
     report = initialise(settings, warehouse)
     first = DEMO_START
     last = DEMO_START + timedelta(days=days - 1)
     # A day after the last one too: late calls of the last day's visits can arrive then.
     build_list = days_between(first, last + timedelta(days=1))
-    done: list[date] = []
-
-    def on_day(day: date, _: list[JobResult]) -> None:
-        done.append(day)
-        if progress:
-            progress("building", len(done), len(build_list))
-
-    results = build_days(warehouse, settings, build_list, on_day=on_day)
+    results = _build(settings, warehouse, build_list, progress)
     funnel = warehouse.rows(SUMMARY_SQL, {"first": first, "last": last})
     if settings.production_url.get_secret_value():
         # And one after the run: nothing new for history, but the copies and the reconciliation
@@ -125,3 +95,63 @@ def run_demo(
         snapshots,
         run_audits(warehouse, settings, build_list),
     )
+
+
+def _simulation_options(
+    settings: Settings, days: int, visits_per_day: int, seed: int
+) -> SimulationOptions:
+    """The demo's simulation, into production_url: replaced if it is the demo's own database,
+    refused (`LoupeError`) if it is another one that already has tables."""
+    db_url = settings.production_url.get_secret_value()
+    if db_url and db_url != DEMO_DB_URL and (tables := existing_tables(db_url)):
+        raise LoupeError(
+            f"loupe demo writes a simulated shop into production_url, and {redact(db_url)} "
+            f"already has tables ({', '.join(tables[:5])}): point production_url at an empty "
+            f"database, or leave it at {DEMO_DB_URL} (the demo's own)"
+        )
+    return SimulationOptions(
+        days=days,
+        start=DEMO_START,
+        visits_per_day=visits_per_day,
+        seed=seed,
+        timezone=settings.timezone,
+        db_url=db_url or None,
+        replace_db=db_url == DEMO_DB_URL,
+    )
+
+
+def _simulate(
+    settings: Settings,
+    warehouse: Warehouse,
+    options: SimulationOptions,
+    progress: Progress | None,
+) -> list[SnapshotReport]:
+    """Simulate the shop's calls into the warehouse; return the history snapshot taken after
+    each simulated day's database commit (none without a production database)."""
+    snapshots: list[SnapshotReport] = []
+    output = WriterOutput(open_writer(settings, warehouse, source="demo"))
+    on_day_done = snapshot_each_day(settings, warehouse, snapshots) if options.db_url else None
+    try:
+        run_simulation(
+            options,
+            output,
+            progress=lambda done, total: progress and progress("simulating", done, total),
+            on_day_done=on_day_done,
+        )
+    finally:
+        output.close()
+    return snapshots
+
+
+def _build(
+    settings: Settings, warehouse: Warehouse, build_list: list[date], progress: Progress | None
+) -> list[JobResult]:
+    """Build every `dwh` table for the days, reporting each day done to `progress`."""
+    done: list[date] = []
+
+    def on_day(day: date, _: list[JobResult]) -> None:
+        done.append(day)
+        if progress:
+            progress("building", len(done), len(build_list))
+
+    return build_days(warehouse, settings, build_list, on_day=on_day)

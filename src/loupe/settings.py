@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -32,6 +32,29 @@ else:  # pragma: no cover - Python 3.10 (pydantic-settings reads TOML with tomli
 
 CONFIG_FILE_ENV = "LOUPE_CONFIG"
 DEFAULT_CONFIG_FILE = "loupe.toml"
+
+
+class InterfaceUser(BaseModel):
+    """A reader of the ClickHouse HTTP interface (a BI tool): disabled until its password is set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: SecretStr = SecretStr("")
+    databases: list[str] = Field(default_factory=lambda: ["dwh"], min_length=1)
+
+    @field_validator("databases")
+    @classmethod
+    def _readable(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.replace("_", "").isalnum() or name[:1].isdigit():
+                raise ValueError(f"{name!r} is not a plain database name")
+            if name.lower() in FORBIDDEN_READER_DATABASES:
+                raise ValueError(f"readers may not be given the database {name!r}")
+        return value
+
+
+# `pd` holds raw personal data, `mysql` links to production; the others are the engine's own.
+FORBIDDEN_READER_DATABASES = ("pd", "mysql", "system", "information_schema", "default")
 
 
 class Settings(BaseSettings):
@@ -131,6 +154,26 @@ class Settings(BaseSettings):
         "above the idle process.",
     )
 
+    # -- ClickHouse HTTP interface (docs/http-interface.md) -----------------------------------
+    http_interface_host: str = Field(
+        "127.0.0.1",
+        description="Address the ClickHouse HTTP interface of the process owning the embedded "
+        "warehouse listens on; another than loopback needs a reader's password.",
+    )
+    http_interface_port: int = Field(
+        8123,
+        ge=0,
+        le=65535,
+        description="Port of the ClickHouse HTTP interface (`serve`, `run`, `dashboards`, "
+        "`collect` with the embedded engine); 0 turns it off.",
+    )
+    http_interface_users: dict[str, InterfaceUser] = Field(
+        default_factory=lambda: {"reader": InterfaceUser()},
+        description="Readers (BI tools) of the HTTP interface: name -> `password` (secret; "
+        'empty disables the reader) and `databases` (default `["dwh"]`); JSON in the '
+        "environment.",
+    )
+
     # -- ETL (docs/etl.md) -------------------------------------------------------------------
     shop_api_map: Path | None = Field(
         None,
@@ -214,6 +257,14 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
+
+    @field_validator("http_interface_users")
+    @classmethod
+    def _reader_names(cls, value: dict[str, InterfaceUser]) -> dict[str, InterfaceUser]:
+        for name in value:
+            if name in ("admin", "default") or not name.replace("_", "").isalnum():
+                raise ValueError(f"{name!r} cannot name a reader (plain names, not admin)")
         return value
 
     @field_validator("cluster")

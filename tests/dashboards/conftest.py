@@ -146,12 +146,12 @@ def extra_dashboards() -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def dashboards_url(demo_warehouse: Warehouse, demo_settings: Settings) -> Iterator[str]:
+def dashboards_url(demo_warehouse: Warehouse) -> Iterator[str]:
     """The dashboards app (packaged dashboards plus TEST_DASHBOARDS) served by uvicorn."""
     from loupe.dashboards.definitions import load_dashboards
     from loupe.dashboards.web import create_dashboards_app
     from tests.conftest import serve_asgi
 
     boards = [*load_dashboards(), *extra_dashboards()]
-    with serve_asgi(create_dashboards_app(demo_warehouse, demo_settings, boards)) as url:
+    with serve_asgi(create_dashboards_app(demo_warehouse, boards)) as url:
         yield url

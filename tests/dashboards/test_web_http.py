@@ -12,7 +12,6 @@ from starlette.routing import Mount
 
 from loupe.dashboards.definitions import load_dashboards
 from loupe.dashboards.web import create_dashboards_app
-from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 from tests.conftest import serve_asgi
 
@@ -149,8 +148,8 @@ def test_nav_links_keep_the_filters_other_dashboards_share(dashboards_url: str) 
     assert 'href="/d/funnel?start=2026-11-16&amp;device_type=mobile"' in page
 
 
-def test_mounted_under_a_prefix(demo_warehouse: Warehouse, demo_settings: Settings) -> None:
-    web = create_dashboards_app(demo_warehouse, demo_settings)
+def test_mounted_under_a_prefix(demo_warehouse: Warehouse) -> None:
+    web = create_dashboards_app(demo_warehouse)
     with serve_asgi(Starlette(routes=[Mount("/dashboards", app=web)])) as url:
         index = get(f"{url}/dashboards/")
         assert 'href="/dashboards/d/funnel"' in index.text

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from loupe.history import create_live_views, refresh_dimensions
-from loupe.schema.init import link_production
+from loupe.history import refresh_dimensions
+from loupe.schema.link import create_live_views, link_production
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 from tests.history.conftest import Shop

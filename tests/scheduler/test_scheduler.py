@@ -318,3 +318,11 @@ def test_leases_of_dead_processes_are_released_at_start(warehouse: Warehouse) ->
         Lease(warehouse, "reconcile", "next", ttl=60, settle=0.01).acquire()
     freed.release()  # stops its heartbeat, which would outlive the warehouse
     ours.release()
+
+
+def test_options_default_to_the_settings_and_read_them() -> None:
+    assert SchedulerOptions() == SchedulerOptions.from_settings(Settings.model_construct())
+    configured = Settings(scheduler_interval_seconds=600, scheduler_nightly_at="03:15")
+    options = SchedulerOptions.from_settings(configured)
+    assert (options.interval_seconds, options.nightly_hour_minute) == (600, (3, 15))
+    assert options.with_overrides(interval_seconds=None, retries=0).retries == 0

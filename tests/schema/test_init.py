@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from loupe.errors import LoupeError
-from loupe.schema.init import initialise, link_production
+from loupe.schema.init import initialise
+from loupe.schema.link import link_production
 from loupe.settings import load_settings
 from loupe.warehouse import Warehouse, open_warehouse
 from tests.conftest import MariaDB, free_port

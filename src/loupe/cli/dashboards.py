@@ -31,12 +31,13 @@ def dashboards_command(
     import uvicorn
 
     from loupe.dashboards.web import create_dashboards_app
+    from loupe.interface import serve_interface
 
     settings = setup(verbose)
-    with warehouse_for(settings) as warehouse:
+    with warehouse_for(settings) as warehouse, serve_interface(settings, warehouse):
         if not warehouse.scalar(SESSIONS_TABLE_SQL):
             raise LoupeError("the warehouse has no dwh tables: run `loupe init` first")
-        web = create_dashboards_app(warehouse, settings)
+        web = create_dashboards_app(warehouse)
         console.print(f"dashboards on http://{host}:{port}/ (Ctrl-C or SIGTERM stops)")
         server = uvicorn.Server(
             uvicorn.Config(

@@ -21,16 +21,11 @@ from loupe.cli.app import (
 )
 from loupe.cli.params import parse_date
 from loupe.errors import LoupeError
+from loupe.job_runs import day_bounds
 from loupe.jobs.audit import AuditResult, run_audits, select_audits
 from loupe.jobs.catalog import plan
 from loupe.jobs.hourly import run_hourly
-from loupe.jobs.run import (
-    JobResult,
-    build_days,
-    day_bounds,
-    days_between,
-    days_without_calls,
-)
+from loupe.jobs.run import JobResult, build_days, days_between, days_without_calls
 from loupe.jobs.user_agents import update_user_agents
 from loupe.scheduler.lease import etl_lease
 from loupe.schema.ddl import DDL

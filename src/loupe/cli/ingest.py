@@ -86,9 +86,11 @@ def _print_result(result: IngestResult, tally: Tally) -> None:
 @app.command()
 def collect(verbose: Verbose = False) -> None:
     """Run the collector: POST /v1/api-calls over HTTP into the warehouse (until stopped)."""
+    from loupe.interface import serve_interface  # chDB and uvicorn: only when serving
+
     settings = setup(verbose)
     exit_zero_on_stop_signals()
-    with warehouse_for(settings) as warehouse:
+    with warehouse_for(settings) as warehouse, serve_interface(settings, warehouse):
         run_collector(settings, warehouse)
 
 

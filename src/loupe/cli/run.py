@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from typing import Annotated
 
 import httpx
@@ -11,7 +12,7 @@ import typer
 from loupe.cli.app import Verbose, app, console, setup, warehouse_for
 from loupe.cli.params import PORT_MAX, parse_positive
 from loupe.errors import LoupeError, WarehouseLockedError
-from loupe.scheduler.options import SchedulerOptions, options_from_settings
+from loupe.scheduler.options import SchedulerOptions
 from loupe.scheduler.render import render_text
 from loupe.scheduler.runner import run_scheduler
 from loupe.scheduler.serve import serve
@@ -37,7 +38,7 @@ CheckOption = Annotated[
 
 def _options(settings: Settings, **overrides: object) -> SchedulerOptions:
     try:
-        return options_from_settings(settings).with_overrides(**overrides)
+        return SchedulerOptions.from_settings(settings).with_overrides(**overrides)
     except ValueError as exc:
         raise LoupeError(str(exc)) from exc
 
@@ -61,6 +62,8 @@ def run_command(
     verbose: Verbose = False,
 ) -> None:
     """Run the jobs on their schedules until SIGTERM, catching up missed slots first."""
+    from loupe.interface import serve_interface  # chDB and uvicorn: only when serving
+
     settings = setup(verbose)
     options = _options(
         settings,
@@ -68,7 +71,10 @@ def run_command(
         check_seconds=check_seconds,
         metrics_port=metrics_port,
     )
-    with warehouse_for(settings) as warehouse:
+    with (
+        warehouse_for(settings) as warehouse,
+        nullcontext() if once else serve_interface(settings, warehouse),
+    ):
         scheduler = run_scheduler(warehouse, settings, options, once)
     if once:
         console.print(f"scheduler pass done ({', '.join(s.name for s in scheduler.specs)})")

@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from loupe.errors import LoupeError, QueryError
 from loupe.warehouse import Warehouse
 
-DISPLAYS = ("funnel", "bar", "line", "area", "row", "pie", "table", "scalar")
 GRID_COLUMNS = 24
 CLICKHOUSE_TYPES = {"date": "Date", "category": "String"}
 LATEST_DATA_SQL = "SELECT max(date) FROM dwh.sessions"
@@ -120,15 +119,6 @@ def load_dashboards() -> tuple[Dashboard, ...]:
     folder = resources.files("loupe.dashboards") / "definitions"
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
     return tuple(_check(Dashboard.model_validate(yaml.safe_load(f.read_text()))) for f in files)
-
-
-def dashboard_by_slug(slug: str) -> Dashboard:
-    """One packaged dashboard, or a `LoupeError` naming the known ones."""
-    for dashboard in load_dashboards():
-        if dashboard.slug == slug:
-            return dashboard
-    known = ", ".join(d.slug for d in load_dashboards())
-    raise LoupeError(f"no dashboard {slug!r} (dashboards: {known})")
 
 
 def _resolve_date(text: str, latest: date) -> date:

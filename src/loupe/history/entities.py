@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from loupe.errors import ConfigError, LoupeError
-from loupe.schema.init import LINK_DATABASE
+from loupe.schema.link import LINK_DATABASE
 from loupe.warehouse import Warehouse, check_identifier
 
 # The version columns every history.<entity>_versions table has after the source columns.

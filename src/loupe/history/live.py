@@ -1,10 +1,9 @@
-"""What BI reads from the production database: live views and refreshed dimension copies.
+"""The dimension copies BI reads from the production database (its live views: schema/link.py).
 
-`dwh.icart` and `dwh.ifavs` are views over the `mysql` link, so they exist only once the link
-does: `create_live_views` (re)creates them after it. `dwh.items`, `dwh.orders` and
-`dwh.order_items` are copies: each refresh fills its `etl.dim_*` twin from the production database
-and replaces the whole `dwh` table in one step (REPLACE PARTITION), so readers see the old copy
-or the new one, never a mix; a failing source leaves the old copy in place.
+`dwh.items`, `dwh.orders` and `dwh.order_items` are copies: each refresh fills its `etl.dim_*`
+twin from the production database and replaces the whole `dwh` table in one step (REPLACE
+PARTITION), so readers see the old copy or the new one, never a mix; a failing source leaves the
+old copy in place.
 """
 
 from __future__ import annotations
@@ -16,15 +15,7 @@ from loupe.history.snapshot import sql_template
 from loupe.schema.ddl import DDL
 from loupe.warehouse import Warehouse
 
-LIVE_VIEWS = ("icart", "ifavs")
 DIMENSIONS = ("items", "orders", "order_items")
-
-
-def create_live_views(warehouse: Warehouse) -> list[str]:
-    """(Re)create the live inventory views over the `mysql` link; return their names."""
-    for view in LIVE_VIEWS:
-        warehouse.command(sql_template(view).render())
-    return [f"dwh.{view}" for view in LIVE_VIEWS]
 
 
 def refresh_dimensions(

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from loupe.errors import LoupeError
 from loupe.history.snapshot import sql_template
-from loupe.jobs.run import day_bounds, record_run
+from loupe.job_runs import day_bounds, record_run
 from loupe.warehouse import Warehouse
 
 JOB = "reconcile_orders"

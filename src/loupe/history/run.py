@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from loupe.errors import LoupeError
-from loupe.history.live import create_live_views, refresh_dimensions
+from loupe.history.live import refresh_dimensions
 from loupe.history.reconcile import Reconciliation, newest_order_day, reconcile_orders
 from loupe.history.snapshot import SnapshotResult, run_snapshot
 from loupe.schema.ddl import DDL
-from loupe.schema.init import check_link
+from loupe.schema.link import check_link, create_live_views
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 

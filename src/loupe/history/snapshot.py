@@ -21,7 +21,7 @@ import jinja2
 
 from loupe.errors import LoupeError
 from loupe.history.entities import Entity, check_source, entity_names, load_config, resolve
-from loupe.jobs.run import record_run
+from loupe.job_runs import record_run
 from loupe.schema.ddl import DDL
 from loupe.warehouse import Warehouse
 

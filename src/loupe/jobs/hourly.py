@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from loupe.job_runs import record_run
 from loupe.jobs.catalog import all_jobs, query
 from loupe.jobs.publish import undo_interrupted_publishes
-from loupe.jobs.run import JobResult, build_day, record_run, visit_parameters
+from loupe.jobs.run import JobResult, build_day, visit_parameters
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 

@@ -6,7 +6,7 @@ them succeeded publish the day (publish.py): write the day's sessions and users 
 (which `is_returning` looks up) and replace the day's partition of each `dwh.<job>` with
 `ALTER TABLE ... REPLACE PARTITION` (atomic per table; readers never see a half-built day), all
 tables or none. A failure leaves `dwh` as it was; a re-run gives identical tables. Each job's run
-is recorded in `etl.job_runs`.
+is recorded in `etl.job_runs` (loupe/job_runs.py).
 
 An hourly run builds a day incrementally (hourly.py): the visits its calls can change are already
 staged in `etl.touched_calls`; they join `etl.visit_calls` (which keeps every built day's calls
@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
+from loupe.job_runs import day_bounds, record_run, record_runs
 from loupe.jobs.catalog import DayJob, plan, query
 from loupe.jobs.event_map import load_map
 from loupe.jobs.publish import publish_day, undo_interrupted_publishes
@@ -35,7 +35,6 @@ log = logging.getLogger("loupe.jobs")
 VISIT_GAP_MINUTES = 30
 VISIT_CAP_HOURS = 24
 
-RECORD_RUN_SQL = query("record_job_run")
 MISSING_PARSED_DAYS_SQL = query("missing_parsed_days")
 MASK_AFFECTED_SQL = query("mask_affected_visits")
 FILL_VISITORS_SQL = query("fill_visitors")
@@ -50,14 +49,6 @@ class JobResult:
     day: date
     rows: int
     seconds: float
-
-
-def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
-    """The UTC instants at which a business day starts and ends in timezone `tz`."""
-    zone = ZoneInfo(tz)
-    start = datetime.combine(day, datetime.min.time(), zone)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
 def visit_parameters(settings: Settings) -> dict:
@@ -85,50 +76,6 @@ def day_parameters(day: date, settings: Settings, incremental: bool = False) -> 
         "version": 0,
         **visit_parameters(settings),
     }
-
-
-def record_runs(
-    warehouse: Warehouse,
-    runs: list[tuple[str, int]],
-    start: date,
-    end: date,
-    started: datetime,
-    error: str = "",
-    watermark: datetime | None = None,
-    ts_watermark: datetime | None = None,
-) -> None:
-    """Append one row per (job, rows written) to etl.job_runs, in one statement."""
-    epoch = datetime.fromtimestamp(0, timezone.utc)
-    warehouse.command(
-        RECORD_RUN_SQL,
-        {
-            "jobs": [job for job, _ in runs],
-            "rows": [rows for _, rows in runs],
-            "range_start": start,
-            "range_end": end,
-            "started_at": started,
-            "finished_at": datetime.now(timezone.utc),
-            "status": "failed" if error else "success",
-            "error": error,
-            "watermark": watermark or epoch,
-            "ts_watermark": ts_watermark or epoch,
-        },
-    )
-
-
-def record_run(
-    warehouse: Warehouse,
-    job: str,
-    start: date,
-    end: date,
-    started: datetime,
-    rows: int,
-    error: str = "",
-    watermark: datetime | None = None,
-    ts_watermark: datetime | None = None,
-) -> None:
-    """Append one row to etl.job_runs."""
-    record_runs(warehouse, [(job, rows)], start, end, started, error, watermark, ts_watermark)
 
 
 def _partition_rows(warehouse: Warehouse, table: str, day: date) -> int:

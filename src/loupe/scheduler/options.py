@@ -1,4 +1,4 @@
-"""The scheduler's options, read from the settings with fallbacks until the settings name them."""
+"""The scheduler's options: the `scheduler_*` settings, which also give every default."""
 
 from __future__ import annotations
 
@@ -8,24 +8,38 @@ from typing import Any
 from loupe.settings import Settings
 
 
+def _default(option: str) -> Any:
+    """The default of the setting `scheduler_<option>` (the settings are the one source)."""
+    return Settings.model_fields[f"scheduler_{option}"].default
+
+
 @dataclass(frozen=True)
 class SchedulerOptions:
-    """How often jobs run, how they retry, how long leases last, where metrics are served."""
+    """How often jobs run, how they retry, how long leases last, where metrics are served.
 
-    interval_seconds: int = 3600
-    nightly_at: str = "02:30"
-    check_seconds: float = 30.0
-    max_catchup_slots: int = 168
-    lookback_hours: float = 6.0
-    nightly_max_days: int = 31
-    retries: int = 3
-    backoff_seconds: float = 30.0
-    backoff_max_seconds: float = 900.0
-    lease_seconds: float = 900.0
-    lease_settle_seconds: float = 0.5
-    metrics_host: str = "127.0.0.1"
-    metrics_port: int = 9788
-    max_lag_minutes: float = 120.0
+    Each option is the setting `scheduler_<option>` (docs/settings.md); `SchedulerOptions()`
+    holds the settings' defaults, `from_settings` the configured values.
+    """
+
+    interval_seconds: int = _default("interval_seconds")
+    nightly_at: str = _default("nightly_at")
+    check_seconds: float = _default("check_seconds")
+    max_catchup_slots: int = _default("max_catchup_slots")
+    lookback_hours: float = _default("lookback_hours")
+    nightly_max_days: int = _default("nightly_max_days")
+    retries: int = _default("retries")
+    backoff_seconds: float = _default("backoff_seconds")
+    backoff_max_seconds: float = _default("backoff_max_seconds")
+    lease_seconds: float = _default("lease_seconds")
+    lease_settle_seconds: float = _default("lease_settle_seconds")
+    metrics_host: str = _default("metrics_host")
+    metrics_port: int = _default("metrics_port")
+    max_lag_minutes: float = _default("max_lag_minutes")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SchedulerOptions:
+        """The options as configured: each from its `settings.scheduler_*` field."""
+        return cls(**{f.name: getattr(settings, f"scheduler_{f.name}") for f in fields(cls)})
 
     @property
     def nightly_hour_minute(self) -> tuple[int, int]:
@@ -43,15 +57,3 @@ class SchedulerOptions:
     def with_overrides(self, **overrides: Any) -> SchedulerOptions:
         """A copy with the given (non-None) values replaced, as command-line options give them."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
-
-
-# Settings field name for each option: `scheduler_<option>` (documented in docs/settings.md once
-# the settings carry them; until then the defaults above apply).
-def options_from_settings(settings: Settings) -> SchedulerOptions:
-    """The options from `settings.scheduler_*` fields where present, else the defaults."""
-    values = {}
-    for field in fields(SchedulerOptions):
-        value = getattr(settings, f"scheduler_{field.name}", None)
-        if value is not None:
-            values[field.name] = value
-    return SchedulerOptions(**values)

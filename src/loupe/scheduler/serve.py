@@ -1,6 +1,7 @@
 """`loupe serve`: the collector and the scheduler in one process, around one open warehouse.
 
-For the embedded engine, where one process owns the warehouse. The collector (uvicorn) runs in
+For the embedded engine, where one process owns the warehouse; it also serves ClickHouse's HTTP
+interface over it (loupe.interface). The collector (uvicorn) runs in
 the main thread and the scheduler in a background thread; both share one `open_warehouse`. The
 HTTP server adds `GET /status` (the `loupe status --json` report, which `loupe status` fetches
 when the warehouse is locked by this process) to the collector's routes, whose `/metrics` also
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import ExitStack
 
 import uvicorn
 from starlette.applications import Starlette
@@ -55,10 +57,14 @@ def serve(settings: Settings, options: SchedulerOptions) -> None:
     if not token:
         raise ConfigError("set LOUPE_COLLECTOR_TOKEN: the collector refuses requests without it")
     stop = threading.Event()
-    with open_warehouse(settings) as warehouse:
+    with open_warehouse(settings) as warehouse, ExitStack() as interface:
         require_schema(warehouse)
         require_ledger(warehouse)
         log_runs()
+        # ClickHouse's HTTP interface over this warehouse, for BI tools and Loupe's commands.
+        from loupe.interface import serve_interface  # chDB and uvicorn: only when serving
+
+        interface.enter_context(serve_interface(settings, warehouse))
         writer = collector_writer(settings, warehouse)
         try:
             scheduler = build_scheduler(warehouse, settings, options, stop)
@@ -67,7 +73,7 @@ def serve(settings: Settings, options: SchedulerOptions) -> None:
                 routes=[
                     status_route(warehouse, settings, scheduler.specs, options.max_lag_minutes),
                     Route("/dashboards", lambda request: RedirectResponse("/dashboards/")),
-                    Mount("/dashboards", app=create_dashboards_app(warehouse, settings)),
+                    Mount("/dashboards", app=create_dashboards_app(warehouse)),
                     Mount("/", app=collector),
                 ]
             )

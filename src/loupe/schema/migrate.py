@@ -5,6 +5,11 @@ Re-running applies nothing; a file that changed after it was applied is an error
 file numbered below the newest applied one. ClickHouse DDL is not transactional, so every
 statement is written to be re-runnable (`IF NOT EXISTS`): a migration that failed half-way is
 simply run again. Adding a migration means adding a file to `migrations/`.
+
+A migration may import a shared shape from `templates/` (`{% from "history_entity.sql" import
+history_entity %}`). Its checksum then covers the templates it imports as well as its own text,
+so an applied migration cannot change by way of its template; one that imports none is
+checksummed on its own text alone, as every migration was before templates existed.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 
 from loupe.errors import MigrationError
 from loupe.schema.ddl import DDL, split_statements
@@ -24,7 +30,12 @@ from loupe.warehouse import Warehouse
 log = logging.getLogger("loupe.schema")
 
 LEDGER_TABLE = "etl.schema_migrations"
-_jinja = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+_TEMPLATES = Path(str(resources.files("loupe.schema") / "templates"))
+_jinja = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(_TEMPLATES),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
 
 
 @dataclass(frozen=True)
@@ -34,10 +45,16 @@ class Migration:
     version: int
     name: str
     text: str
+    # The text of each template the file imports, in the order first imported.
+    templates: tuple[str, ...] = ()
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()
+        """SHA-256 of the file's text, followed by its templates' (if it imports any)."""
+        digest = hashlib.sha256(self.text.encode())
+        for template in self.templates:
+            digest.update(b"\0" + template.encode())
+        return digest.hexdigest()
 
     def statements(self, ddl: DDL) -> list[str]:
         """The file rendered for a deployment shape and split into statements."""
@@ -48,6 +65,24 @@ def migrations_dir() -> Path:
     return Path(str(resources.files("loupe.schema") / "migrations"))
 
 
+def imported_templates(name: str, text: str) -> tuple[str, ...]:
+    """The text of every template `text` imports or includes, and of those they do in turn."""
+    found: dict[str, str] = {}
+    pending = [(name, text)]
+    while pending:
+        source, body = pending.pop(0)
+        for template in jinja2.meta.find_referenced_templates(_jinja.parse(body)):
+            if template is None:
+                raise MigrationError(f"{source}: a template must be imported by a literal name")
+            if template not in found:
+                path = _TEMPLATES / template
+                if not path.is_file():
+                    raise MigrationError(f"{source}: no template {template} in schema/templates")
+                found[template] = path.read_text()
+                pending.append((template, found[template]))
+    return tuple(found.values())
+
+
 def discover(directory: Path | None = None) -> list[Migration]:
     """The migration files of `directory`, sorted by filename (`0001_name.sql`, ...)."""
     found = []
@@ -55,7 +90,8 @@ def discover(directory: Path | None = None) -> list[Migration]:
         prefix, _, rest = path.stem.partition("_")
         if not prefix.isdigit() or not rest:
             raise MigrationError(f"{path.name}: migration files are named NNNN_description.sql")
-        found.append(Migration(int(prefix), path.name, path.read_text()))
+        text = path.read_text()
+        found.append(Migration(int(prefix), path.name, text, imported_templates(path.name, text)))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
         raise MigrationError("two migration files share a version number")

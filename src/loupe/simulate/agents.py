@@ -14,7 +14,6 @@ DESKTOP = "desktop"
 MOBILE = "mobile"
 TABLET = "tablet"
 BOT = "bot"
-DEVICE_TYPES = (DESKTOP, MOBILE, TABLET, BOT)
 
 _DESKTOP_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -15,7 +15,7 @@ from itertools import accumulate
 from loupe.simulate import endpoints as api
 from loupe.simulate.catalog import SECTIONS, Item
 from loupe.simulate.listing import DEFAULT_PER_PAGE, SORTS, ListingFilter, Listings
-from loupe.simulate.queries import query_for, suggestion_vocabulary
+from loupe.simulate.queries import Suggestions, query_for
 from loupe.simulate.recorder import VisitRecorder
 from loupe.simulate.shopping import Shopping
 from loupe.simulate.shopstate import ShopState
@@ -48,9 +48,8 @@ class VisitSimulator:
         self.listings = listings
         self.error_rate = error_rate
         self.rng = random.Random(0)
-        self.vocabulary = suggestion_vocabulary()
+        self.suggestions = Suggestions()
         self._popularity = list(accumulate(item.popularity for item in shop.items))
-        self.suggest_cache: dict[str, list[str]] = {}
 
     def popular_item(self) -> Item:
         """An item drawn by popularity."""
@@ -179,7 +178,7 @@ class _HumanVisit:
         if rng.random() < 0.6:
             cuts = {rng.randint(2, max(2, len(query))) for _ in range(rng.randint(1, 3))}
             for cut in sorted(cuts):
-                api.suggest(v, self.sim, query[:cut])
+                api.suggest(v, self.sim.suggestions, query[:cut])
                 v.now_ms += rng.randint(150, 900)
         v.pause(2_500)
         return LISTING if self.show(ListingFilter(q=query, sort=self._sort())) else BROWSE

@@ -6,16 +6,11 @@ visitor's browser got back, or None when the call finally failed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from loupe.simulate.catalog import SECTIONS, Item
 from loupe.simulate.listing import ListingFilter, Listings
-from loupe.simulate.queries import suggestions_for
+from loupe.simulate.queries import Suggestions
 from loupe.simulate.recorder import VisitRecorder
 from loupe.simulate.shopstate import ShopState
-
-if TYPE_CHECKING:
-    from loupe.simulate.behaviour import VisitSimulator
 
 PREFIX = "/api/v1"
 HOME = f"{PREFIX}/home"
@@ -57,15 +52,13 @@ def catalog(
     return total, rows
 
 
-def suggest(v: VisitRecorder, sim: VisitSimulator, typed: str) -> None:
+def suggest(v: VisitRecorder, suggestions: Suggestions, typed: str) -> None:
     """`GET /api/v1/search/suggest` while the visitor types."""
     request = {"q": typed}
     if v.fails("GET", SUGGEST, request):
         return
-    suggestions = sim.suggest_cache.get(typed)
-    if suggestions is None:
-        suggestions = sim.suggest_cache[typed] = suggestions_for(typed, sim.vocabulary)
-    v.emit("GET", SUGGEST, request, 200, {"suggestions": suggestions}, v.duration(12))
+    response = {"suggestions": suggestions.for_prefix(typed)}
+    v.emit("GET", SUGGEST, request, 200, response, v.duration(12))
 
 
 def product(v: VisitRecorder, shop: ShopState, item_id: int) -> Item | None:

@@ -180,3 +180,19 @@ def suggestion_vocabulary() -> list[str]:
             phrases.add(f"{material} {section}")
     phrases.update(("золотое кольцо", "золотые серьги", "серебряные серьги"))
     return sorted(phrases)
+
+
+class Suggestions:
+    """The suggest endpoint's answers: the phrases of `suggestion_vocabulary` that start with a
+    typed prefix, cached per prefix (visitors type the same few prefixes over and over)."""
+
+    def __init__(self) -> None:
+        self.vocabulary = suggestion_vocabulary()
+        self._cache: dict[str, list[str]] = {}
+
+    def for_prefix(self, prefix: str) -> list[str]:
+        """Up to 8 phrases for `prefix` (the same list object for the same prefix)."""
+        found = self._cache.get(prefix)
+        if found is None:
+            found = self._cache[prefix] = suggestions_for(prefix, self.vocabulary)
+        return found

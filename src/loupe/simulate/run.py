@@ -10,7 +10,8 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -107,78 +108,131 @@ def run_simulation(
     """
     if options.db_url and not options.replace_db:
         # Before anything is written: a refused run leaves the database and the files alone.
-        tables = existing_tables(options.db_url)
-        if tables:
-            raise DatabaseNotEmptyError(refuse_tables(options.db_url, tables))
-    zone = ZoneInfo(options.timezone)
-    days = [options.start + timedelta(days=n) for n in range(options.days)]
-    run_start_ms = local_midnight_ms(days[0], zone)
-    items = build_catalog(options.items, random.Random(f"{options.seed}:catalog"))
-    shop = ShopState(items, existing_users(options, run_start_ms), run_start_ms - 30 * _DAY_MS)
-    listings = Listings(items)
-    simulator = VisitSimulator(shop, listings, options.server_error_rate)
-    pool = VisitorPool(len(shop.users))
-    emitter = _Emitter(options, output)
-    truth_dir = options.truth_dir or Path(".loupe/truth") / f"seed-{options.seed}"
-    truth = TruthWriter(truth_dir, zone)
-    database = ShopDatabase(options.db_url) if options.db_url else None
-    summary = SimulationSummary(truth_dir=truth_dir, days=options.days)
-    summary.db_url = redact(options.db_url) if options.db_url else None
+        _refuse_a_database_with_tables(options.db_url)
+    run = _Simulation(options, output, progress)
+    try:
+        run.create_database()
+        for index, plan in enumerate(run.plans):
+            run.simulate_day(plan, overnight=index > 0)
+            if on_day_done is not None:
+                on_day_done(plan.day.isoformat())
+        run.emitter.release_all()
+    finally:
+        run.close()
+    return run.finish()
 
+
+def _refuse_a_database_with_tables(db_url: str) -> None:
+    """Raise `DatabaseNotEmptyError` if the database at `db_url` already has tables."""
+    tables = existing_tables(db_url)
+    if tables:
+        raise DatabaseNotEmptyError(refuse_tables(db_url, tables))
+
+
+@dataclass(frozen=True)
+class _DayPlan:
+    """One simulated day: its random stream and the start times of its visits."""
+
+    day: date
+    rng: random.Random
+    starts: list[int]
+
+
+def _plan_days(options: SimulationOptions, zone: ZoneInfo) -> list[_DayPlan]:
+    """Each day of the run with its visit start times (drawn from the day's own stream)."""
     plans = []
-    for day in days:
+    for n in range(options.days):
+        day = options.start + timedelta(days=n)
         day_rng = random.Random(f"{options.seed}:day:{day.isoformat()}")
         count = visits_on(day, options.visits_per_day, day_rng)
-        plans.append((day, day_rng, visit_starts(day, count, zone, day_rng)))
-    total_visits = sum(len(starts) for _, _, starts in plans)
-    try:
-        if database is not None:
-            database.create(replace=options.replace_db)
-            database.write(shop.drain())
-        for index, (day, day_rng, starts) in enumerate(plans):
-            day_start_ms = local_midnight_ms(day, zone)
-            truth.add_day(day.isoformat())
-            if index:
-                _overnight_changes(shop, listings, day_rng, day_start_ms)
-            simulator.rng = day_rng
-            emitter.rng = random.Random(f"{options.seed}:arrival:{day.isoformat()}")
-            for start_ms in starts:
-                emitter.release_before(start_ms)
-                is_bot = day_rng.random() < options.bot_share
-                visitor = pool.pick(day_rng, start_ms, is_bot)
-                v = simulator.visit(visitor, start_ms)
-                pool.finished(visitor, v.now_ms)
-                visit = truth.add_visit(v.records, v.stamps[0], visitor.agent.device_type)
-                summary.orders += visit["orders"]
-                summary.revenue += visit["revenue"]
-                dumps, add = orjson.dumps, emitter.add
-                for record, ts_ms in zip(v.records, v.stamps):
-                    add(dumps(record), ts_ms)
-                summary.distinct_calls += len(v.records)
-                summary.visits += 1
-                if progress is not None and summary.visits % _PROGRESS_EVERY == 0:
-                    progress(summary.visits, total_visits)
-            if database is not None:
-                database.write(shop.drain())
-            if on_day_done is not None:
-                on_day_done(day.isoformat())
-        emitter.release_all()
-    finally:
-        truth.close_files()
-        output.close()
-        if database is not None:
-            database.close()
-    summary.calls, summary.duplicates, summary.late_calls = (
-        emitter.calls,
-        emitter.duplicates,
-        emitter.late,
-    )
-    files = getattr(output, "files", None)
-    summary.files = list(files) if files else []
-    truth.finish(_run_info(options, summary))
-    if progress is not None:
-        progress(summary.visits, total_visits)
-    return summary
+        plans.append(_DayPlan(day, day_rng, visit_starts(day, count, zone, day_rng)))
+    return plans
+
+
+class _Simulation:
+    """One run's moving parts: the shop, its visitors, the arrival order, truth and database."""
+
+    def __init__(
+        self, options: SimulationOptions, output: CallOutput, progress: ProgressCallback | None
+    ) -> None:
+        self.options, self.output, self.progress = options, output, progress
+        self.zone = zone = ZoneInfo(options.timezone)
+        run_start_ms = local_midnight_ms(options.start, zone)
+        items = build_catalog(options.items, random.Random(f"{options.seed}:catalog"))
+        self.shop = ShopState(
+            items, existing_users(options, run_start_ms), run_start_ms - 30 * _DAY_MS
+        )
+        self.listings = Listings(items)
+        self.simulator = VisitSimulator(self.shop, self.listings, options.server_error_rate)
+        self.pool = VisitorPool(len(self.shop.users))
+        self.emitter = _Emitter(options, output)
+        truth_dir = options.truth_dir or Path(".loupe/truth") / f"seed-{options.seed}"
+        self.truth = TruthWriter(truth_dir, zone)
+        self.database = ShopDatabase(options.db_url) if options.db_url else None
+        self.summary = SimulationSummary(truth_dir=truth_dir, days=options.days)
+        self.summary.db_url = redact(options.db_url) if options.db_url else None
+        self.plans = _plan_days(options, zone)
+        self.total_visits = sum(len(plan.starts) for plan in self.plans)
+
+    def create_database(self) -> None:
+        """Create the shop's tables and write the shop as it was before the first day."""
+        if self.database is not None:
+            self.database.create(replace=self.options.replace_db)
+            self.database.write(self.shop.drain())
+
+    def simulate_day(self, plan: _DayPlan, overnight: bool) -> None:
+        """One day's visits in start order, then the day's changes to the database."""
+        day = plan.day.isoformat()
+        self.truth.add_day(day)
+        if overnight:
+            _overnight_changes(
+                self.shop, self.listings, plan.rng, local_midnight_ms(plan.day, self.zone)
+            )
+        self.simulator.rng = plan.rng
+        self.emitter.rng = random.Random(f"{self.options.seed}:arrival:{day}")
+        for start_ms in plan.starts:
+            self.emitter.release_before(start_ms)
+            self.simulate_visit(plan.rng, start_ms)
+            visits = self.summary.visits
+            if self.progress is not None and visits % _PROGRESS_EVERY == 0:
+                self.progress(visits, self.total_visits)
+        if self.database is not None:
+            self.database.write(self.shop.drain())
+
+    def simulate_visit(self, rng: random.Random, start_ms: int) -> None:
+        """One visit: its calls to the arrival order, its outcome to the truth and summary."""
+        is_bot = rng.random() < self.options.bot_share
+        visitor = self.pool.pick(rng, start_ms, is_bot)
+        v = self.simulator.visit(visitor, start_ms)
+        self.pool.finished(visitor, v.now_ms)
+        visit = self.truth.add_visit(v.records, v.stamps[0], visitor.agent.device_type)
+        summary = self.summary
+        summary.orders += visit["orders"]
+        summary.revenue += visit["revenue"]
+        dumps, add = orjson.dumps, self.emitter.add
+        for record, ts_ms in zip(v.records, v.stamps):
+            add(dumps(record), ts_ms)
+        summary.distinct_calls += len(v.records)
+        summary.visits += 1
+
+    def close(self) -> None:
+        """Close the truth files, the output and the database (also after a failure)."""
+        self.truth.close_files()
+        self.output.close()
+        if self.database is not None:
+            self.database.close()
+
+    def finish(self) -> SimulationSummary:
+        """Complete the summary with the emitted counts and files, and write the run's info."""
+        summary, emitter = self.summary, self.emitter
+        summary.calls, summary.duplicates = emitter.calls, emitter.duplicates
+        summary.late_calls = emitter.late
+        files = getattr(self.output, "files", None)
+        summary.files = list(files) if files else []
+        self.truth.finish(_run_info(self.options, summary))
+        if self.progress is not None:
+            self.progress(summary.visits, self.total_visits)
+        return summary
 
 
 def _overnight_changes(shop: ShopState, listings: Listings, rng: random.Random, at_ms: int) -> None:

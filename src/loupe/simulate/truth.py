@@ -39,47 +39,32 @@ class TruthWriter:
 
     def add_visit(self, records: list[dict], first_ms: int, device_type: str) -> dict:
         """Count one visit (its calls unique and in time order); return its visit row."""
-        session_id = records[0]["session_id"]
-        start = records[0]["ts"]
         day = datetime.fromtimestamp(first_ms / 1000, self.zone).date().isoformat()
-        visit = {
-            "session_id": session_id,
-            "visit_start": start,
-            "visit_end": records[-1]["ts"],
-            "date": day,
-            "device_type": device_type,
-            "is_bot": device_type == "bot",
-            "is_registered": any(record["user_id"] is not None for record in records),
-            "calls": len(records),
-            "catalog_calls": 0,
-            "searches": 0,
-            "zero_result_searches": 0,
-            "product_views": 0,
-            "favorite_adds": 0,
-            "cart_adds": 0,
-            "orders": 0,
-            "revenue": 0,
-        }
+        visit = _visit_row(records, day, device_type)
+        products = self._count_calls(visit, records)
+        self._visits.write(orjson.dumps(visit, option=_DUMP))
+        self._write_products(visit, products)
+        self._count_day(visit)
+        return visit
+
+    def _count_calls(self, visit: dict, records: list[dict]) -> dict[int, list[int]]:
+        """Count the visit's successful calls into `visit` and write its catalog rows (each with
+        the product clicked from it); return [views, cart qty, purchased qty] by product."""
         products: dict[int, list[int]] = {}
-        open_listing: dict | None = None
+        listing: dict | None = None
         positions: dict[int, int] = {}
         for record in records:
             if record["status"] >= 400:
                 continue
             method, endpoint = record["method"], record["endpoint"]
             if method == "GET" and endpoint == CATALOG:
-                if open_listing is not None:
-                    self._catalog.write(orjson.dumps(open_listing, option=_DUMP))
-                open_listing, positions = _catalog_row(record, visit)
+                self._write_listing(listing)
+                listing, positions = _catalog_row(record, visit)
             elif method == "GET" and endpoint.startswith(PRODUCT_PREFIX):
                 visit["product_views"] += 1
                 product_id = record["response"]["id"]
                 products.setdefault(product_id, [0, 0, 0])[0] += 1
-                if open_listing is not None and not open_listing["clicked_product_id"]:
-                    position = positions.get(product_id)
-                    if position is not None:
-                        open_listing["clicked_product_id"] = product_id
-                        open_listing["clicked_position"] = position
+                _mark_click(listing, positions, product_id)
             elif method == "POST" and endpoint == "/api/v1/favorites":
                 visit["favorite_adds"] += 1
             elif method == "POST" and endpoint == "/api/v1/cart":
@@ -91,22 +76,26 @@ class TruthWriter:
                 visit["revenue"] += record["response"]["total"]
                 for line in record["request"]["items"]:
                     products.setdefault(line["product_id"], [0, 0, 0])[2] += line["qty"]
-        if open_listing is not None:
-            self._catalog.write(orjson.dumps(open_listing, option=_DUMP))
-        self._visits.write(orjson.dumps(visit, option=_DUMP))
+        self._write_listing(listing)
+        return products
+
+    def _write_listing(self, listing: dict | None) -> None:
+        if listing is not None:
+            self._catalog.write(orjson.dumps(listing, option=_DUMP))
+
+    def _write_products(self, visit: dict, products: dict[int, list[int]]) -> None:
+        """One row per product the visit viewed, put in its cart or bought, by product id."""
         for product_id in sorted(products):
             views, cart_qty, purchased = products[product_id]
             row = {
-                "session_id": session_id,
-                "visit_start": start,
+                "session_id": visit["session_id"],
+                "visit_start": visit["visit_start"],
                 "product_id": product_id,
                 "views": views,
                 "cart_adds": cart_qty,
                 "purchased_qty": purchased,
             }
             self._products.write(orjson.dumps(row, option=_DUMP))
-        self._count_day(visit)
-        return visit
 
     def _count_day(self, visit: dict) -> None:
         totals = self.days.setdefault(visit["date"], _empty_day(visit["date"]))
@@ -137,6 +126,39 @@ class TruthWriter:
         (self.directory / "run.json").write_bytes(
             orjson.dumps(run_info, option=orjson.OPT_INDENT_2 | _DUMP)
         )
+
+
+def _visit_row(records: list[dict], day: str, device_type: str) -> dict:
+    """A visit's row before its calls are counted: who, when, how many calls."""
+    return {
+        "session_id": records[0]["session_id"],
+        "visit_start": records[0]["ts"],
+        "visit_end": records[-1]["ts"],
+        "date": day,
+        "device_type": device_type,
+        "is_bot": device_type == "bot",
+        "is_registered": any(record["user_id"] is not None for record in records),
+        "calls": len(records),
+        "catalog_calls": 0,
+        "searches": 0,
+        "zero_result_searches": 0,
+        "product_views": 0,
+        "favorite_adds": 0,
+        "cart_adds": 0,
+        "orders": 0,
+        "revenue": 0,
+    }
+
+
+def _mark_click(listing: dict | None, positions: dict[int, int], product_id: int) -> None:
+    """Record a product view as the open listing's click, if the listing showed the product
+    and no click was recorded yet."""
+    if listing is None or listing["clicked_product_id"]:
+        return
+    position = positions.get(product_id)
+    if position is not None:
+        listing["clicked_product_id"] = product_id
+        listing["clicked_position"] = position
 
 
 def _catalog_row(record: dict, visit: dict) -> tuple[dict, dict[int, int]]:

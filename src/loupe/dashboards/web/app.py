@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -30,9 +31,15 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from loupe.dashboards.definitions import Dashboard, load_dashboards, resolve_values, run_card
+from loupe.dashboards.definitions import (
+    Card,
+    CardResult,
+    Dashboard,
+    load_dashboards,
+    resolve_values,
+    run_card,
+)
 from loupe.errors import LoupeError
-from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -85,89 +92,24 @@ def _html(template: str, status_code: int = 200, **context: Any) -> HTMLResponse
     return HTMLResponse(html, status_code, headers=SECURITY_HEADERS)
 
 
+@dataclass(frozen=True)
+class _Site:
+    """What the endpoints serve, kept on `app.state.site`: the warehouse and the dashboards."""
+
+    warehouse: Warehouse
+    boards: tuple[Dashboard, ...]
+
+    def board(self, slug: str) -> Dashboard | None:
+        """The dashboard with this slug, if any."""
+        return next((board for board in self.boards if board.slug == slug), None)
+
+
 def create_dashboards_app(
-    warehouse: Warehouse,
-    settings: Settings,
-    dashboards: Sequence[Dashboard] | None = None,
+    warehouse: Warehouse, dashboards: Sequence[Dashboard] | None = None
 ) -> Starlette:
     """The dashboards web app over one open warehouse (`dashboards` defaults to the packaged
     ones; tests pass their own)."""
-    del (
-        settings
-    )  # nothing configurable yet; kept so the UI can grow settings without new call sites
-    boards = tuple(load_dashboards() if dashboards is None else dashboards)
-    by_slug = {board.slug: board for board in boards}
-
-    def base(request: Request) -> str:
-        return request.scope.get("root_path", "").rstrip("/")
-
-    def raw_values(dashboard: Dashboard, request: Request) -> dict[str, str]:
-        return {
-            p.name: request.query_params.get(p.name, "")[:100]
-            for p in dashboard.parameters
-            if p.name in request.query_params
-        }
-
-    def not_found(request: Request, what: str) -> HTMLResponse:
-        return _html(
-            "message.html", 404, base=base(request), title="Not found", message=what, boards=boards
-        )
-
-    async def index(request: Request) -> Response:
-        return _html("index.html", base=base(request), boards=boards, title="Dashboards")
-
-    async def dashboard_page(request: Request) -> Response:
-        board = by_slug.get(request.path_params["slug"])
-        if board is None:
-            return not_found(request, f"No dashboard {request.path_params['slug']!r}.")
-        raw = raw_values(board, request)
-        context = {"base": base(request), "boards": boards, "board": board, "title": board.title}
-        try:
-            values = await run_in_threadpool(resolve_values, board, warehouse, raw)
-        except LoupeError as exc:
-            return _html(
-                "dashboard.html", 400, values=raw, error=one_line(str(exc)), nav=raw, **context
-            )
-        query = urlencode(values)
-        return _html("dashboard.html", values=values, error=None, query=query, nav=raw, **context)
-
-    async def card_data(request: Request) -> Response:
-        board = by_slug.get(request.path_params["slug"])
-        if board is None:
-            return _json({"error": "no such dashboard"}, 404)
-        try:
-            card = board.card(request.path_params["card_id"])
-        except KeyError:
-            return _json({"error": "no such card"}, 404)
-        try:
-            values = await run_in_threadpool(
-                resolve_values, board, warehouse, raw_values(board, request)
-            )
-        except LoupeError as exc:
-            return _json({"error": one_line(str(exc))}, 400)
-        result = await run_in_threadpool(run_card, warehouse, board, card, values)
-        payload: dict[str, Any] = {
-            "card": card.id,
-            "display": card.display,
-            "settings": card.settings,
-            "values": values,
-        }
-        if result.error is not None:
-            # 200: the request was fine, the card shows the query's error (a 5xx would only add
-            # a browser console error on top of the message on the card).
-            return _json({**payload, "columns": [], "rows": [], "error": one_line(result.error)})
-        rows = [[_json_value(v) for v in row] for row in result.rows[:MAX_ROWS]]
-        return _json(
-            {
-                **payload,
-                "columns": result.columns,
-                "rows": rows,
-                "total_rows": len(result.rows),
-                "error": None,
-            }
-        )
-
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", index, methods=["GET"], name="index"),
             Route("/d/{slug}", dashboard_page, methods=["GET"], name="dashboard"),
@@ -177,6 +119,92 @@ def create_dashboards_app(
         # echarts.min.js is 1.1 MB; about a third of that over the wire.
         middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
     )
+    boards = load_dashboards() if dashboards is None else dashboards
+    app.state.site = _Site(warehouse, tuple(boards))
+    return app
+
+
+def _site(request: Request) -> _Site:
+    return request.app.state.site
+
+
+def _base(request: Request) -> str:
+    """The path the app is mounted at (empty at the root), for the links of its pages."""
+    return request.scope.get("root_path", "").rstrip("/")
+
+
+def _raw_values(board: Dashboard, request: Request) -> dict[str, str]:
+    """The dashboard's own parameters as given in the query string (others are ignored)."""
+    return {
+        p.name: request.query_params.get(p.name, "")[:100]
+        for p in board.parameters
+        if p.name in request.query_params
+    }
+
+
+async def index(request: Request) -> Response:
+    """The list of the dashboards."""
+    boards = _site(request).boards
+    return _html("index.html", base=_base(request), boards=boards, title="Dashboards")
+
+
+async def dashboard_page(request: Request) -> Response:
+    """One dashboard: its filter form and the grid its script fills card by card."""
+    site = _site(request)
+    board = site.board(request.path_params["slug"])
+    context: dict[str, Any] = {"base": _base(request), "boards": site.boards}
+    if board is None:
+        what = f"No dashboard {request.path_params['slug']!r}."
+        return _html("message.html", 404, title="Not found", message=what, **context)
+    raw = _raw_values(board, request)
+    context.update(board=board, title=board.title, nav=raw)
+    try:
+        values = await run_in_threadpool(resolve_values, board, site.warehouse, raw)
+    except LoupeError as exc:
+        return _html("dashboard.html", 400, values=raw, error=one_line(str(exc)), **context)
+    query = urlencode(values)
+    return _html("dashboard.html", values=values, error=None, query=query, **context)
+
+
+async def card_data(request: Request) -> Response:
+    """One card's rows as JSON, with the resolved filter values it ran with."""
+    site = _site(request)
+    board = site.board(request.path_params["slug"])
+    if board is None:
+        return _json({"error": "no such dashboard"}, 404)
+    try:
+        card = board.card(request.path_params["card_id"])
+    except KeyError:
+        return _json({"error": "no such card"}, 404)
+    raw = _raw_values(board, request)
+    try:
+        values = await run_in_threadpool(resolve_values, board, site.warehouse, raw)
+    except LoupeError as exc:
+        return _json({"error": one_line(str(exc))}, 400)
+    result = await run_in_threadpool(run_card, site.warehouse, board, card, values)
+    return _json(_card_payload(card, values, result))
+
+
+def _card_payload(card: Card, values: dict[str, str], result: CardResult) -> dict[str, Any]:
+    """The JSON body of a card: its display, then its rows (at most `MAX_ROWS`) or its error."""
+    payload: dict[str, Any] = {
+        "card": card.id,
+        "display": card.display,
+        "settings": card.settings,
+        "values": values,
+    }
+    if result.error is not None:
+        # 200: the request was fine, the card shows the query's error (a 5xx would only add
+        # a browser console error on top of the message on the card).
+        return {**payload, "columns": [], "rows": [], "error": one_line(result.error)}
+    rows = [[_json_value(v) for v in row] for row in result.rows[:MAX_ROWS]]
+    return {
+        **payload,
+        "columns": result.columns,
+        "rows": rows,
+        "total_rows": len(result.rows),
+        "error": None,
+    }
 
 
 def nav_query(board: Dashboard, values: Mapping[str, str]) -> str:

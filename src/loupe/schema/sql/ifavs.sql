@@ -1,6 +1,7 @@
 -- dwh.ifavs: live favorites against stock (grain: catalog item). Reads the production database
 -- at query time through the `mysql` link: users who have the item in their favorites, and its
--- stock. Created after the link exists (`loupe snapshot`), never by a migration.
+-- stock. Created after the link exists (`loupe init`, `loupe snapshot`: schema/link.py), never
+-- by a migration.
 CREATE OR REPLACE VIEW dwh.ifavs AS
 SELECT
     i.id AS item_id,

@@ -1,7 +1,8 @@
 -- dwh.icart: live inventory against open carts (grain: catalog item). Reads the production
 -- database at query time through the `mysql` link: units of the item in carts (every `cart` row
 -- is an open cart line; an order removes its lines), carts holding it, stock, and stock minus the
--- units in carts. Created after the link exists (`loupe snapshot`), never by a migration.
+-- units in carts. Created after the link exists (`loupe init`, `loupe snapshot`:
+-- schema/link.py), never by a migration.
 CREATE OR REPLACE VIEW dwh.icart AS
 SELECT
     i.id AS item_id,

@@ -1,0 +1,284 @@
+"""The ASGI app speaking ClickHouse's HTTP interface over the process's open embedded warehouse.
+
+`GET /` and `GET /ping` answer `Ok.`; a query comes by GET (`query=`, read-only as on a server) or
+POST (the query in the URL, the body, or the URL followed by the body; an INSERT's data after its
+`FORMAT`). The statement runs in a worker thread on its own connection or its session's
+(sessions.py), after authentication (users.py), parsing (statement.py) and, for a reader, the
+guard (guard.py). Results come back in the format the statement, `default_format` or the
+`X-ClickHouse-Format` header names, with the headers a server sends.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from loupe.interface.guard import ReaderGuard, check_setting_names, denied
+from loupe.interface.protocol import (
+    ClickHouseError,
+    decode_body,
+    encode_chunks,
+    engine_error,
+    native_header,
+    response_encoding,
+    summary,
+)
+from loupe.interface.sessions import Sessions
+from loupe.interface.statement import (
+    Statement,
+    analyze,
+    infile_statement,
+    split_insert,
+)
+from loupe.interface.users import User, Users, credentials
+from loupe.warehouse.embedded import _memory_file
+
+# URL parameters of the HTTP interface that are not settings; a server accepts them all.
+NOT_SETTINGS = frozenset(
+    {
+        "query", "database", "default_format", "user", "password", "quota_key", "query_id",
+        "session_id", "session_timeout", "session_check", "compress", "decompress",
+        "buffer_size", "wait_end_of_query", "stacktrace", "close_session", "role",
+        "client_protocol_version", "max_result_bytes", "max_result_rows", "result_overflow_mode",
+        "http_response_buffer_size", "enable_http_compression", "http_zlib_compression_level",
+        "send_progress_in_http_headers", "http_headers_progress_interval_ms",
+        "cancel_http_readonly_queries_on_client_close", "http_wait_end_of_query",
+        "http_native_compression_disable_checksumming_on_decompress", "extremes",
+    }
+)  # fmt: skip
+_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CONTENT_TYPES = {
+    "TabSeparated": "text/tab-separated-values; charset=UTF-8",
+    "CSV": "text/csv; charset=UTF-8; header=absent",
+    "JSON": "application/json; charset=UTF-8",
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request, as the worker thread needs it."""
+
+    user: User
+    method: str
+    params: dict[str, str]
+    header_format: str | None
+    header_database: str | None
+    body: bytes
+
+
+@dataclass
+class Outcome:
+    """What a statement produced: the body (kept alive with its chDB result) and headers."""
+
+    data: Any
+    headers: dict[str, str]
+    keep: Any = None
+
+
+class Interface:
+    """Runs calls against the warehouse at `sessions.data_dir`."""
+
+    def __init__(self, sessions: Sessions, guard: ReaderGuard) -> None:
+        self.sessions = sessions
+        self.guard = guard
+
+    def execute(self, call: Call, query_id: str) -> Outcome:
+        """Run one request's statement; raise `ClickHouseError` as a server would report it."""
+        params = call.params
+        with self.sessions.connection(
+            call.user,
+            params.get("session_id"),
+            params.get("session_timeout"),
+            params.get("session_check") == "1",
+        ) as connection:
+            try:
+                return self._execute(connection, call, query_id)
+            except ClickHouseError as error:
+                if error.message.startswith("default: "):
+                    error.message = f"{call.user.name}: " + error.message.removeprefix("default: ")
+                raise
+
+    def _execute(self, connection: Any, call: Call, query_id: str) -> Outcome:
+        params = call.params
+        reader = call.user.reader
+        database = params.get("database") or call.header_database
+        if database:
+            if reader is not None and database not in reader.databases:
+                raise denied(f"{reader.name}: Not enough privileges on the database {database}")
+            _run(connection, "USE " + _quote_identifier(database))
+        settings = {
+            name: value
+            for name, value in params.items()
+            if name not in NOT_SETTINGS and not name.startswith("param_")
+        }
+        if reader is not None:
+            check_setting_names(reader.name, settings)
+        for name, value in settings.items():
+            if not _SETTING_NAME.match(name):
+                raise ClickHouseError(115, f"Unknown setting '{name}'", "UNKNOWN_SETTING")
+            _run(connection, f"SET {name} = {{value:String}}", params={"value": value})
+        insert = split_insert(params.get("query"), call.body) if call.method == "POST" else None
+        if insert is not None:
+            sql = insert.head
+        elif call.method == "POST":
+            parts = [params.get("query", ""), call.body.decode(errors="replace")]
+            sql = "\n".join(part for part in parts if part)
+        else:
+            sql = params.get("query", "")
+        if not sql.strip():
+            raise ClickHouseError(62, "Empty query", "SYNTAX_ERROR")
+        query_params = {
+            name.removeprefix("param_"): value
+            for name, value in params.items()
+            if name.startswith("param_")
+        }
+        statement = analyze(connection, sql, query_params)
+        if call.method == "GET" and not statement.reads_only:
+            raise ClickHouseError(
+                164,
+                f"{call.user.name}: Cannot execute query in readonly mode. For queries over HTTP, "
+                "method GET implies readonly. You should use method POST for modifying queries",
+                "READONLY",
+            )
+        current, timezone = _run(connection, "SELECT currentDatabase(), timezone()").split("\t")
+        if reader is not None:
+            self.guard.check(reader, statement, current)
+        headers = {"X-ClickHouse-Query-Id": query_id, "X-ClickHouse-Timezone": timezone}
+        started = time.monotonic()
+        if insert is not None:
+            with _memory_file(insert.data) as path:
+                result = _query(connection, infile_statement(statement.normalized, path), "Null")
+            headers["X-ClickHouse-Summary"] = _summary(result, started, written=True)
+            return Outcome(b"", headers)
+        fmt = statement.output_format or params.get("default_format") or call.header_format
+        fmt = fmt or "TabSeparated"
+        result = _query(connection, statement.text, fmt, query_params)
+        headers["X-ClickHouse-Summary"] = _summary(result, started, written=False)
+        data: Any = result.get_memview().view() if result.size() else b""
+        if statement.has_result:
+            headers["X-ClickHouse-Format"] = fmt
+            headers["Content-Type"] = _content_type(fmt)
+            if fmt == "Native" and not result.size():
+                data = native_header(_columns(connection, statement))
+        return Outcome(data, headers, keep=result)
+
+
+def _run(connection: Any, sql: str, params: dict[str, str] | None = None) -> str:
+    return _query(connection, sql, "TSVRaw", params).bytes().decode().strip()
+
+
+def _query(connection: Any, sql: str, fmt: str, params: dict[str, str] | None = None) -> Any:
+    try:
+        return connection.query(sql, fmt, params=params or None)
+    except Exception as exc:
+        raise engine_error(exc) from None
+
+
+def _quote_identifier(name: str) -> str:
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def _columns(connection: Any, statement: Statement) -> list[tuple[str, str]]:
+    """The columns of a statement's (empty) result, for the Native header block: a SELECT is
+    described without running it again; other statements (SHOW...) are cheap to rerun."""
+    text = re.sub(r"\s*FORMAT\s+\w+\s*;?\s*\Z", "", statement.normalized)
+    if statement.kind in ("SelectWithUnionQuery", "SelectIntersectExceptQuery"):
+        rows = _run(connection, f"DESCRIBE ({text})").splitlines()
+        return [(row.split("\t")[0], row.split("\t")[1]) for row in rows if row]
+    result = _query(connection, text, "JSONCompact")
+    meta = json.loads(result.bytes()).get("meta", [])
+    return [(column["name"], column["type"]) for column in meta]
+
+
+def _summary(result: Any, started: float, written: bool) -> str:
+    size = result.size() if not written else 0
+    return summary(
+        read_rows=result.rows_read(),
+        read_bytes=result.bytes_read(),
+        written_rows=(result.rows_written() or result.rows_read()) if written else 0,
+        written_bytes=(result.bytes_written() or result.bytes_read()) if written else 0,
+        result_rows=0 if written else result.rows_read(),
+        result_bytes=size,
+        elapsed=time.monotonic() - started,
+    )
+
+
+def _content_type(fmt: str) -> str:
+    for prefix, content_type in CONTENT_TYPES.items():
+        if fmt.startswith(prefix) or (prefix == "TabSeparated" and fmt.startswith("TSV")):
+            return content_type
+    return "application/octet-stream"
+
+
+def create_interface_app(users: Users, interface: Interface) -> Starlette:
+    """The Starlette app of the HTTP interface."""
+
+    async def root(request: Request) -> Response:
+        if request.method == "GET" and "query" not in request.query_params:
+            return PlainTextResponse("Ok.\n")
+        return await handle(request)
+
+    async def ping(request: Request) -> Response:
+        return PlainTextResponse("Ok.\n")
+
+    async def handle(request: Request) -> Response:
+        params = dict(request.query_params)
+        query_id = params.get("query_id") or str(uuid.uuid4())
+        try:
+            user = users.authenticate(*credentials(request))
+            if params.get("compress") == "1" or params.get("decompress") == "1":
+                raise ClickHouseError(
+                    48, "compress=1 and decompress=1 (ClickHouse's block compression) are not "
+                    "supported: use Accept-Encoding and Content-Encoding", "NOT_IMPLEMENTED",
+                )  # fmt: skip
+            if request.headers.get("content-type", "").startswith("multipart/form-data"):
+                raise ClickHouseError(48, "external data is not supported", "NOT_IMPLEMENTED")
+            body = decode_body(await request.body(), request.headers.get("content-encoding"))
+            call = Call(
+                user=user,
+                method=request.method,
+                params=params,
+                header_format=request.headers.get("x-clickhouse-format"),
+                header_database=request.headers.get("x-clickhouse-database"),
+                body=body,
+            )
+            outcome = await run_in_threadpool(interface.execute, call, query_id)
+        except ClickHouseError as error:
+            return PlainTextResponse(
+                error.body(),
+                status_code=error.status,
+                headers={
+                    "X-ClickHouse-Exception-Code": str(error.code),
+                    "X-ClickHouse-Query-Id": query_id,
+                },
+            )
+        encoding = response_encoding(
+            request.headers.get("accept-encoding"), params.get("enable_http_compression") == "1"
+        )
+        headers = dict(outcome.headers)
+        if encoding:
+            headers["Content-Encoding"] = encoding
+
+        def chunks() -> Iterator[bytes]:
+            # `outcome` holds chDB's result while its memory (`get_memview`) is streamed.
+            yield from encode_chunks(outcome.data, encoding)
+
+        return StreamingResponse(chunks(), headers=headers)
+
+    return Starlette(
+        routes=[
+            Route("/", root, methods=["GET", "POST"]),
+            Route("/ping", ping, methods=["GET", "HEAD"]),
+        ]
+    )
