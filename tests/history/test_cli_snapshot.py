@@ -87,8 +87,8 @@ def _wrong_urls(base: Path, port: int) -> dict[str, tuple[str, str]]:
         "missing sqlite file": (
             "sqlite:///tmp/shop.sqlite",
             f"error: production database file {base}/tmp/shop.sqlite does not exist "
-            f"(sqlite:///tmp/shop.sqlite, relative to the working directory {base}; an absolute "
-            "path takes four slashes: sqlite:////tmp/shop.sqlite)",
+            f"(sqlite:///tmp/shop.sqlite, relative to the working directory {base}; for the "
+            "absolute path /tmp/shop.sqlite, write sqlite:////tmp/shop.sqlite)",
         ),
         "empty": (
             "",

@@ -60,7 +60,7 @@ def sqlite_path(production_url: str) -> Path:
         if not written.startswith("/"):
             where += (
                 f", relative to the working directory {Path.cwd()}; "
-                f"an absolute path takes four slashes: sqlite:////{written}"
+                f"for the absolute path /{written}, write sqlite:////{written}"
             )
         raise LoupeError(f"production database file {path} does not exist ({where})")
     return path
