@@ -154,10 +154,6 @@ class BatchWriter:
         """Queue rows and rejections already validated (by `bodies.decode_records`)."""
         return self._enqueue(items, received_at)
 
-    def add_rejection(self, rejection: Rejection) -> Future[Receipt]:
-        """Record a payload refused before it could be split into records."""
-        return self._enqueue([rejection], now_ms())
-
     def request_flush(self) -> None:
         """Ask for the current batch to be written now, without waiting for it."""
         with self._cond:
