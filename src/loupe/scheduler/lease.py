@@ -23,6 +23,7 @@ etl.* tables, so they share one lock, `ETL_LOCK`; `etl_lease` takes it for a com
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -182,17 +183,21 @@ def _runs_loupe(pid: int) -> bool:
 
 
 @contextmanager
-def etl_lease(warehouse: Warehouse, settings: Settings) -> Iterator[None]:
-    """Hold the ETL's lease (the scheduler's ETL jobs take the same one) for a command's run, so
-    that a manual run never stages days at the same time as the scheduler's.
+def command_lease(
+    warehouse: Warehouse, settings: Settings, lock_name: str, what: str
+) -> Iterator[None]:
+    """Hold the lease `lock_name`, which the scheduler's jobs of the same work take, for a
+    command's run (`what` names that work in its messages), so that a manual run never writes the
+    same tables at the same time as the scheduler's (in a `loupe serve` whose warehouse the
+    command reaches through its HTTP interface, or on a server).
 
     A lease left by a killed run (SIGKILL, a crash: nothing released it) is released first, as a
     starting scheduler does, so the next run need not wait for it to expire."""
-    for holder in release_dead_holders(warehouse, warehouse.kind == "embedded", ETL_LOCK):
-        log.warning("released the ETL lease of %s: that process is no longer running", holder)
+    for holder in release_dead_holders(warehouse, warehouse.kind == "embedded", lock_name):
+        log.warning("released the %s lease of %s: that process is no longer running", what, holder)
     lease = Lease(
         warehouse,
-        ETL_LOCK,
+        lock_name,
         new_holder(),
         settings.scheduler_lease_seconds,
         settings.scheduler_lease_settle_seconds,
@@ -200,8 +205,15 @@ def etl_lease(warehouse: Warehouse, settings: Settings) -> Iterator[None]:
     try:
         lease.acquire()
     except LeaseHeld as held:
-        raise LoupeError(f"another ETL run is under way: {held}; try again when it ends") from None
+        raise LoupeError(
+            f"another {what} run is under way: {held}; try again when it ends"
+        ) from None
     try:
         yield
     finally:
         lease.release()
+
+
+def etl_lease(warehouse: Warehouse, settings: Settings) -> contextlib.AbstractContextManager[None]:
+    """Hold the ETL's lease (the scheduler's ETL jobs take the same one) for a command's run."""
+    return command_lease(warehouse, settings, ETL_LOCK, "ETL")
