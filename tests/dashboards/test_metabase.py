@@ -383,7 +383,7 @@ def test_cli_push_on_the_embedded_engine_connects_metabase_to_the_interface(
     details = next(iter(double.databases.values()))["details"]
     assert (details["host"], details["port"], details["user"]) == ("127.0.0.1", 18123, "reader")
     assert details["password"] == "reader-pa55" and details["dbname"] == "dwh"
-    assert not details["ssl"]
+    assert not details["ssl"] and details["additional-options"] == "compress=false"
 
     # Metabase in a container reaches the host by another name: the settings say which.
     monkeypatch.setenv("LOUPE_METABASE_DB_HOST", "host.docker.internal")
