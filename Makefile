@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint format bench clean
+.PHONY: install demo test test-fast lint format bench clean clients superset
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+# The real ClickHouse clients of tests/interface: @clickhouse/client (npm) and Apache Superset.
+clients: superset
+	cd tests/interface/node && npm ci --no-audit --no-fund
+
+superset:
+	tests/interface/superset/install.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

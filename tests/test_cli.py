@@ -16,7 +16,7 @@ import loupe.jobs
 import loupe.scheduler
 from loupe.cli import app
 from tests.conftest import MariaDB, api_call
-from tests.warehouse.clickhouse_http import clickhouse_server, environment_for
+from tests.interface.holding import holding_process
 
 runner = CliRunner()
 
@@ -199,11 +199,12 @@ def test_etl_run_keeps_the_parsed_calls_of_recent_days_only(loupe_env: Path) -> 
 def test_demo_on_a_clickhouse_server_linked_to_mariadb(
     loupe_env: Path, mariadb: MariaDB, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The production setup: the server engine (clickhouse-connect over HTTP to the ClickHouse
-    engine) and the production database on MariaDB, which the server reads through `mysql`."""
-    password = "clickhouse-" + uuid.uuid4().hex
-    with clickhouse_server(loupe_env / "server", password) as port:
-        environment = {**environment_for(port, password), "LOUPE_PRODUCTION_URL": mariadb.url}
+    """The production setup: the server engine (clickhouse-connect over HTTP to a ClickHouse
+    server: here the HTTP interface of a Loupe process holding a chDB warehouse) and the
+    production database on MariaDB, which the server reads through `mysql`."""
+    with holding_process(loupe_env / "server") as holder:
+        password = holder.admin_password
+        environment = {**holder.server_environment(), "LOUPE_PRODUCTION_URL": mariadb.url}
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         report = run("-v", "demo", "--days", "2", "--visits-per-day", "60", "--seed", "5")

@@ -174,6 +174,19 @@ class Settings(BaseSettings):
         "environment.",
     )
 
+    metabase_db_host: str | None = Field(
+        None,
+        description="ClickHouse host as Metabase reaches it, for `loupe metabase push` "
+        "(default: `http_interface_host` with the embedded engine, else `clickhouse_host`).",
+    )
+    metabase_db_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="ClickHouse HTTP port as Metabase reaches it (default: "
+        "`http_interface_port` with the embedded engine, else `clickhouse_port`).",
+    )
+
     # -- ETL (docs/etl.md) -------------------------------------------------------------------
     shop_api_map: Path | None = Field(
         None,

@@ -334,12 +334,17 @@ def test_cli_push_and_export(
 ) -> None:
     _register_cli()
     runner = CliRunner()
-    monkeypatch.setenv("LOUPE_METABASE_DB_PASSWORD", "db-pa55word")
+    monkeypatch.setenv("LOUPE_HTTP_INTERFACE_PORT", "8123")  # the default (the tests turn it off)
     refused = runner.invoke(app, ["metabase", "push", "--url", served, "--api-key", "k"])
     assert refused.exit_code == 1
     message = " ".join(refused.output.split())
-    assert "embedded" in message and "loupe dashboards" in message
+    assert "no password for the reader 'reader'" in message and "http_interface_users" in message
+    monkeypatch.setenv("LOUPE_HTTP_INTERFACE_PORT", "0")
+    off = runner.invoke(app, ["metabase", "push", "--url", served, "--api-key", "k"])
+    assert off.exit_code == 1
+    assert "loupe dashboards" in " ".join(off.output.split())
     assert double.log == []
+    monkeypatch.setenv("LOUPE_METABASE_DB_PASSWORD", "db-pa55word")
 
     args = ["metabase", "push", "--url", served, "--db-host", "ch.internal", "--db-user", "ro"]
     args += ["--collection", "Shop", "--api-key", double.api_key, "-v"]
@@ -359,6 +364,38 @@ def test_cli_push_and_export(
     assert exported.exit_code == 0, exported.output
     assert (out / "database.json").is_file()
     assert "db-pa55word" not in "".join(p.read_text() for p in out.rglob("*.json"))
+
+
+def test_cli_push_on_the_embedded_engine_connects_metabase_to_the_interface(
+    served: str, double: MetabaseDouble, loupe_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embedded warehouse: Metabase's ClickHouse connection is the HTTP interface of the
+    process holding it, as the reader with its configured password, at the host and port the
+    settings say Metabase reaches it by."""
+    _register_cli()
+    readers = '{"reader": {"password": "reader-pa55"}, "bi": {"password": "bi-pa55"}}'
+    monkeypatch.setenv("LOUPE_HTTP_INTERFACE_USERS", readers)
+    monkeypatch.setenv("LOUPE_HTTP_INTERFACE_PORT", "18123")
+    runner = CliRunner()
+    pushed = runner.invoke(app, ["metabase", "push", "--url", served, "--api-key", double.api_key])
+    assert pushed.exit_code == 0, pushed.output
+    assert "reader-pa55" not in pushed.output
+    details = next(iter(double.databases.values()))["details"]
+    assert (details["host"], details["port"], details["user"]) == ("127.0.0.1", 18123, "reader")
+    assert details["password"] == "reader-pa55" and details["dbname"] == "dwh"
+    assert not details["ssl"] and details["additional-options"] == "compress=false"
+
+    # Metabase in a container reaches the host by another name: the settings say which.
+    monkeypatch.setenv("LOUPE_METABASE_DB_HOST", "host.docker.internal")
+    monkeypatch.setenv("LOUPE_METABASE_DB_PORT", "28123")
+    args = ["metabase", "push", "--url", served, "--api-key", double.api_key, "--db-user", "bi"]
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    details = next(iter(double.databases.values()))["details"]
+    assert (details["host"], details["port"], details["user"]) == (
+        "host.docker.internal", 28123, "bi"
+    )  # fmt: skip
+    assert details["password"] == "bi-pa55"
 
 
 def test_cli_user_password_from_secrets_dir(

@@ -1,6 +1,6 @@
-"""The ETL on the server engine (clickhouse-connect over ClickHouse's HTTP interface, in front of
-the ClickHouse engine: tests/warehouse/clickhouse_http.py) builds the tables the embedded engine
-builds: full days, then an hourly run over late and repeated calls."""
+"""The ETL on the server engine (clickhouse-connect over the product's ClickHouse HTTP interface,
+served by a Loupe process holding a chDB warehouse) builds the tables the embedded engine builds:
+full days, then an hourly run over late and repeated calls."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from loupe.jobs.hourly import run_hourly
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import open_warehouse
+from tests.interface.holding import holding_process
 from tests.jobs.test_hourly import build_holding_back, receive_late_and_repeated
 from tests.jobs.test_truth import checksums
 from tests.simulate.conftest import Run, simulate
-from tests.warehouse.clickhouse_http import clickhouse_server, settings_for
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +44,8 @@ def test_the_server_engine_builds_what_the_embedded_engine_builds(
         data_dir=base / "embedded", spool_dir=base / "spool-e", production_url=""
     )
     expected = build_with_late_calls(embedded, calls_dir)
-    with clickhouse_server(base / "server", "pass") as port:
-        server = settings_for(port, "pass", spool_dir=base / "spool-s", production_url="")
+    with holding_process(base / "server") as holder:
+        server = holder.server_settings(spool_dir=base / "spool-s", production_url="")
         got = build_with_late_calls(server, calls_dir)
     assert all(rows > 0 for rows, _ in expected.values())
     assert got == expected

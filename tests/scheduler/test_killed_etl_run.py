@@ -18,9 +18,9 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
+from tests.interface.holding import holding_process
 from tests.scheduler.conftest import dwh_fingerprint
 from tests.scheduler.processes import LOUPE, LoupeProcess
-from tests.warehouse.clickhouse_http import clickhouse_server, environment_for, settings_for
 
 DAY = "2026-11-20"
 # 300 000 calls of 20 000 sessions, the same in every warehouse: the parse of the day takes over
@@ -140,9 +140,9 @@ def test_killed_run_on_the_embedded_engine_does_not_block_the_next(
 def test_killed_run_on_a_server_does_not_block_the_next(
     loupe_env: Path, processes: list[LoupeProcess], uninterrupted: dict[str, tuple[int, int]]
 ) -> None:
-    with clickhouse_server(loupe_env / "server", "pass") as port:
-        env = environment_for(port, "pass")
-        with open_warehouse(settings_for(port, "pass")) as warehouse:
+    with holding_process(loupe_env / "server") as holder:
+        env = holder.server_environment()
+        with open_warehouse(holder.server_settings()) as warehouse:
             migrate(warehouse, DDL())
             warehouse.command(CALLS_SQL)
             holder = kill_mid_run(loupe_env, env, STAGING_STARTED, processes)

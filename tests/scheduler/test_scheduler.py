@@ -307,8 +307,8 @@ def test_leases_of_dead_processes_are_released_at_start(warehouse: Warehouse) ->
         Lease(warehouse, "snapshot", "next", ttl=60, settle=0.01).acquire()
     with pytest.raises(LeaseHeld):
         Lease(warehouse, "reconcile", "next", ttl=60, settle=0.01).acquire()
-    # On the embedded engine no other process can have the warehouse open: another running
-    # process's lease (pid 1 here) is dead too. Ours stays.
+    # On the embedded engine only Loupe processes reach the warehouse: a running process that is
+    # not Loupe (pid 1 here) reused a dead holder's pid, so its lease is dead too. Ours stays.
     restarted = Lease(warehouse, "history", f"{here}:1:before-restart", ttl=600, settle=0.01)
     restarted.acquire()
     restarted._done.set()

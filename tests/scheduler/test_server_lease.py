@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.interface.holding import holding_process
 from tests.scheduler.processes import LOUPE
-from tests.warehouse.clickhouse_http import clickhouse_server, environment_for
 
 # Connects first, then asks for the lease at the agreed instant and prints what it got; the
 # winner holds it for a second.
@@ -38,8 +38,8 @@ with open_warehouse(settings) as warehouse:
 
 @pytest.mark.slow
 def test_processes_racing_for_a_lease_on_a_server_get_one_winner(loupe_env: Path) -> None:
-    with clickhouse_server(loupe_env / "server", "pass") as port:
-        env = {**os.environ, **environment_for(port, "pass")}
+    with holding_process(loupe_env / "server") as holder:
+        env = {**os.environ, **holder.server_environment()}
         migrated = subprocess.run([*LOUPE, "migrate"], env=env, capture_output=True, text=True)
         assert migrated.returncode == 0, migrated.stderr
         for _ in range(3):

@@ -1,5 +1,7 @@
-"""The server engine through clickhouse-connect, against ClickHouse's HTTP interface over chDB
-(tests/warehouse/clickhouse_http.py): the same statements give what the embedded engine gives."""
+"""The server engine through clickhouse-connect, against the product's ClickHouse HTTP interface
+over chDB (a real Loupe process holding a warehouse, or the interface served by the test process
+where it must stop and restart, or speak HTTPS): the same statements give what the embedded
+engine gives."""
 
 from __future__ import annotations
 
@@ -22,17 +24,17 @@ from loupe.schema.migrate import migrate
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse, open_warehouse
 from tests.conftest import api_call
-from tests.warehouse.clickhouse_http import clickhouse_server, settings_for
+from tests.interface.holding import holding_process, interface_in_process, interface_settings
 
 PASSWORD = "s3cret-pass"
 
 
 @pytest.fixture(scope="module")
 def server_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """Settings of a running ClickHouse HTTP interface, user `loupe`."""
+    """Settings of the interface of a running Loupe process, as its admin."""
     base = tmp_path_factory.mktemp("clickhouse_server")
-    with clickhouse_server(base / "data", PASSWORD) as port:
-        yield settings_for(port, PASSWORD, spool_dir=base / "spool", production_url="")
+    with holding_process(base) as holder:
+        yield holder.server_settings(spool_dir=base / "spool", production_url="")
 
 
 @pytest.fixture
@@ -101,8 +103,9 @@ def test_a_failing_statement_is_a_query_error(server: Warehouse) -> None:
 def test_a_wrong_password_is_a_clear_error_that_hides_it(
     server_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
+    password = server_settings.clickhouse_password.get_secret_value()
     wrong = server_settings.model_copy(
-        update={"clickhouse_password": SecretStr("not-the-" + PASSWORD)}
+        update={"clickhouse_password": SecretStr("not-the-" + password)}
     )
     with (
         open_warehouse(wrong) as server,
@@ -110,7 +113,7 @@ def test_a_wrong_password_is_a_clear_error_that_hides_it(
     ):
         server.query("SELECT 1")
     assert "Authentication failed" in str(caught.value)
-    assert PASSWORD not in str(caught.value) + caplog.text
+    assert password not in str(caught.value) + caplog.text
 
 
 def test_each_thread_has_its_own_client(server: Warehouse) -> None:
@@ -161,8 +164,8 @@ def test_https_with_a_private_ca(
     certificate: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     base = tmp_path_factory.mktemp("clickhouse_tls")
-    with clickhouse_server(base / "data", PASSWORD, tls=certificate) as port:
-        secure = settings_for(port, PASSWORD, clickhouse_secure=True)
+    with interface_in_process(base / "data", PASSWORD, tls=certificate) as port:
+        secure = interface_settings(port, PASSWORD, clickhouse_secure=True)
         with open_warehouse(secure) as server, pytest.raises(WarehouseUnavailableError) as caught:
             server.scalar("SELECT 1")  # the system's CAs do not know this certificate
         assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
@@ -179,18 +182,18 @@ def test_records_written_during_a_server_outage_land_once_after_it(tmp_path: Pat
     from tests.conftest import free_port
 
     port = free_port()
-    settings = settings_for(port, PASSWORD)
+    settings = interface_settings(port, PASSWORD)
     batch = [api_call(event_id=str(uuid.uuid4()), session_id="outage") for _ in range(30)]
     stored_sql = "SELECT count() AS calls, uniqExact(event_id) AS distinct_calls FROM pd.api_calls"
     with open_warehouse(settings) as server:
-        with clickhouse_server(tmp_path / "data", PASSWORD, port=port):
+        with interface_in_process(tmp_path / "data", PASSWORD, port=port):
             migrate(server, DDL())
         with BatchWriter(
             WarehouseSink(server), retries=1, backoff_s=0.01, spool_dir=tmp_path / "spool"
         ) as writer:
             receipt = writer.add_many(batch).result(timeout=60)
             assert receipt.spooled and receipt.accepted == 30
-            with clickhouse_server(tmp_path / "data", PASSWORD, port=port):
+            with interface_in_process(tmp_path / "data", PASSWORD, port=port):
                 server.command("SYSTEM STOP MERGES pd.api_calls")  # merges would fold duplicates
                 assert writer.replay() == 30
                 writer.add_many(batch).result(timeout=60)

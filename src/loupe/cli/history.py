@@ -9,6 +9,7 @@ from rich.table import Table
 
 from loupe.cli.app import Verbose, app, console, setup, stop_on_sigterm, warehouse_for
 from loupe.history.run import take_snapshot
+from loupe.scheduler.lease import command_lease
 
 
 @app.command()
@@ -39,7 +40,11 @@ def snapshot(
     settings = setup(verbose)
     stop_on_sigterm()
     names = [name.strip() for value in entities or [] for name in value.split(",") if name.strip()]
-    with warehouse_for(settings) as warehouse:
+    with (
+        warehouse_for(settings) as warehouse,
+        command_lease(warehouse, settings, "snapshot", "snapshot"),
+    ):
+        # The scheduler's snapshot job takes the same lease (in a `loupe serve` too).
         report = take_snapshot(settings, warehouse, names or None, full, days)
     for result in report.snapshots:
         mode = "changed rows" if result.incremental else "all rows"

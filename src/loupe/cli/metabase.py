@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +20,8 @@ from loupe.errors import LoupeError
 from loupe.logs import register_secret
 from loupe.settings import Settings
 
+INTERFACE_JDBC_OPTIONS = "compress=false"
+
 metabase_app = typer.Typer(help="Provision the dashboards in Metabase (docs/metabase.md).")
 app.add_typer(metabase_app, name="metabase")
 
@@ -32,7 +35,8 @@ DbHost = Annotated[
     str | None,
     typer.Option(
         "--db-host",
-        help="ClickHouse host as Metabase reaches it (default: the clickhouse_host setting).",
+        help="ClickHouse host as Metabase reaches it (default: the metabase_db_host setting, "
+        "else the HTTP interface's host (embedded) or clickhouse_host).",
     ),
 ]
 DbPort = Annotated[
@@ -41,11 +45,17 @@ DbPort = Annotated[
         "--db-port",
         min=1,
         max=PORT_MAX,
-        help="ClickHouse HTTP port (default: the clickhouse_port setting).",
+        help="ClickHouse HTTP port as Metabase reaches it (default: metabase_db_port, else the "
+        "HTTP interface's port (embedded) or clickhouse_port).",
     ),
 ]
 DbUser = Annotated[
-    str, typer.Option("--db-user", help="Read-only ClickHouse user Metabase connects as.")
+    str | None,
+    typer.Option(
+        "--db-user",
+        help="Read-only ClickHouse user Metabase connects as (default: the HTTP interface's "
+        "reader `reader` (embedded), or `metabase`).",
+    ),
 ]
 DbSsl = Annotated[
     bool | None,
@@ -71,18 +81,63 @@ def _connection(
     name: str,
     host: str | None,
     port: int | None,
-    user: str,
+    user: str | None,
     password: str,
     ssl: bool | None,
 ) -> DatabaseConnection:
+    """How Metabase reaches the warehouse: the ClickHouse server, or with the embedded engine the
+    HTTP interface of the Loupe process that holds it, as a reader (docs/metabase.md)."""
+    if settings.engine == "embedded":
+        return _interface_connection(settings, name, host, port, user, password, ssl)
     return DatabaseConnection(
         name=name,
-        host=host or settings.clickhouse_host,
-        port=port or settings.clickhouse_port,
-        user=user,
+        host=host or settings.metabase_db_host or settings.clickhouse_host,
+        port=port or settings.metabase_db_port or settings.clickhouse_port,
+        user=user or "metabase",
         password=password,
         dbname="dwh",
         ssl=settings.clickhouse_secure if ssl is None else ssl,
+    )
+
+
+def _interface_connection(
+    settings: Settings,
+    name: str,
+    host: str | None,
+    port: int | None,
+    user: str | None,
+    password: str,
+    ssl: bool | None,
+) -> DatabaseConnection:
+    host = host or settings.metabase_db_host
+    port = port or settings.metabase_db_port
+    if settings.http_interface_port == 0 and not host:
+        raise LoupeError(
+            "the warehouse is embedded and its ClickHouse HTTP interface is off "
+            "(http_interface_port = 0): Metabase has nothing to connect to. Set "
+            "http_interface_port, or use `loupe dashboards` instead"
+        )
+    if not host and settings.http_interface_host in ("0.0.0.0", "::"):
+        raise LoupeError(
+            f"http_interface_host = {settings.http_interface_host} listens on every address: "
+            "set metabase_db_host (or --db-host) to the one Metabase reaches"
+        )
+    user = user or "reader"
+    reader = settings.http_interface_users.get(user)
+    if not password and reader is not None:
+        password = reader.password.get_secret_value()
+        register_secret(password)
+    return DatabaseConnection(
+        name=name,
+        host=host or settings.http_interface_host,
+        port=port or settings.http_interface_port or settings.clickhouse_port,
+        user=user,
+        password=password,
+        dbname="dwh",
+        ssl=bool(ssl),
+        # The interface refuses ClickHouse's own block compression (`compress=1`, which the JDBC
+        # driver asks for by default) and compresses by Accept-Encoding instead.
+        jdbc_options=INTERFACE_JDBC_OPTIONS,
     )
 
 
@@ -111,7 +166,7 @@ def push_command(
     db_name: DbName = "Loupe warehouse",
     db_host: DbHost = None,
     db_port: DbPort = None,
-    db_user: DbUser = "metabase",
+    db_user: DbUser = None,
     db_password: Annotated[
         str | None,
         typer.Option(
@@ -128,12 +183,13 @@ def push_command(
     api_key = _secret(api_key, "metabase_api_key")
     password = _secret(password, "metabase_password")
     db_password = _secret(db_password, "metabase_db_password") or ""
-    if settings.engine == "embedded" and not db_host:
-        raise LoupeError(
-            "the warehouse is embedded (chDB): Metabase has no ClickHouse server to reach. "
-            "Give --db-host (a ClickHouse server holding dwh), or use `loupe dashboards` instead"
-        )
     connection = _connection(settings, db_name, db_host, db_port, db_user, db_password, db_ssl)
+    if settings.engine == "embedded" and not db_host and not connection.password:
+        raise LoupeError(
+            f"no password for the reader {connection.user!r} of the ClickHouse HTTP interface "
+            "(a reader without one is disabled): set it in http_interface_users, or give "
+            "--db-password"
+        )
     with MetabaseClient(url, api_key=api_key, user=user, password=password) as client:
         report = push(client, load_dashboards(), connection, collection)
     for label in report.created:
@@ -152,12 +208,13 @@ def export_command(
     db_name: DbName = "Loupe warehouse",
     db_host: DbHost = None,
     db_port: DbPort = None,
-    db_user: DbUser = "metabase",
+    db_user: DbUser = None,
     db_ssl: DbSsl = None,
     verbose: Verbose = False,
 ) -> None:
     """Write the bodies `push` would send, for review (no secrets in them)."""
     settings = setup(verbose)
     connection = _connection(settings, db_name, db_host, db_port, db_user, "", db_ssl)
+    connection = dataclasses.replace(connection, password="")  # never written
     files = export(directory, load_dashboards(), connection, collection)
     console.print(f"{len(files)} files written to {directory}", highlight=False)

@@ -8,6 +8,6 @@ held by `loupe serve`, `run`, `dashboards` or `collect`. See docs/http-interface
 from __future__ import annotations
 
 from loupe.interface.server import RunningInterface, serve_interface
-from loupe.interface.users import ADMIN_FILE, ADMIN_USER, read_admin_file
+from loupe.warehouse.held import ADMIN_FILE, ADMIN_USER, read_admin_file
 
 __all__ = ["ADMIN_FILE", "ADMIN_USER", "RunningInterface", "read_admin_file", "serve_interface"]

@@ -26,9 +26,7 @@ from loupe.interface.guard import Reader
 from loupe.interface.protocol import ClickHouseError
 from loupe.logs import register_secret
 from loupe.settings import Settings
-
-ADMIN_USER = "admin"
-ADMIN_FILE = ".http-interface.json"
+from loupe.warehouse.held import ADMIN_FILE, ADMIN_USER
 
 
 @dataclass(frozen=True)
@@ -117,11 +115,3 @@ def remove_admin_file(path: Path) -> None:
     """Remove the admin file at stop (the password dies with the process)."""
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
-
-
-def read_admin_file(directory: Path) -> dict[str, str] | None:
-    """The running interface's URL, user and password, for Loupe's own commands."""
-    try:
-        return json.loads((directory / ADMIN_FILE).read_text())
-    except (FileNotFoundError, ValueError):
-        return None

@@ -13,8 +13,9 @@ command release the leases of holders known to be dead (`release_dead_holders`).
 Limits: correct on one ClickHouse server (inserts are visible to the next read, and all times
 come from the server clock). On a replicated cluster, reads may lag inserts: set
 `insert_quorum` / `select_sequential_consistency` for etl.job_locks, or run one scheduler.
-On the embedded engine the warehouse directory lock already admits a single process; the lease
-still keeps two schedulers inside one process apart.
+On the embedded engine the warehouse directory lock admits a single process, and other Loupe
+commands reach it through that process's HTTP interface: the lease keeps a command's `etl run`
+and the holder's scheduler apart, as on a server.
 
 The ETL's runs (hourly, nightly, audits, and the `loupe etl` commands) all stage days in the same
 etl.* tables, so they share one lock, `ETL_LOCK`; `etl_lease` takes it for a command.
@@ -22,6 +23,7 @@ etl.* tables, so they share one lock, `ETL_LOCK`; `etl_lease` takes it for a com
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -136,8 +138,9 @@ def release_dead_holders(
     """Release leases (of `lock_name`, or of every lock) of processes that died holding them;
     return the holders released.
 
-    A holder on this host whose pid is gone is dead. With the embedded engine no other process
-    can have the warehouse open, so every other pid's lease is dead (after a crash and restart).
+    A holder on this host whose pid is gone is dead. With the embedded engine only Loupe
+    processes reach the warehouse (the one holding it, and commands through its HTTP interface),
+    so a pid that now runs something else was reused after a crash and restart: dead too.
     """
     here = socket.gethostname()
     released = []
@@ -148,7 +151,8 @@ def release_dead_holders(
         pid_text = rest.partition(":")[0]
         if host != here or not pid_text.isdigit() or int(pid_text) == os.getpid():
             continue
-        if embedded or not _alive(int(pid_text)):
+        pid = int(pid_text)
+        if not _alive(pid) or (embedded and not _runs_loupe(pid)):
             params = {"lock_name": row["lock_name"], "token": str(row["token"])}
             warehouse.command(RELEASE_SQL, {**params, "holder": row["holder"]})
             released.append(row["holder"])
@@ -165,18 +169,35 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _runs_loupe(pid: int) -> bool:
+    """Whether process `pid` runs Loupe (its command line names it); True when unknown."""
+    if not os.path.isdir("/proc/self"):
+        return True
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return b"loupe" in cmdline.read()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+
+
 @contextmanager
-def etl_lease(warehouse: Warehouse, settings: Settings) -> Iterator[None]:
-    """Hold the ETL's lease (the scheduler's ETL jobs take the same one) for a command's run, so
-    that a manual run never stages days at the same time as the scheduler's.
+def command_lease(
+    warehouse: Warehouse, settings: Settings, lock_name: str, what: str
+) -> Iterator[None]:
+    """Hold the lease `lock_name`, which the scheduler's jobs of the same work take, for a
+    command's run (`what` names that work in its messages), so that a manual run never writes the
+    same tables at the same time as the scheduler's (in a `loupe serve` whose warehouse the
+    command reaches through its HTTP interface, or on a server).
 
     A lease left by a killed run (SIGKILL, a crash: nothing released it) is released first, as a
     starting scheduler does, so the next run need not wait for it to expire."""
-    for holder in release_dead_holders(warehouse, warehouse.kind == "embedded", ETL_LOCK):
-        log.warning("released the ETL lease of %s: that process is no longer running", holder)
+    for holder in release_dead_holders(warehouse, warehouse.kind == "embedded", lock_name):
+        log.warning("released the %s lease of %s: that process is no longer running", what, holder)
     lease = Lease(
         warehouse,
-        ETL_LOCK,
+        lock_name,
         new_holder(),
         settings.scheduler_lease_seconds,
         settings.scheduler_lease_settle_seconds,
@@ -184,8 +205,15 @@ def etl_lease(warehouse: Warehouse, settings: Settings) -> Iterator[None]:
     try:
         lease.acquire()
     except LeaseHeld as held:
-        raise LoupeError(f"another ETL run is under way: {held}; try again when it ends") from None
+        raise LoupeError(
+            f"another {what} run is under way: {held}; try again when it ends"
+        ) from None
     try:
         yield
     finally:
         lease.release()
+
+
+def etl_lease(warehouse: Warehouse, settings: Settings) -> contextlib.AbstractContextManager[None]:
+    """Hold the ETL's lease (the scheduler's ETL jobs take the same one) for a command's run."""
+    return command_lease(warehouse, settings, ETL_LOCK, "ETL")

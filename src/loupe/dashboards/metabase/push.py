@@ -167,7 +167,10 @@ def _database(client: MetabaseClient, connection: DatabaseConnection, report: Pu
         if database.get("name") == connection.name and database.get("engine") == "clickhouse":
             details = database.get("details") or {}
             wanted = body["details"]
-            if all(details.get(key) == wanted[key] for key in _DB_COMPARED):
+            options = "additional-options"  # absent and empty alike
+            if all(details.get(key) == wanted[key] for key in _DB_COMPARED) and (
+                details.get(options) or None
+            ) == (wanted.get(options) or None):
                 report.unchanged.append(label)
             else:
                 client.put(f"/database/{database['id']}", body)
