@@ -11,20 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from loupe import sqlfiles
 from loupe.warehouse import Warehouse
 
-# One row per job of one run over one range ({jobs} and {rows} are parallel arrays: a day build
-# records all its jobs in one statement).
-RECORD_RUN_SQL = """
-INSERT INTO etl.job_runs (run_id, job, range_start, range_end, started_at, finished_at,
-    rows_written, status, error, watermark, ts_watermark)
-SELECT generateUUIDv4(), run.1, {range_start:Date}, {range_end:Date},
-    {started_at:DateTime64(3, 'UTC')}, {finished_at:DateTime64(3, 'UTC')}, run.2,
-    {status:String}, {error:String}, {watermark:DateTime64(3, 'UTC')},
-    {ts_watermark:DateTime64(3, 'UTC')}
-FROM system.one
-ARRAY JOIN arrayZip({jobs:Array(String)}, {rows:Array(UInt64)}) AS run
-"""
+RECORD_RUNS_SQL = sqlfiles.load("loupe", "record_runs")
 
 
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
@@ -48,7 +38,7 @@ def record_runs(
     """Append one row per (job, rows written) to etl.job_runs, in one statement."""
     epoch = datetime.fromtimestamp(0, timezone.utc)
     warehouse.command(
-        RECORD_RUN_SQL,
+        RECORD_RUNS_SQL,
         {
             "jobs": [job for job, _ in runs],
             "rows": [rows for _, rows in runs],

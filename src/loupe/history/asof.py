@@ -12,27 +12,19 @@ from datetime import datetime
 import pyarrow as pa
 
 from loupe.history.entities import entity_names, load_config
+from loupe.history.snapshot import sql
 from loupe.warehouse import Warehouse
-
-AS_OF_SQL = "SELECT * FROM history.{entity}_as_of(at = {{at:DateTime64(3, 'UTC')}}) ORDER BY {key}"
-CHANGES_SQL = (
-    "SELECT * FROM history.{entity}_changes(since = {{since:DateTime64(3, 'UTC')}}, "
-    "until = {{until:DateTime64(3, 'UTC')}}) ORDER BY valid_from, {key}"
-)
-
-
-def _key(entity: str) -> str:
-    return ", ".join(load_config()[entity].key)
 
 
 def as_of(warehouse: Warehouse, entity: str, at: datetime) -> pa.Table:
     """The rows of `entity` live at instant `at` (UTC), ordered by key."""
     (name,) = entity_names([entity])
-    return warehouse.query(AS_OF_SQL.format(entity=name, key=_key(name)), {"at": at})
+    statement = sql("as_of", entity=name, key=load_config()[name].key)
+    return warehouse.query(statement, {"at": at})
 
 
 def changes(warehouse: Warehouse, entity: str, since: datetime, until: datetime) -> pa.Table:
     """The versions of `entity` that appeared in (since, until], oldest first."""
     (name,) = entity_names([entity])
-    sql = CHANGES_SQL.format(entity=name, key=_key(name))
-    return warehouse.query(sql, {"since": since, "until": until})
+    statement = sql("changes_between", entity=name, key=load_config()[name].key)
+    return warehouse.query(statement, {"since": since, "until": until})

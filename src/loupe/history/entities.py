@@ -16,6 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from loupe import sqlfiles
 from loupe.errors import ConfigError, LoupeError
 from loupe.schema.link import LINK_DATABASE
 from loupe.warehouse import Warehouse, check_identifier
@@ -113,9 +114,7 @@ def entity_names(selected: list[str] | None = None) -> list[str]:
 
 def _columns(warehouse: Warehouse, database: str, table: str) -> list[str]:
     rows = warehouse.rows(
-        "SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String} "
-        "ORDER BY position",
-        {"db": database, "t": table},
+        sqlfiles.load("loupe.history", "table_columns"), {"db": database, "t": table}
     )
     return [row["name"] for row in rows]
 
@@ -148,9 +147,7 @@ def resolve(warehouse: Warehouse, name: str) -> Entity:
 
 def check_source(warehouse: Warehouse, entity: Entity) -> None:
     """Raise a clear error unless the source table exists with every column history keeps."""
-    if not warehouse.scalar(
-        "SELECT count() FROM system.databases WHERE name = {db:String}", {"db": LINK_DATABASE}
-    ):
+    if not warehouse.scalar(sqlfiles.load("loupe", "database_exists"), {"db": LINK_DATABASE}):
         raise LoupeError(
             "no production database link (`mysql` schema): set production_url and run `loupe init`"
         )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from loupe import sqlfiles
 from loupe.errors import LoupeError
-from loupe.history.snapshot import sql_template
+from loupe.history.snapshot import sql
 from loupe.schema.ddl import DDL
 from loupe.warehouse import Warehouse
 
@@ -23,25 +24,26 @@ def refresh_dimensions(
 ) -> dict[str, int]:
     """Copy items, orders and order lines from the production database into `dwh`; rows each."""
     params = {"refreshed_at": datetime.now(timezone.utc), "timezone": business_timezone}
+    truncate = sqlfiles.load("loupe", "truncate_table")
     staged: dict[str, int] = {}
     for name in DIMENSIONS:
-        staging = f"etl.dim_{name}"
-        warehouse.command(f"TRUNCATE TABLE {staging}")
+        staging = sqlfiles.names(table=f"etl.dim_{name}")
+        warehouse.command(truncate, staging)
         try:
-            warehouse.command(sql_template(f"dim_{name}").render(), params)
+            warehouse.command(sql(f"dim_{name}"), params)
         except LoupeError as exc:
             raise LoupeError(
                 f"refreshing dwh.{name} from the production database failed, "
                 f"dwh.{name} unchanged: {exc}"
             ) from exc
-        staged[name] = warehouse.scalar(f"SELECT count() FROM {staging}")
+        staged[name] = warehouse.scalar(sqlfiles.load("loupe", "count_rows"), staging)
     # Swap only once every copy succeeded, so the three tables stay consistent with each other.
     for name, rows in staged.items():
-        target = ddl.table(f"dwh.{name}")
+        target = sqlfiles.names(table=ddl.table(f"dwh.{name}"))
         if rows:
-            warehouse.command(f"ALTER TABLE {target} REPLACE PARTITION tuple() FROM etl.dim_{name}")
+            warehouse.command(sql("replace_dimension", source=f"etl.dim_{name}"), target)
         else:
             # REPLACE PARTITION refuses an empty source (ClickHouse 26).
-            warehouse.command(f"TRUNCATE TABLE {target}")
-        warehouse.command(f"TRUNCATE TABLE etl.dim_{name}")
+            warehouse.command(truncate, target)
+        warehouse.command(truncate, sqlfiles.names(table=f"etl.dim_{name}"))
     return staged

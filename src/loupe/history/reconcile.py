@@ -13,24 +13,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from loupe import sqlfiles
 from loupe.errors import LoupeError
-from loupe.history.snapshot import sql_template
+from loupe.history.snapshot import sql
 from loupe.job_runs import day_bounds, record_run
 from loupe.warehouse import Warehouse
 
 JOB = "reconcile_orders"
 # The orders endpoint, as in the shop-API map (jobs/shop_api.yaml).
 ORDERS_PATH = "^/api/v1/orders/?$"
-
-DAYS_SQL = """
-SELECT toString(date) AS date, logged_orders, db_orders, matched, logged_revenue, db_revenue,
-    match_rate
-FROM dwh.order_reconciliation
-WHERE checked_at = {checked_at:DateTime64(3, 'UTC')}
-ORDER BY date
-"""
-
-NEWEST_ORDER_SQL = "SELECT toString(max(created_at)) FROM mysql.orders HAVING count() > 0"
 
 
 @dataclass
@@ -49,7 +40,7 @@ def _text(instant: datetime) -> str:
 
 def newest_order_day(warehouse: Warehouse, business_timezone: str) -> date | None:
     """The business day of the newest order in the production database (None if it has none)."""
-    newest = warehouse.scalar(NEWEST_ORDER_SQL)
+    newest = warehouse.scalar(sql("newest_order"))
     if not newest:
         return None
     instant = datetime.fromisoformat(newest).replace(tzinfo=timezone.utc)
@@ -77,18 +68,15 @@ def reconcile_orders(
         "last": last,
     }
     try:
-        warehouse.command("TRUNCATE TABLE etl.reconcile_orders")
-        warehouse.command(sql_template("reconcile").render(), params)
-        warehouse.command(sql_template("reconcile_days").render(), params)
-        warehouse.command(sql_template("reconcile_unmatched").render(), params)
+        staging = sqlfiles.names(table="etl.reconcile_orders")
+        warehouse.command(sqlfiles.load("loupe", "truncate_table"), staging)
+        warehouse.command(sql("reconcile"), params)
+        warehouse.command(sql("reconcile_days"), params)
+        warehouse.command(sql("reconcile_unmatched"), params)
     except LoupeError as exc:
         record_run(warehouse, JOB, first, last, started, 0, error=str(exc)[:2000])
         raise LoupeError(f"order reconciliation failed: {exc}") from exc
-    days = warehouse.rows(DAYS_SQL, params)
-    unmatched = warehouse.scalar(
-        "SELECT count() FROM dwh.order_reconciliation_unmatched "
-        "WHERE checked_at = {checked_at:DateTime64(3, 'UTC')}",
-        params,
-    )
+    days = warehouse.rows(sql("reconcile_checked"), params)
+    unmatched = warehouse.scalar(sql("reconcile_unmatched_count"), params)
     record_run(warehouse, JOB, first, last, started, len(days) + unmatched)
     return Reconciliation(started, days, unmatched)

@@ -14,31 +14,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import cache
-from importlib import resources
 
-import jinja2
-
+from loupe import sqlfiles
 from loupe.errors import LoupeError
 from loupe.history.entities import Entity, check_source, entity_names, load_config, resolve
 from loupe.job_runs import record_run
 from loupe.schema.ddl import DDL
 from loupe.warehouse import Warehouse
 
-_jinja = jinja2.Environment(undefined=jinja2.StrictUndefined)
 
-LAST_FULL_RUN_SQL = """
-SELECT max(watermark) FROM etl.job_runs
-WHERE job = {job:String} AND status = 'success' AND watermark > 0
-HAVING count() > 0
-"""
-
-
-@cache
-def sql_template(name: str) -> jinja2.Template:
-    """A packaged SQL file of `loupe.history` (`sql/NAME.sql`) as a Jinja template."""
-    text = (resources.files("loupe.history") / "sql" / f"{name}.sql").read_text()
-    return _jinja.from_string(text)
+def sql(name: str, **values: object) -> str:
+    """A statement of `history/sql/`, rendered with `values` when it is a template."""
+    return sqlfiles.render("loupe.history", name, **values)
 
 
 @dataclass
@@ -57,15 +44,16 @@ def next_snapshot_id(warehouse: Warehouse) -> int:
     """The run's id: now in epoch milliseconds, above every id already in history."""
     newest = 0
     for name in load_config():
-        table = f"history.{name}_versions"
-        newest = max(newest, warehouse.scalar(f"SELECT max(snapshot_id) FROM {table}") or 0)
+        versions = sqlfiles.names(table=f"history.{name}_versions")
+        newest = max(newest, warehouse.scalar(sql("max_snapshot_id"), versions) or 0)
     return max(int(time.time() * 1000), newest + 1)
 
 
 def _since(warehouse: Warehouse, entity: Entity) -> str | None:
     """Where an incremental read starts: newest `changed_since` in history minus the lag."""
     newest = warehouse.scalar(
-        f"SELECT max({entity.changed_since}) FROM {entity.versions_table} HAVING count() > 0"
+        sql("newest_changed"),
+        {"column": entity.changed_since, **sqlfiles.names(table=entity.versions_table)},
     )
     if newest is None:
         return None
@@ -76,7 +64,7 @@ def _since(warehouse: Warehouse, entity: Entity) -> str | None:
 
 def last_full_run(warehouse: Warehouse, entity: Entity) -> datetime | None:
     """When the entity's last full run (every row compared, deletions found) took its snapshot."""
-    return warehouse.scalar(LAST_FULL_RUN_SQL, {"job": entity.job})
+    return warehouse.scalar(sql("last_full_run"), {"job": entity.job})
 
 
 def _wants_full(warehouse: Warehouse, entity: Entity, now: datetime) -> bool:
@@ -88,7 +76,7 @@ def _wants_full(warehouse: Warehouse, entity: Entity, now: datetime) -> bool:
 
 def _truncate(warehouse: Warehouse, entity: Entity) -> None:
     for table in (entity.staging_table, entity.changes_table):
-        warehouse.command(f"TRUNCATE TABLE {table}")
+        warehouse.command(sqlfiles.load("loupe", "truncate_table"), sqlfiles.names(table=table))
 
 
 def snapshot_entity(
@@ -109,22 +97,25 @@ def snapshot_entity(
     full = since is None
     params = {"since": since or "", "snapshot_id": snapshot_id, "valid_from": valid_from}
     try:
-        warehouse.command(sql_template("stage_rows").render(entity=entity, full=full), params)
+        warehouse.command(sql("stage_rows", entity=entity, full=full), params)
     except LoupeError as exc:
         raise LoupeError(
             f"snapshot of {entity.name}: reading {entity.source} from the production database "
             f"failed, history unchanged: {exc}"
         ) from exc
-    changes = sql_template("changes").render(entity=entity, key=", ".join(entity.key), full=full)
+    changes = sql("changes", entity=entity, key=", ".join(entity.key), full=full)
     warehouse.command(changes, params)
-    staged = warehouse.scalar(f"SELECT count() FROM {entity.staging_table}")
-    written = warehouse.scalar(f"SELECT count() FROM {entity.changes_table}")
+    count = sqlfiles.load("loupe", "count_rows")
+    staged = warehouse.scalar(count, sqlfiles.names(table=entity.staging_table))
+    written = warehouse.scalar(count, sqlfiles.names(table=entity.changes_table))
     if written:
         # All of a run's rows share valid_from, hence one month partition: attached atomically.
         warehouse.command(
-            f"ALTER TABLE {ddl.table(entity.versions_table)} ATTACH PARTITION {{month:UInt32}} "
-            f"FROM {entity.changes_table}",
-            {"month": valid_from.year * 100 + valid_from.month},
+            sql("attach_versions", source=entity.changes_table),
+            {
+                "month": valid_from.year * 100 + valid_from.month,
+                **sqlfiles.names(table=ddl.table(entity.versions_table)),
+            },
         )
     _truncate(warehouse, entity)
     seconds = time.perf_counter() - clock

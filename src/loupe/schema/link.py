@@ -13,11 +13,11 @@ This module sits below `loupe.history`, which reads the production database thro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from loupe import sqlfiles
 from loupe.errors import ConfigError, LoupeError
 from loupe.logs import register_secret
 from loupe.warehouse import Warehouse
@@ -30,24 +30,22 @@ LIVE_VIEW_SOURCES = {"items", "stock", "cart", "favorites"}
 LIVE_VIEWS = ("icart", "ifavs")
 
 
-def _literal(value: str) -> str:
-    """A ClickHouse string literal (engine arguments cannot be query parameters)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 @dataclass(frozen=True)
 class Link:
-    """The link a production URL asks for: its engine, a printable description, and its
-    identity (the URL without the password, absolute path for SQLite), kept as the link
-    database's COMMENT so that a later run can tell whether the link still matches the setting."""
+    """The link a production URL asks for: its engine (`sql/link_<engine>.sql`) and the
+    engine's arguments, a printable description, and its identity (the URL without the
+    password, absolute path for SQLite), kept as the link database's COMMENT so that a later run
+    can tell whether the link still matches the setting."""
 
     engine: str
     description: str
     identity: str
+    arguments: dict[str, str] = field(default_factory=dict)
 
-    def statement(self, name: str) -> str:
+    def create(self, warehouse: Warehouse, name: str) -> None:
         """`CREATE DATABASE name ...` (the password, if any, is an engine argument)."""
-        return f"CREATE DATABASE {name} ENGINE = {self.engine} COMMENT {_literal(self.identity)}"
+        statement = sqlfiles.render("loupe.schema", f"link_{self.engine}", identity=self.identity)
+        warehouse.command(statement, {"database": name, **self.arguments})
 
 
 def sqlite_path(production_url: str) -> Path:
@@ -73,7 +71,7 @@ def link_for(production_url: str) -> Link:
         raise ConfigError("production_url is empty: no production database is configured")
     if production_url.startswith("sqlite:///"):
         path = str(sqlite_path(production_url))
-        return Link(f"SQLite({_literal(path)})", path, f"sqlite:{path}")
+        return Link("sqlite", path, f"sqlite:{path}", {"path": path})
     if parts.scheme in ("mysql", "mariadb"):
         if not parts.hostname or not parts.path.strip("/"):
             raise ConfigError("production_url must look like mysql://user:password@host:port/db")
@@ -82,20 +80,26 @@ def link_for(production_url: str) -> Link:
         address = f"{parts.hostname}:{parts.port or 3306}"
         database = parts.path.strip("/")
         user = unquote(parts.username or "root")
-        engine = ", ".join(_literal(arg) for arg in (address, database, user, password))
         description = f"{address}/{database}"
-        return Link(f"MySQL({engine})", description, f"mysql://{user}@{description}")
+        arguments = {
+            "address": address,
+            "source_database": database,
+            "user": user,
+            "password": password,
+        }
+        return Link("mysql", description, f"mysql://{user}@{description}", arguments)
     raise ConfigError(
         f"production_url: unsupported scheme {parts.scheme!r} (mysql:// or sqlite:///)"
     )
 
 
 def _tables(warehouse: Warehouse, database: str) -> list[str]:
-    rows = warehouse.rows(
-        "SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name",
-        {"db": database},
-    )
+    rows = warehouse.rows(sqlfiles.load("loupe.schema", "database_tables"), {"db": database})
     return [row["name"] for row in rows]
+
+
+def _drop(warehouse: Warehouse, database: str) -> None:
+    warehouse.command(sqlfiles.load("loupe.schema", "drop_database"), {"database": database})
 
 
 def link_production(warehouse: Warehouse, production_url: str) -> tuple[str, list[str]]:
@@ -106,25 +110,23 @@ def link_production(warehouse: Warehouse, production_url: str) -> tuple[str, lis
     database, so the swap is a drop and a create of a link already known to answer).
     """
     link = link_for(production_url)
-    warehouse.command(f"DROP DATABASE IF EXISTS {TRIAL_LINK_DATABASE}")
+    _drop(warehouse, TRIAL_LINK_DATABASE)
     try:
-        warehouse.command(link.statement(TRIAL_LINK_DATABASE))
+        link.create(warehouse, TRIAL_LINK_DATABASE)
         _tables(warehouse, TRIAL_LINK_DATABASE)
     except LoupeError as exc:
         raise LoupeError(f"production database {link.description} is unreachable: {exc}") from exc
     finally:
-        warehouse.command(f"DROP DATABASE IF EXISTS {TRIAL_LINK_DATABASE}")
-    warehouse.command(f"DROP DATABASE IF EXISTS {LINK_DATABASE}")
-    warehouse.command(link.statement(LINK_DATABASE))
+        _drop(warehouse, TRIAL_LINK_DATABASE)
+    _drop(warehouse, LINK_DATABASE)
+    link.create(warehouse, LINK_DATABASE)
     return link.description, _tables(warehouse, LINK_DATABASE)
 
 
 def linked_identity(warehouse: Warehouse) -> str | None:
     """The identity the `mysql` link was made for; None without a link, "" for one made
     before links carried it."""
-    rows = warehouse.rows(
-        "SELECT comment FROM system.databases WHERE name = {db:String}", {"db": LINK_DATABASE}
-    )
+    rows = warehouse.rows(sqlfiles.load("loupe.schema", "database_comment"), {"db": LINK_DATABASE})
     return rows[0]["comment"] if rows else None
 
 
@@ -154,5 +156,5 @@ def check_link(warehouse: Warehouse, production_url: str) -> list[str]:
 def create_live_views(warehouse: Warehouse) -> list[str]:
     """(Re)create the live inventory views over the `mysql` link; return their names."""
     for view in LIVE_VIEWS:
-        warehouse.command((resources.files("loupe.schema") / "sql" / f"{view}.sql").read_text())
+        warehouse.command(sqlfiles.load("loupe.schema", view))
     return [f"dwh.{view}" for view in LIVE_VIEWS]

@@ -20,22 +20,15 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import jinja2
-import jinja2.meta
-
+from loupe import sqlfiles
 from loupe.errors import MigrationError
 from loupe.schema.ddl import DDL, split_statements
 from loupe.warehouse import Warehouse
 
 log = logging.getLogger("loupe.schema")
 
-LEDGER_TABLE = "etl.schema_migrations"
-_TEMPLATES = Path(str(resources.files("loupe.schema") / "templates"))
-_jinja = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(_TEMPLATES),
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-)
+# The shared SQL environment, importing templates from schema/templates/.
+_jinja = sqlfiles.with_templates("loupe.schema", "templates")
 
 
 @dataclass(frozen=True)
@@ -71,14 +64,14 @@ def imported_templates(name: str, text: str) -> tuple[str, ...]:
     pending = [(name, text)]
     while pending:
         source, body = pending.pop(0)
-        for template in jinja2.meta.find_referenced_templates(_jinja.parse(body)):
+        for template in sqlfiles.referenced_templates(_jinja, body):
             if template is None:
                 raise MigrationError(f"{source}: a template must be imported by a literal name")
             if template not in found:
-                path = _TEMPLATES / template
-                if not path.is_file():
+                imported = sqlfiles.template_text(_jinja, template)
+                if imported is None:
                     raise MigrationError(f"{source}: no template {template} in schema/templates")
-                found[template] = path.read_text()
+                found[template] = imported
                 pending.append((template, found[template]))
     return tuple(found.values())
 
@@ -99,15 +92,12 @@ def discover(directory: Path | None = None) -> list[Migration]:
 
 
 def _ledger() -> Migration:
-    text = (resources.files("loupe.schema") / "ledger.sql").read_text()
-    return Migration(0, "ledger.sql", text)
+    return Migration(0, "ledger.sql", sqlfiles.load("loupe.schema", "ledger", folder=""))
 
 
 def applied(warehouse: Warehouse) -> dict[int, dict]:
     """The ledger's rows by version (empty before the first migration)."""
-    rows = warehouse.rows(
-        f"SELECT version, name, checksum, applied_at FROM {LEDGER_TABLE} ORDER BY version"
-    )
+    rows = warehouse.rows(sqlfiles.load("loupe.schema", "ledger_applied"))
     return {row["version"]: row for row in rows}
 
 
@@ -146,8 +136,7 @@ def migrate(warehouse: Warehouse, ddl: DDL, directory: Path | None = None) -> li
             except Exception as exc:
                 raise MigrationError(f"{migration.name} failed: {exc}") from exc
         warehouse.command(
-            f"INSERT INTO {LEDGER_TABLE} (version, name, checksum) "
-            "VALUES ({version:UInt32}, {name:String}, {checksum:String})",
+            sqlfiles.load("loupe.schema", "ledger_record"),
             {"version": migration.version, "name": migration.name, "checksum": migration.checksum},
         )
     return todo
