@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from loupe import sqlfiles
 from loupe.errors import LoupeError
 from loupe.history.run import SnapshotReport, snapshot_each_day, take_snapshot
 from loupe.ingest.writer import open_writer
@@ -31,14 +32,14 @@ DEMO_START = date(2026, 11, 16)
 # The demo's own production database (the default production_url): the demo may replace it.
 DEMO_DB_URL = Settings.model_fields["production_url"].default.get_secret_value()
 
-LOADED_SQL = "SELECT count() FROM pd.api_calls"
-SUMMARY_SQL = """
-SELECT toString(date) AS day, sum(visits) AS visits, sum(product_view_visits) AS viewed,
-    sum(cart_visits) AS carted, sum(order_visits) AS ordered, sum(revenue) AS revenue
-FROM dwh.daily_funnel
-WHERE date BETWEEN {first:Date} AND {last:Date}
-GROUP BY date ORDER BY date
-"""
+SUMMARY_SQL = sqlfiles.load("loupe", "demo_summary")
+
+
+def _loaded(warehouse: Warehouse) -> int:
+    """How many calls pd.api_calls holds."""
+    return warehouse.scalar(
+        sqlfiles.load("loupe", "count_rows"), sqlfiles.names(table="pd.api_calls")
+    )
 
 
 @dataclass
@@ -69,7 +70,7 @@ def run_demo(
     """Simulate `days` days from DEMO_START (unless loaded already), build and audit them."""
     # Schemas first; the production database is linked once the simulator has written it.
     migrate(warehouse, DDL(settings.cluster))
-    simulated = not warehouse.scalar(LOADED_SQL)
+    simulated = not _loaded(warehouse)
     snapshots: list[SnapshotReport] = []
     if simulated:
         options = _simulation_options(settings, days, visits_per_day, seed)
@@ -87,7 +88,7 @@ def run_demo(
         snapshots.append(take_snapshot(settings, warehouse, reconcile_days=days))
     return DemoReport(
         simulated,
-        warehouse.scalar(LOADED_SQL),
+        _loaded(warehouse),
         report.link,
         build_list,
         results,

@@ -7,14 +7,12 @@ from typing import Annotated
 
 import typer
 
+from loupe import sqlfiles
 from loupe.cli.app import Verbose, app, console, setup, warehouse_for
 from loupe.cli.params import PORT_MAX
 from loupe.errors import LoupeError
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-SESSIONS_TABLE_SQL = (
-    "SELECT count() FROM system.tables WHERE database = 'dwh' AND name = 'sessions'"
-)
 
 
 @app.command("dashboards")
@@ -35,7 +33,9 @@ def dashboards_command(
 
     settings = setup(verbose)
     with warehouse_for(settings) as warehouse, serve_interface(settings, warehouse):
-        if not warehouse.scalar(SESSIONS_TABLE_SQL):
+        if not warehouse.scalar(
+            sqlfiles.load("loupe", "table_exists"), {"d": "dwh", "n": "sessions"}
+        ):
             raise LoupeError("the warehouse has no dwh tables: run `loupe init` first")
         web = create_dashboards_app(warehouse)
         console.print(f"dashboards on http://{host}:{port}/ (Ctrl-C or SIGTERM stops)")

@@ -19,12 +19,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from loupe import sqlfiles
 from loupe.errors import LoupeError, QueryError
 from loupe.warehouse import Warehouse
 
 GRID_COLUMNS = 24
 CLICKHOUSE_TYPES = {"date": "Date", "category": "String"}
-LATEST_DATA_SQL = "SELECT max(date) FROM dwh.sessions"
+LATEST_DATA_SQL = sqlfiles.load("loupe.dashboards", "latest_data")
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.S)

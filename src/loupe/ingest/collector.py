@@ -24,6 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from loupe import sqlfiles
 from loupe.errors import (
     ConfigError,
     LoupeError,
@@ -249,8 +250,6 @@ def run_collector(settings: Settings, warehouse: Warehouse) -> None:
 
 def require_schema(warehouse: Warehouse) -> None:
     """Fail clearly when `loupe init` has not created `pd.api_calls` yet."""
-    exists = warehouse.scalar(
-        "SELECT count() FROM system.tables WHERE database = 'pd' AND name = 'api_calls'"
-    )
+    exists = warehouse.scalar(sqlfiles.load("loupe", "table_exists"), {"d": "pd", "n": "api_calls"})
     if not exists:
         raise LoupeError("the warehouse has no pd.api_calls table: run `loupe init` first")

@@ -12,15 +12,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from loupe import sqlfiles
 from loupe.errors import LoupeError
 from loupe.ingest.batch import Batch
 from loupe.ingest.sinks import Sink
 from loupe.warehouse import Warehouse
 
-PRESENT_SQL = """
-SELECT uniqExact(event_id) FROM pd.api_calls
-WHERE session_id IN {sessions:Array(String)} AND event_id IN {ids:Array(UUID)}
-"""
+PRESENT_SQL = sqlfiles.load("loupe.ingest", "present_events")
 # Ids per query: the query parameters stay well under a server's URL limit (1 MiB by default).
 CHUNK = 2_000
 SAMPLE_CHARS = 80

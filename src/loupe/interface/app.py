@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from loupe import sqlfiles
 from loupe.interface.guard import ReaderGuard, check_setting_names, denied
 from loupe.interface.protocol import (
     ClickHouseError,
@@ -151,7 +152,9 @@ class Interface:
                 "method GET implies readonly. You should use method POST for modifying queries",
                 "READONLY",
             )
-        current, timezone = _run(connection, "SELECT currentDatabase(), timezone()").split("\t")
+        current, timezone = _run(
+            connection, sqlfiles.load("loupe.interface", "session_context")
+        ).split("\t")
         if reader is not None:
             self.guard.check(reader, statement, current)
         headers = {"X-ClickHouse-Query-Id": query_id, "X-ClickHouse-Timezone": timezone}
@@ -194,7 +197,8 @@ def _columns(connection: Any, statement: Statement) -> list[tuple[str, str]]:
     described without running it again; other statements (SHOW...) are cheap to rerun."""
     text = re.sub(r"\s*FORMAT\s+\w+\s*;?\s*\Z", "", statement.normalized)
     if statement.kind in ("SelectWithUnionQuery", "SelectIntersectExceptQuery"):
-        rows = _run(connection, f"DESCRIBE ({text})").splitlines()
+        describe = sqlfiles.render("loupe.interface", "describe", statement=text)
+        rows = _run(connection, describe).splitlines()
         return [(row.split("\t")[0], row.split("\t")[1]) for row in rows if row]
     result = _query(connection, text, "JSONCompact")
     meta = json.loads(result.bytes()).get("meta", [])

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from loupe import sqlfiles
 from loupe.interface.protocol import ClickHouseError, engine_error
 from loupe.interface.statement import Statement, analyze
 
@@ -119,7 +120,7 @@ class ReaderGuard:
     def __init__(self, connection: Any) -> None:
         self._connection = connection
         self._lock = threading.Lock()
-        rows = self._rows("SELECT name FROM system.table_functions", {})
+        rows = self._rows(sqlfiles.load("loupe.interface", "table_functions"), {})
         self._table_functions = frozenset(row[0].lower() for row in rows)
 
     def _rows(self, sql: str, params: dict[str, str]) -> list[list[Any]]:
@@ -146,7 +147,7 @@ class ReaderGuard:
         self._check_tree(reader, statement, database, depth=0)
 
     def _check_tree(self, reader: Reader, statement: Statement, database: str, depth: int) -> None:
-        existing = {row[0] for row in self._rows("SELECT name FROM system.databases", {})}
+        existing = {row[0] for row in self._rows(sqlfiles.load("loupe.interface", "databases"), {})}
         permitted = {*reader.databases, *METADATA_DATABASES}
         tables: list[tuple[str, str]] = []
         nodes = statement.nodes
@@ -193,11 +194,7 @@ class ReaderGuard:
             return
         if db in METADATA_DATABASES:
             return
-        rows = self._rows(
-            "SELECT engine, as_select FROM system.tables WHERE database = {d:String} "
-            "AND name = {t:String}",
-            {"d": db, "t": table},
-        )
+        rows = self._rows(sqlfiles.load("loupe.interface", "table_engine"), {"d": db, "t": table})
         if not rows:
             return  # a WITH name, an alias, or no such table (the engine says so)
         engine, as_select = rows[0]

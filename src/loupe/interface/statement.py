@@ -13,7 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from loupe import sqlfiles
 from loupe.interface.protocol import ClickHouseError, engine_error
+
+FORMAT_QUERY_SQL = sqlfiles.load("loupe.interface", "format_query")
 
 RESULT_KINDS = frozenset(
     {
@@ -97,7 +100,7 @@ def analyze(connection: Any, sql: str, params: dict[str, str] | None = None) -> 
     `params` are the request's query parameters (`param_*`)."""
     try:
         normalized = (
-            connection.query("SELECT formatQuery({q:String})", "TSVRaw", params={"q": _escape(sql)})
+            connection.query(FORMAT_QUERY_SQL, "TSVRaw", params={"q": _escape(sql)})
             .bytes()
             .decode()
             .strip()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 
+from loupe import sqlfiles
 from loupe.errors import LoupeError
 from loupe.jobs.catalog import query, sql_files
 from loupe.settings import Settings
@@ -74,11 +75,17 @@ def run_audit(warehouse: Warehouse, settings: Settings, audit: Audit, day: date)
     """Count the day's offending rows of one audit, and read a sample of them if there are any."""
     params = {"day": day, "timezone": settings.timezone}
     # The audit's SELECT is a file of the package, wrapped as a subquery; values are parameters.
-    offending = warehouse.scalar(f"SELECT count() FROM ({audit.sql})", params)
+    offending = warehouse.scalar(_wrapped("audit_count", audit), params)
     sample = []
     if offending:
-        sample = warehouse.rows(f"SELECT * FROM ({audit.sql}) LIMIT {SAMPLE_ROWS}", params)
+        sample = warehouse.rows(
+            _wrapped("audit_sample", audit), {**params, "sample_rows": SAMPLE_ROWS}
+        )
     return AuditResult(audit.name, audit.description, day, offending, sample)
+
+
+def _wrapped(name: str, audit: Audit) -> str:
+    return sqlfiles.render("loupe.jobs", name, "queries", audit=audit.sql)
 
 
 def run_audits(

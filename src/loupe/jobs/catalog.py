@@ -20,13 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-import jinja2
-
+from loupe import sqlfiles
 from loupe.errors import LoupeError
 
-_TEMPLATES = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 # The day jobs' inserts write parts of up to 1 GiB (ClickHouse cuts about every million rows by
 # default): a 10M-call day then has a few parts per partition instead of a dozen, and an hourly
 # run's lightweight DELETE, one background task per part (warehouse/embedded.py), stays quick.
@@ -63,7 +60,8 @@ class DayJob:
 
     def render(self, incremental: bool) -> str:
         """The job's SQL for a full day build, or for an hourly run's affected visits."""
-        return _TEMPLATES.from_string(self.sql).render(
+        return sqlfiles.render_text(
+            self.sql,
             incremental=incremental,
             insert_settings=INSERT_SETTINGS if incremental else FULL_BUILD_INSERT_SETTINGS,
         )
@@ -88,11 +86,7 @@ def _parse_header(name: str, sql: str) -> DayJob:
 
 def sql_files(folder: str) -> dict[str, str]:
     """The text of each `.sql` file of a folder of the jobs package, by name, in name order."""
-    files = {}
-    for entry in sorted(resources.files("loupe.jobs").joinpath(folder).iterdir(), key=str):
-        if entry.name.endswith(".sql"):
-            files[entry.name[:-4]] = entry.read_text()
-    return files
+    return sqlfiles.load_all("loupe.jobs", folder)
 
 
 @cache
@@ -108,7 +102,7 @@ def all_jobs() -> dict[str, DayJob]:
 
 def query(name: str) -> str:
     """A statement of `jobs/queries/` (the SQL that the Python of the jobs runs)."""
-    return resources.files("loupe.jobs").joinpath("queries", f"{name}.sql").read_text()
+    return sqlfiles.load("loupe.jobs", name, "queries")
 
 
 def plan(selected: list[str] | None = None) -> list[DayJob]:

@@ -86,6 +86,7 @@ class ShopApiMap(_Strict):
         """The map as query parameters for the SQL jobs (see sql/visit_calls.sql)."""
         names = list(self.events)
         rules = list(self.events.values())
+        request_type, request_positions = _request_type(self)
         response_type, positions, item_id_keys = _response_type(self)
         return {
             "event_names": names,
@@ -98,7 +99,8 @@ class ShopApiMap(_Strict):
             ],
             "parse_request": [int(_reads_request(n, r)) for n, r in self.events.items()],
             "parse_response": [int(_reads_response(n, r)) for n, r in self.events.items()],
-            "request_type": _request_type(self),
+            "request_type": request_type,
+            **{f"request_{field}_at": at for field, at in request_positions.items()},
             # A list filter given once in a query string arrives as a plain string
             # (`?material=gold`, docs/shop-api.md): the SQL reads these keys again then.
             "list_filter_keys": [self.catalog.request[key] for key in LIST_FILTERS],
@@ -170,19 +172,22 @@ def _request_key(api: ShopApiMap, role: str) -> str:
     return keys.pop() if keys else f"__no_{role}"
 
 
-def _request_type(api: ShopApiMap) -> str:
+def _request_type(api: ShopApiMap) -> tuple[str, dict[str, int]]:
     """Request bodies parse into one tuple: the catalog fields in `CATALOG_FIELDS` order, the
-    order's lines (position 11), the product id (12) and the quantity (13)."""
+    order's lines, the product id and the quantity; return it and the position of each field in
+    it (`order_items`, `product_id` and `qty` for the last three)."""
     catalog_keys, order = api.catalog.request, api.order
     items_type = _tuple_type(order.item, ORDER_ITEM_FIELDS)
     extra = [order.request_items, _request_key(api, "product_id"), _request_key(api, "qty")]
     if len(set(extra)) != 3 or set(extra) & set(catalog_keys.values()):
         raise ValueError("the order's items, product id and qty request keys must differ")
     fields = _tuple_type(catalog_keys, CATALOG_FIELDS).removeprefix("Tuple(").removesuffix(")")
-    return (
+    tuple_type = (
         f"Tuple({fields}, `{_key(extra[0])}` Array({items_type}), "
         f"`{_key(extra[1])}` UInt64, `{_key(extra[2])}` Int64)"
     )
+    names = [*CATALOG_FIELDS, "order_items", "product_id", "qty"]
+    return tuple_type, {name: at for at, name in enumerate(names, start=1)}
 
 
 def _response_type(api: ShopApiMap) -> tuple[str, dict[str, int], list[str]]:

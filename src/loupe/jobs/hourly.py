@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from loupe import sqlfiles
 from loupe.job_runs import record_run
 from loupe.jobs.catalog import all_jobs, query
 from loupe.jobs.publish import undo_interrupted_publishes
@@ -33,6 +34,7 @@ NEW_CALLS_SQL = query("hourly_new_calls")
 FILL_TOUCHED_SQL = query("hourly_touched_sessions")
 FILL_AFFECTED_SQL = query("hourly_affected_visits")
 DAYS_SQL = query("hourly_days")
+NEWEST_CALL_SQL = query("newest_call")
 
 
 @dataclass
@@ -57,7 +59,7 @@ def run_hourly(
     watermark = last["watermark"] or EPOCH
     if watermark <= EPOCH:
         # First run: everything received so far, within the lookback of the newest call.
-        newest = warehouse.scalar("SELECT max(ts) FROM pd.api_calls") or EPOCH
+        newest = warehouse.scalar(NEWEST_CALL_SQL) or EPOCH
         ts_floor = max(newest - lookback, EPOCH)
     else:
         ts_floor = max(last["ts_watermark"] - lookback, EPOCH)
@@ -109,8 +111,9 @@ def _stage_affected_visits(warehouse: Warehouse, params: dict) -> int:
     """Fill etl.touched_sessions, etl.affected_visits and etl.touched_calls; return how many
     sessions the new calls touch."""
     for table in RESET_TABLES:
-        warehouse.command(f"TRUNCATE TABLE {table}")
+        warehouse.command(sqlfiles.load("loupe", "truncate_table"), sqlfiles.names(table=table))
     warehouse.command(FILL_TOUCHED_SQL, params)
     warehouse.command(FILL_AFFECTED_SQL, params)
     warehouse.command(all_jobs()["visit_calls"].render(incremental=True), params)
-    return warehouse.scalar("SELECT count() FROM etl.touched_sessions")
+    touched = sqlfiles.names(table="etl.touched_sessions")
+    return warehouse.scalar(sqlfiles.load("loupe", "count_rows"), touched)

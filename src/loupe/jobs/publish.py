@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from loupe import sqlfiles
 from loupe.jobs.catalog import DayJob, all_jobs, query
 from loupe.warehouse import Warehouse
 
@@ -28,9 +29,8 @@ log = logging.getLogger("loupe.jobs")
 UPDATE_VISITORS_SQL = query("update_visitors")
 RECORD_PUBLISH_SQL = query("record_publish")
 INTERRUPTED_PUBLISHES_SQL = query("interrupted_publishes")
-# ClickHouse 26 refuses REPLACE PARTITION from a partition with no parts unless told that
-# replacing with nothing (dropping) is meant: a day may have no rows yet, or none any more.
-EMPTY_SOURCE = "SETTINGS allow_replace_partition_from_empty_source = 1"
+UNPUBLISH_VISITORS_SQL = query("unpublish_visitors")
+DROP_DAY_SQL = query("drop_day")
 
 
 def publish_day(
@@ -107,10 +107,7 @@ class Publish:
         for job in self.jobs:
             _replace(warehouse, job.dwh_table, job.previous_table, self.day)
         if self.wrote_visitors:
-            warehouse.command(
-                "DELETE FROM etl.visitors WHERE date = {day:Date} AND version = {v:UInt64}",
-                {"day": self.day, "v": self.version},
-            )
+            warehouse.command(UNPUBLISH_VISITORS_SQL, {"day": self.day, "v": self.version})
 
     def record(self, warehouse: Warehouse, state: str) -> None:
         """Append the publish's `state` to its journal, etl.publishes."""
@@ -130,14 +127,17 @@ class Publish:
         says the publish ended, the next build may need them to undo it)."""
         self.record(warehouse, state)
         for job in self.jobs:
-            warehouse.command(
-                f"ALTER TABLE {job.previous_table} DROP PARTITION {{day:Date}}", {"day": self.day}
-            )
+            kept = sqlfiles.names(table=job.previous_table)
+            warehouse.command(DROP_DAY_SQL, {**kept, "day": self.day})
 
 
 def _replace(warehouse: Warehouse, target: str, source: str, day: date) -> None:
     """Replace the day's partition of `target` with `source`'s (hard links; empty if it is)."""
-    warehouse.command(
-        f"ALTER TABLE {target} REPLACE PARTITION {{day:Date}} FROM {source} {EMPTY_SOURCE}",
-        {"day": day},
-    )
+    replace_day(warehouse, target, source, {"day": day})
+
+
+def replace_day(warehouse: Warehouse, target: str, source: str, params: dict) -> None:
+    """Replace the partition of `target` for `params["day"]` with `source`'s (jobs/queries/
+    replace_day.sql)."""
+    statement = sqlfiles.render("loupe.jobs", "replace_day", "queries", source=source)
+    warehouse.command(statement, {**params, **sqlfiles.names(table=target)})

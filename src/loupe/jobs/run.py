@@ -22,10 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
+from loupe import sqlfiles
 from loupe.job_runs import day_bounds, record_run, record_runs
 from loupe.jobs.catalog import DayJob, plan, query
 from loupe.jobs.event_map import load_map
-from loupe.jobs.publish import publish_day, undo_interrupted_publishes
+from loupe.jobs.publish import DROP_DAY_SQL, publish_day, replace_day, undo_interrupted_publishes
 from loupe.jobs.user_agents import update_user_agents
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -39,6 +40,9 @@ MISSING_PARSED_DAYS_SQL = query("missing_parsed_days")
 MASK_AFFECTED_SQL = query("mask_affected_visits")
 FILL_VISITORS_SQL = query("fill_visitors")
 OLD_PARSED_DAYS_SQL = query("old_parsed_days")
+DAY_ROWS_SQL = query("day_rows")
+KEEP_TOUCHED_CALLS_SQL = query("keep_touched_calls")
+DAY_HAS_CALLS_SQL = query("day_has_calls")
 
 
 @dataclass
@@ -79,7 +83,7 @@ def day_parameters(day: date, settings: Settings, incremental: bool = False) -> 
 
 
 def _partition_rows(warehouse: Warehouse, table: str, day: date) -> int:
-    return warehouse.scalar(f"SELECT count() FROM {table} WHERE date = {{day:Date}}", {"day": day})
+    return warehouse.scalar(DAY_ROWS_SQL, {"day": day, **sqlfiles.names(table=table)})
 
 
 def _can_build_incrementally(warehouse: Warehouse, day: date) -> bool:
@@ -97,7 +101,7 @@ def _stage(warehouse: Warehouse, job: DayJob, params: dict, incremental: bool) -
     if incremental and job.per_visit and _partition_rows(warehouse, job.dwh_table, day):
         _carry_over(warehouse, job.name, params)
     else:
-        warehouse.command(f"ALTER TABLE {job.staging_table} DROP PARTITION {{day:Date}}", params)
+        warehouse.command(DROP_DAY_SQL, {**params, **sqlfiles.names(table=job.staging_table)})
     warehouse.command(job.render(incremental), params)
     return _partition_rows(warehouse, job.staging_table, day)
 
@@ -109,25 +113,22 @@ def _keep_touched_calls(warehouse: Warehouse, params: dict) -> int:
     largest table. Returns how many calls the day's rebuilt visits have."""
     rows = _partition_rows(warehouse, "etl.touched_calls", params["day"])
     if rows:
-        warehouse.command(
-            "ALTER TABLE etl.visit_calls ATTACH PARTITION {day:Date} FROM etl.touched_calls", params
-        )
+        warehouse.command(KEEP_TOUCHED_CALLS_SQL, params)
     return rows
 
 
 def _carry_over(warehouse: Warehouse, name: str, params: dict) -> None:
     """Start an hourly run's staging partition from the day in dwh, minus the affected visits."""
-    warehouse.command(
-        f"ALTER TABLE etl.{name} REPLACE PARTITION {{day:Date}} FROM dwh.{name}", params
-    )
+    replace_day(warehouse, f"etl.{name}", f"dwh.{name}", params)
     warehouse.command(MASK_AFFECTED_SQL, {**params, "table": name})
 
 
 def _fill_visitors_if_empty(warehouse: Warehouse) -> None:
     """Fill etl.visitors (the sessions and users with visits per day, which `is_returning` looks
     up) from dwh.sessions when it is empty but the days built are not."""
-    if not warehouse.scalar("SELECT count() FROM etl.visitors") and warehouse.scalar(
-        "SELECT count() FROM dwh.sessions"
+    count = sqlfiles.load("loupe", "count_rows")
+    if not warehouse.scalar(count, sqlfiles.names(table="etl.visitors")) and warehouse.scalar(
+        count, sqlfiles.names(table="dwh.sessions")
     ):
         warehouse.command(FILL_VISITORS_SQL)
 
@@ -181,15 +182,6 @@ def build_day(
     return results
 
 
-DAY_HAS_CALLS_SQL = """
-SELECT count() FROM (
-    SELECT 1 FROM pd.api_calls
-    WHERE ts >= {start:DateTime64(3, 'UTC')} AND ts < {end:DateTime64(3, 'UTC')}
-    LIMIT 1
-)
-"""
-
-
 def days_without_calls(warehouse: Warehouse, settings: Settings, days: list[date]) -> list[date]:
     """The days (business days in `settings.timezone`) that have no call in pd.api_calls.
 
@@ -237,5 +229,6 @@ def drop_old_parsed_days(warehouse: Warehouse, keep_days: int) -> list[date]:
     of a day whose neighbours were dropped builds it in full (`_can_build_incrementally`)."""
     days = [row["day"] for row in warehouse.rows(OLD_PARSED_DAYS_SQL, {"keep_days": keep_days})]
     for day in days:
-        warehouse.command("ALTER TABLE etl.visit_calls DROP PARTITION {day:Date}", {"day": day})
+        parsed = sqlfiles.names(table="etl.visit_calls")
+        warehouse.command(DROP_DAY_SQL, {**parsed, "day": day})
     return days

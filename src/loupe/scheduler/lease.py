@@ -32,23 +32,18 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 
+from loupe import sqlfiles
 from loupe.errors import LoupeError
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 
 log = logging.getLogger("loupe.scheduler")
 
-
-def _sql(name: str) -> str:
-    return resources.files("loupe.scheduler").joinpath("sql", f"{name}.sql").read_text()
-
-
-TAKE_SQL = _sql("lease_take")
-RELEASE_SQL = _sql("lease_release")
-LIVE_SQL = _sql("lease_live")
-ALL_LIVE_SQL = _sql("lease_all_live")
+TAKE_SQL = sqlfiles.load("loupe.scheduler", "lease_take")
+RELEASE_SQL = sqlfiles.load("loupe.scheduler", "lease_release")
+LIVE_SQL = sqlfiles.load("loupe.scheduler", "lease_live")
+ALL_LIVE_SQL = sqlfiles.load("loupe.scheduler", "lease_all_live")
 ETL_LOCK = "etl_days"
 
 

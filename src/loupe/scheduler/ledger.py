@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from importlib import resources
 
+from loupe import sqlfiles
 from loupe.warehouse import Warehouse
 
 
 def sql(name: str) -> str:
     """A statement of `scheduler/sql/`."""
-    return resources.files("loupe.scheduler").joinpath("sql", f"{name}.sql").read_text()
+    return sqlfiles.load("loupe.scheduler", name)
 
 
 RECORD_SQL = sql("record_attempt")

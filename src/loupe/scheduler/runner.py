@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from prometheus_client import start_http_server
 
 from loupe.errors import LoupeError
+from loupe.scheduler.ledger import sql
 from loupe.scheduler.options import SchedulerOptions
 from loupe.scheduler.scheduler import Scheduler
 from loupe.scheduler.specs import default_specs, production_linked
@@ -22,10 +23,7 @@ log = logging.getLogger("loupe.scheduler")
 
 def require_ledger(warehouse: Warehouse) -> None:
     """Fail clearly when the scheduler's tables (migration 0040) are missing."""
-    found = warehouse.scalar(
-        "SELECT count() FROM system.tables WHERE database = 'etl' "
-        "AND name IN ('scheduler_runs', 'job_locks')"
-    )
+    found = warehouse.scalar(sql("scheduler_tables"))
     if found != 2:
         raise LoupeError("the warehouse has no scheduler tables: run `loupe migrate` first")
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from loupe import sqlfiles
 from loupe.errors import LoupeError
 from loupe.jobs.audit import audit_days_built_since, failure_summary
 from loupe.jobs.hourly import run_hourly
@@ -21,6 +22,7 @@ from loupe.scheduler.lease import ETL_LOCK
 from loupe.scheduler.nightly import run_nightly
 from loupe.scheduler.options import SchedulerOptions
 from loupe.schema.ddl import DDL
+from loupe.schema.link import LINK_DATABASE
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 
@@ -101,7 +103,8 @@ def due_slots(schedule: Schedule, last_success: datetime | None, now: datetime) 
 
 def production_linked(warehouse: Warehouse) -> bool:
     """Whether `loupe init` linked the production database (the `mysql` schema exists)."""
-    return bool(warehouse.scalar("SELECT count() FROM system.databases WHERE name = 'mysql'"))
+    exists = sqlfiles.load("loupe", "database_exists")
+    return bool(warehouse.scalar(exists, {"db": LINK_DATABASE}))
 
 
 def in_dependency_order(specs: list[JobSpec]) -> list[JobSpec]:

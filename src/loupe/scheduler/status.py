@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
+from loupe import sqlfiles
 from loupe.ingest.spool import Spool
 from loupe.jobs.publish import interrupted_publishes
 from loupe.scheduler import metrics
@@ -25,9 +26,10 @@ from loupe.warehouse import Warehouse
 JOBS_SQL = sql("status_jobs")
 FAILURES_SQL = sql("status_failures")
 DISK_SQL = sql("status_disk")
-REJECTED_SQL = (
-    "SELECT count() FROM pd.api_calls_rejected WHERE received_at >= {since:DateTime64(3, 'UTC')}"
-)
+REJECTED_SQL = sql("status_rejected")
+CALLS_SQL = sql("status_calls")
+TABLE_SQL = sql("status_table")
+RECONCILIATION_SQL = sql("status_reconciliation")
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _exists(warehouse: Warehouse, table: str) -> bool:
     database, _, name = table.partition(".")
-    count = warehouse.scalar(
-        "SELECT count() FROM system.tables WHERE database = {d:String} AND name = {n:String}",
-        {"d": database, "n": name},
-    )
+    count = warehouse.scalar(sqlfiles.load("loupe", "table_exists"), {"d": database, "n": name})
     return bool(count)
 
 
@@ -74,15 +73,14 @@ def table_freshness(warehouse: Warehouse, now: datetime, max_lag: timedelta) -> 
     """Newest row, lag behind now and staleness of each watched table (also sets the gauges)."""
     newest_call = None
     if _exists(warehouse, "pd.api_calls"):
-        calls = warehouse.rows("SELECT count() AS n, max(ts) AS newest FROM pd.api_calls")[0]
+        calls = warehouse.rows(CALLS_SQL)[0]
         newest_call = _utc(calls["newest"]) if calls["n"] else None
     tables = []
     for watched in TABLES:
         if not _exists(warehouse, watched.table):
             continue
-        row = warehouse.rows(
-            f"SELECT count() AS rows, max({watched.column}) AS newest FROM {watched.table}"
-        )[0]
+        params = {"column": watched.column, **sqlfiles.names(table=watched.table)}
+        row = warehouse.rows(TABLE_SQL, params)[0]
         newest = _utc(row["newest"]) if row["rows"] else None
         lag = now - newest if newest else None
         stale, note = False, "" if row["rows"] else "empty"
@@ -206,10 +204,7 @@ def _reconciliation(warehouse: Warehouse) -> list[dict]:
     # Written by the history package's nightly reconciliation, when it is installed and has run.
     if not _exists(warehouse, "dwh.order_reconciliation_latest"):
         return []
-    rows = warehouse.rows(
-        "SELECT date, logged_orders, db_orders, matched, match_rate, checked_at "
-        "FROM dwh.order_reconciliation_latest ORDER BY date DESC LIMIT 7"
-    )
+    rows = warehouse.rows(RECONCILIATION_SQL)
     return [
         {**row, "date": row["date"].isoformat(), "checked_at": _iso(row["checked_at"])}
         for row in rows

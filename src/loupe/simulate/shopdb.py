@@ -13,11 +13,11 @@ import sqlite3
 import time
 from contextlib import closing
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from loupe import sqlfiles
 from loupe.errors import LoupeError
 from loupe.simulate.shopstate import Changes
 
@@ -71,7 +71,8 @@ def redact(url: str) -> str:
 
 
 def _sql_file(name: str) -> str:
-    return resources.files("loupe.simulate").joinpath(name).read_text(encoding="utf-8")
+    """A SQL file of the simulator (`simulate/NAME.sql`)."""
+    return sqlfiles.load("loupe.simulate", name, folder="")
 
 
 def _statements(text: str) -> list[str]:
@@ -124,14 +125,12 @@ def existing_tables(url: str) -> list[str]:
                 return []
             uri = f"{parsed.path.resolve().as_uri()}?mode=ro"
             with closing(sqlite3.connect(uri, uri=True)) as lite:
-                rows = lite.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-                ).fetchall()
+                rows = lite.execute(_named_queries(_sql_file("shopdb_tables"))["sqlite"]).fetchall()
             return [name for (name,) in rows]
         connection = connect(url)
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SHOW TABLES")
+                cursor.execute(_named_queries(_sql_file("shopdb_tables"))["mysql"])
                 return sorted(name for (name,) in cursor.fetchall())
         finally:
             connection.close()
@@ -155,7 +154,7 @@ class ShopDatabase:
         self.url = url
         self.kind = DatabaseUrl.parse(url).kind
         self.connection = connect(url)
-        queries = _named_queries(_sql_file("shopdb_queries.sql"))
+        queries = _named_queries(_sql_file("shopdb_queries"))
         if self.kind == "mysql":
             # pymysql's paramstyle is `format`; the files use `?` (no literal `?` or `%` in them).
             queries = {name: sql.replace("?", "%s") for name, sql in queries.items()}
@@ -170,7 +169,7 @@ class ShopDatabase:
         if tables and not replace:
             raise DatabaseNotEmptyError(refuse_tables(self.url, tables))
         cursor = self.connection.cursor()
-        for statement in _statements(_sql_file("shopdb_schema.sql")):
+        for statement in _statements(_sql_file("shopdb_schema")):
             cursor.execute(statement)
         self.connection.commit()
 

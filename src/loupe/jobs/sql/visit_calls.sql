@@ -28,11 +28,11 @@
 {# A catalog list filter: the request's array, or its one value when the request gives a plain
    string, as a query string does for a filter chosen once (`?material=gold`); the body is read
    again only for a catalog call whose array is empty and whose request names the key. #}
-{% macro list_filter(field_at, key_at) -%}
-    if(event = 'catalog' AND empty(tupleElement(req, {{ field_at }}))
+{% macro list_filter(field, key_at) -%}
+    if(event = 'catalog' AND empty(tupleElement(req, {request_{{ field }}_at:UInt8}))
            AND position(request, concat('"', {list_filter_keys:Array(String)}[{{ key_at }}], '"')) > 0,
        arrayFilter(value -> value != '', [JSONExtractString(request, {list_filter_keys:Array(String)}[{{ key_at }}])]),
-       tupleElement(req, {{ field_at }}))
+       tupleElement(req, {request_{{ field }}_at:UInt8}))
 {%- endmacro %}
 {% set parsed_columns %}
     event_id,
@@ -44,29 +44,29 @@
     status < 400 AS is_ok,
     event AS event_type,
     multiIf(product_id_source = 'path', toUInt64OrZero(extract(endpoint, '(\\d+)/?$')),
-            product_id_source = 'request', tupleElement(req, 12),
+            product_id_source = 'request', tupleElement(req, {request_product_id_at:UInt8}),
             0) AS product_id,
-    if({qty_sources:Array(String)}[rule] = 'request', toUInt32(greatest(tupleElement(req, 13), 0)), 0)
+    if({qty_sources:Array(String)}[rule] = 'request', toUInt32(greatest(tupleElement(req, {request_qty_at:UInt8}), 0)), 0)
         AS qty,
     if(list_item_id_at > 0,
        arrayMap(item -> [untuple(item)][list_item_id_at],
                 tupleElement(resp, {response_list_items_at:UInt8})),
        []) AS list_ids,
-    lowerUTF8(trimBoth(replaceRegexpAll(ifNull(tupleElement(req, 1), ''), '\\s+', ' '))) AS q,
-    ifNull(tupleElement(req, 2), '') AS section,
-    {{ list_filter(3, 1) }} AS material,
-    {{ list_filter(4, 2) }} AS metal,
-    {{ list_filter(5, 3) }} AS stone,
-    tupleElement(req, 6) AS price_min,
-    tupleElement(req, 7) AS price_max,
-    ifNull(tupleElement(req, 8), {default_sort:String}) AS sort,
-    ifNull(tupleElement(req, 9), {default_page:UInt32}) AS page,
-    ifNull(tupleElement(req, 10), {default_per_page:UInt32}) AS per_page,
+    lowerUTF8(trimBoth(replaceRegexpAll(ifNull(tupleElement(req, {request_q_at:UInt8}), ''), '\\s+', ' '))) AS q,
+    ifNull(tupleElement(req, {request_section_at:UInt8}), '') AS section,
+    {{ list_filter("material", 1) }} AS material,
+    {{ list_filter("metal", 2) }} AS metal,
+    {{ list_filter("stone", 3) }} AS stone,
+    tupleElement(req, {request_price_min_at:UInt8}) AS price_min,
+    tupleElement(req, {request_price_max_at:UInt8}) AS price_max,
+    ifNull(tupleElement(req, {request_sort_at:UInt8}), {default_sort:String}) AS sort,
+    ifNull(tupleElement(req, {request_page_at:UInt8}), {default_page:UInt32}) AS page,
+    ifNull(tupleElement(req, {request_per_page_at:UInt8}), {default_per_page:UInt32}) AS per_page,
     -- Multiplying by the event test (rather than `if`) keeps `resp` one eager expression: each
     -- `if` would evaluate its lazy branch on its own rows, parsing the body again.
     toUInt64(tupleElement(resp, {response_catalog_total_at:UInt8})) * (event = 'catalog') AS results_total,
     tupleElement(resp, {response_product_price_at:UInt8}) * (event = 'product_view') AS product_price,
-    if(event = 'order', tupleElement(req, 11), []) AS order_items,
+    if(event = 'order', tupleElement(req, {request_order_items_at:UInt8}), []) AS order_items,
     tupleElement(resp, {response_order_total_at:UInt8}) * (event = 'order') AS order_total
 {% endset %}
 INSERT INTO etl.{calls:Identifier}
