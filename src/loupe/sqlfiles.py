@@ -17,13 +17,16 @@ would be the single name `` `etl.t` ``): `names(table="etl.t")` gives both.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import jinja2
 import jinja2.meta
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
+_IDENTIFIER_PARAMETER = re.compile(r"\{(\w+):Identifier\}")
 
 
 def identifier(name: str) -> str:
@@ -112,3 +115,12 @@ def names(**tables: str) -> dict[str, str]:
         params[f"{key}_db"] = database
         params[key] = table
     return params
+
+
+def shown(sql: str, params: Mapping[str, Any] | None = None) -> str:
+    """A statement on one line as the logs show it: comment lines dropped, each
+    `{x:Identifier}` replaced by the name bound to it (values stay placeholders)."""
+    code = " ".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    if params:
+        code = _IDENTIFIER_PARAMETER.sub(lambda m: str(params.get(m[1], m[0])), code)
+    return " ".join(code.split())

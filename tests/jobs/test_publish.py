@@ -14,6 +14,7 @@ from loupe.jobs.hourly import run_hourly
 from loupe.jobs.publish import undo_interrupted_publishes
 from loupe.jobs.run import build_day
 from loupe.settings import Settings
+from loupe.sqlfiles import shown
 from loupe.warehouse import Warehouse, open_warehouse
 from tests.jobs.test_edge_cases import DAY, at, call, load, visits
 from tests.jobs.test_truth import checksums
@@ -64,7 +65,7 @@ def test_a_failed_swap_puts_every_table_back(
     command = warehouse.command
 
     def failing_last_swap(sql: str, params: dict | None = None) -> None:
-        if sql.startswith("ALTER TABLE dwh.daily_search_stats REPLACE PARTITION"):
+        if shown(sql, params).startswith("ALTER TABLE dwh.daily_search_stats REPLACE PARTITION"):
             raise QueryError("injected: no space left on device")
         command(sql, params)
 
@@ -83,8 +84,9 @@ def test_a_failed_swap_puts_every_table_back(
 
 
 # Runs a build in a process that dies (os._exit: no cleanup, as under SIGKILL or a power cut)
-# just before the first statement that starts with argv[1] (with the journal state argv[2], if
-# given); argv[3] is `hourly` or `full`, argv[4] the day a full build builds.
+# just before the first statement that starts with argv[1], as written or as logged (with the
+# journal state argv[2], if given); argv[3] is `hourly` or `full`, argv[4] the day a full build
+# builds.
 CRASHING_BUILD = textwrap.dedent(
     """
     import os, sys
@@ -92,6 +94,7 @@ CRASHING_BUILD = textwrap.dedent(
     from loupe.jobs.hourly import run_hourly
     from loupe.jobs.run import build_day
     from loupe.settings import load_settings
+    from loupe.sqlfiles import shown
     from loupe.warehouse import open_warehouse
 
     crash_at, state, mode, day = sys.argv[1:5]
@@ -100,7 +103,8 @@ CRASHING_BUILD = textwrap.dedent(
         command = warehouse.command
 
         def command_or_crash(sql, params=None):
-            if sql.startswith(crash_at) and (params or {}).get("state", "") == state:
+            starts = sql.startswith(crash_at) or shown(sql, params).startswith(crash_at)
+            if starts and (params or {}).get("state", "") == state:
                 os._exit(9)
             command(sql, params)
 

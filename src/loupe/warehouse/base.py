@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from loupe import sqlfiles
 from loupe.logs import redact
 
 log = logging.getLogger("loupe.sql")
@@ -78,7 +79,7 @@ class Warehouse(ABC):
     def query(self, sql: str, params: Params = None) -> pa.Table:
         """Run a SELECT and return its result as an Arrow table."""
         bound = plain_params(params)
-        return self._timed(sql, lambda: self._query_arrow(sql, bound), count_rows=True)
+        return self._timed(sql, lambda: self._query_arrow(sql, bound), params, count_rows=True)
 
     def rows(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         """Run a SELECT and return its rows as dicts."""
@@ -93,12 +94,12 @@ class Warehouse(ABC):
         """Run a statement and return its result in a ClickHouse output format, as bytes."""
         check_identifier(fmt)
         bound = plain_params(params)
-        return self._timed(sql, lambda: self._query_bytes(sql, fmt, bound))
+        return self._timed(sql, lambda: self._query_bytes(sql, fmt, bound), params)
 
     def command(self, sql: str, params: Params = None) -> None:
         """Run a statement that returns no rows (DDL, INSERT ... SELECT, ALTER)."""
         bound = plain_params(params)
-        self._timed(sql, lambda: self._command(sql, bound))
+        self._timed(sql, lambda: self._command(sql, bound), params)
 
     def insert_arrow(
         self, table: str, data: pa.Table, settings: Mapping[str, Any] | None = None
@@ -118,14 +119,13 @@ class Warehouse(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _timed(self, sql: str, run: Any, count_rows: bool = False) -> Any:
+    def _timed(self, sql: str, run: Any, params: Params = None, count_rows: bool = False) -> Any:
         started = time.perf_counter()
         result = run()
         if log.isEnabledFor(logging.DEBUG):
             elapsed_ms = (time.perf_counter() - started) * 1000
             rows = f", {result.num_rows} rows" if count_rows else ""
-            code = (line for line in sql.splitlines() if not line.lstrip().startswith("--"))
-            log.debug("%.1f ms%s: %s", elapsed_ms, rows, redact(" ".join(" ".join(code).split())))
+            log.debug("%.1f ms%s: %s", elapsed_ms, rows, redact(sqlfiles.shown(sql, params)))
         return result
 
     # The primitives receive `plain_params`.
