@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from loupe import sqlfiles
 from loupe.errors import LoupeError
 from loupe.warehouse import Warehouse
 from loupe.warehouse.base import Params
@@ -48,6 +49,7 @@ class StoppableWarehouse(Warehouse):
         """Nothing to release: the owner of `inner` closes it."""
 
     def _check(self, sql: str) -> None:
+        """`sql` as the logs show it (sqlfiles.shown): comments dropped, table names bound."""
         if PUBLISH.match(sql):
             self._swapping = True
         elif not _PUBLISH_STEP.search(sql):
@@ -57,15 +59,15 @@ class StoppableWarehouse(Warehouse):
 
     # The four engine primitives, delegated (the base class adds logging around them once).
     def _query_arrow(self, sql: str, params: Params) -> pa.Table:
-        self._check(sql)
+        self._check(sqlfiles.shown(sql, params))
         return self.inner._query_arrow(sql, params)
 
     def _query_bytes(self, sql: str, fmt: str, params: Params) -> bytes:
-        self._check(sql)
+        self._check(sqlfiles.shown(sql, params))
         return self.inner._query_bytes(sql, fmt, params)
 
     def _command(self, sql: str, params: Params) -> None:
-        self._check(sql)
+        self._check(sqlfiles.shown(sql, params))
         self.inner._command(sql, params)
 
     def _insert_arrow(self, table: str, data: pa.Table, settings: Mapping[str, Any] | None) -> None:
