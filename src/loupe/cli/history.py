@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from loupe.cli.app import Verbose, app, console, setup, stop_on_sigterm, warehouse_for
+from loupe.history.entities import entity_names
 from loupe.history.run import take_snapshot
 from loupe.scheduler.lease import command_lease
 
@@ -40,6 +41,7 @@ def snapshot(
     settings = setup(verbose)
     stop_on_sigterm()
     names = [name.strip() for value in entities or [] for name in value.split(",") if name.strip()]
+    entity_names(names)  # an unknown name is refused before the warehouse is touched
     with (
         warehouse_for(settings) as warehouse,
         command_lease(warehouse, settings, "snapshot", "snapshot"),
