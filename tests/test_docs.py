@@ -11,7 +11,7 @@ import pytest
 import typer
 
 from loupe.cli import app
-from loupe.jobs.catalog import all_jobs
+from loupe.jobs.registry import all_jobs
 from loupe.scheduler import SchedulerOptions, default_specs
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse

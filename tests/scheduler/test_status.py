@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from loupe.jobs.catalog import plan
+from loupe.jobs.registry import plan
 from loupe.jobs.publish import Publish, undo_interrupted_publishes
 from loupe.jobs.run import build_day
 from loupe.scheduler import Scheduler, SchedulerOptions, default_specs

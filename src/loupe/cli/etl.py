@@ -23,8 +23,8 @@ from loupe.cli.params import parse_date
 from loupe.errors import LoupeError
 from loupe.job_runs import day_bounds
 from loupe.jobs.audit import AuditResult, run_audits, select_audits
-from loupe.jobs.catalog import plan
 from loupe.jobs.hourly import run_hourly
+from loupe.jobs.registry import plan
 from loupe.jobs.run import JobResult, build_days, days_between, days_without_calls
 from loupe.jobs.user_agents import update_user_agents
 from loupe.scheduler.lease import etl_lease

@@ -16,7 +16,7 @@ from functools import cache
 
 from loupe import sqlfiles
 from loupe.errors import LoupeError
-from loupe.jobs.catalog import query, sql_files
+from loupe.jobs.registry import query, sql_files
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 

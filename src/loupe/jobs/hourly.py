@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from loupe import sqlfiles
 from loupe.job_runs import record_run
-from loupe.jobs.catalog import all_jobs, query
 from loupe.jobs.publish import undo_interrupted_publishes
+from loupe.jobs.registry import all_jobs, query
 from loupe.jobs.run import JobResult, build_day, visit_parameters
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from loupe import sqlfiles
-from loupe.jobs.catalog import DayJob, all_jobs, query
+from loupe.jobs.registry import DayJob, all_jobs, query
 from loupe.warehouse import Warehouse
 
 log = logging.getLogger("loupe.jobs")

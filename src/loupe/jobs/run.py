@@ -24,9 +24,9 @@ from datetime import date, datetime, timedelta, timezone
 
 from loupe import sqlfiles
 from loupe.job_runs import day_bounds, record_run, record_runs
-from loupe.jobs.catalog import DayJob, plan, query
 from loupe.jobs.event_map import load_map
 from loupe.jobs.publish import DROP_DAY_SQL, publish_day, replace_day, undo_interrupted_publishes
+from loupe.jobs.registry import DayJob, plan, query
 from loupe.jobs.user_agents import update_user_agents
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse

@@ -17,7 +17,7 @@ import pyarrow as pa
 from ua_parser import parse
 
 from loupe.ingest.records import now_ms
-from loupe.jobs.catalog import query
+from loupe.jobs.registry import query
 from loupe.warehouse import Warehouse
 
 _BOT_WORDS = re.compile(r"bot|crawl|spider|slurp|scrapy|curl|wget|python-requests|httpclient", re.I)

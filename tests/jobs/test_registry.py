@@ -1,11 +1,11 @@
-"""The day jobs' plan: dependencies first, and rollups with the tables they sum."""
+"""The job registry (jobs/registry.py): the day jobs' plan, dependencies first, and rollups with the tables they sum."""
 
 from __future__ import annotations
 
 import pytest
 
 from loupe.errors import LoupeError
-from loupe.jobs.catalog import all_jobs, plan
+from loupe.jobs.registry import all_jobs, plan
 from loupe.warehouse import Warehouse
 
 
@@ -37,7 +37,7 @@ def test_an_unknown_job_is_a_clear_error() -> None:
 
 
 def test_every_job_has_its_tables(warehouse: Warehouse) -> None:
-    """What catalog.py's docstring asks of a new job's migration, for every job."""
+    """What registry.py's docstring asks of a new job's migration, for every job."""
     tables = set(warehouse.scalar("SELECT groupArray(database || '.' || name) FROM system.tables"))
     for job in all_jobs().values():
         expected = {job.staging_table}
