@@ -1,4 +1,5 @@
-"""The job registry (jobs/registry.py): the day jobs' plan, dependencies first, and rollups with the tables they sum."""
+"""The job registry (jobs/registry.py): the day jobs' plan, dependencies first, and rollups with
+the tables they sum."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The registry of the day jobs: one `.sql` file each in `jobs/sql/`, found by name, ordered by their headers.
+"""The registry of the day jobs: one `.sql` file each in `jobs/sql/`, found by name, ordered by
+their headers.
 
 A job file `NAME.sql` fills the staging table `etl.NAME` for one business day and starts with a
 header line `-- job: after=OTHER[,OTHER] [stage] [per_visit] [rollup]`:
