@@ -10,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from loupe.jobs.registry import plan
 from loupe.jobs.publish import Publish, undo_interrupted_publishes
+from loupe.jobs.registry import plan
 from loupe.jobs.run import build_day
 from loupe.scheduler import Scheduler, SchedulerOptions, default_specs
 from loupe.scheduler.status import build_report
