@@ -1,4 +1,5 @@
-"""Shared fixtures: settings in a temporary directory, a real chDB warehouse, real HTTP servers.
+"""Shared fixtures: settings in a temporary directory, a real chDB warehouse, the MariaDB server,
+and the shop's production database linked to a warehouse. Helpers are in tests/helpers/.
 
 chDB opens one data directory per process at a time, so each test gets its own directory and the
 fixture closes it afterwards (a test that needs the warehouse again reopens the same path).
@@ -7,43 +8,40 @@ fixture closes it afterwards (a test that needs the warehouse again reopens the 
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
+import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pymysql
 import pytest
 
 from loupe.schema.ddl import DDL
+from loupe.schema.init import initialise
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
+from tests.helpers.mariadb import MariaDB
+from tests.helpers.servers import free_port  # noqa: F401  (tests/warehouse/clickhouse_http.py)
+from tests.helpers.shop import Shop
 from tests.small_disk import SmallDisk, mount_small_disk
 
 # Long-running commands serve ClickHouse's HTTP interface on 8123 by default: tests that start
 # them (in parallel, beside other work on the machine) turn it off unless they test it.
 os.environ.setdefault("LOUPE_HTTP_INTERFACE_PORT", "0")
 
-LOUPE_ENV = (
-    "LOUPE_DATA_DIR",
-    "LOUPE_SPOOL_DIR",
-    "LOUPE_PRODUCTION_URL",
-    "LOUPE_ENGINE",
-    "LOUPE_COLLECTOR_TOKEN",
-    "LOUPE_CONFIG",
-)
-
 
 @pytest.fixture
 def loupe_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point every Loupe path at `tmp_path` through the environment (as a user would)."""
-    for name in LOUPE_ENV:
+    for name in (
+        "LOUPE_DATA_DIR",
+        "LOUPE_SPOOL_DIR",
+        "LOUPE_PRODUCTION_URL",
+        "LOUPE_ENGINE",
+        "LOUPE_COLLECTOR_TOKEN",
+        "LOUPE_CONFIG",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LOUPE_DATA_DIR", str(tmp_path / "warehouse"))
@@ -77,98 +75,6 @@ def small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Small
         disk.unmount()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serve_asgi(app: object, **config: Any) -> Iterator[str]:
-    """Serve an ASGI app with a real uvicorn server on loopback (more `uvicorn.Config` options in
-    `config`); yield its base URL."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **config
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
-@contextmanager
-def serve_wsgi(app: object) -> Iterator[str]:
-    """Serve a WSGI app with werkzeug's real HTTP server on loopback; yield its base URL."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(10)
-
-
-def api_call(**overrides: object) -> dict:
-    """A valid API-call record, as the contract describes it."""
-    record = {
-        "ts": "2026-11-20T10:15:30.123Z",
-        "session_id": "sess-1",
-        "user_id": None,
-        "method": "GET",
-        "endpoint": "/api/v1/catalog",
-        "status": 200,
-        "duration_ms": 35,
-        "request": {"section": "rings", "page": 1},
-        "response": {"total": 2, "items": [{"id": 1, "price": 100}, {"id": 2, "price": 120}]},
-        "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-        "ip": "203.0.113.7",
-        "referer": "https://shop.example/",
-    }
-    record.update(overrides)
-    return record
-
-
-@dataclass(frozen=True)
-class MariaDB:
-    """A dedicated database and user on the MariaDB server, dropped after the test."""
-
-    host: str
-    port: int
-    database: str
-    user: str
-    password: str
-
-    @property
-    def url(self) -> str:
-        return f"mysql://{self.user}:{self.password}@{self.host}:{self.port}/{self.database}"
-
-    def connect(self) -> pymysql.connections.Connection:
-        return pymysql.connect(
-            host=self.host,
-            port=self.port,
-            user=self.user,
-            password=self.password,
-            database=self.database,
-            autocommit=True,
-        )
-
-
 @pytest.fixture
 def mariadb() -> Iterator[MariaDB]:
     """A fresh database and user on the MariaDB server at 127.0.0.1:3306 (over TCP)."""
@@ -195,3 +101,30 @@ def mariadb() -> Iterator[MariaDB]:
             for host in ("localhost", "127.0.0.1", "%"):
                 cursor.execute("DROP USER IF EXISTS %s@%s", (server.user, host))
         admin.close()
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def shop(request: pytest.FixtureRequest, loupe_env: Path) -> Shop:
+    """The production tables, empty, on SQLite and (second run) on MariaDB over TCP: a test that
+    takes it runs once per engine."""
+    if request.param == "sqlite":
+        path = loupe_env / "shop.sqlite"
+        created = Shop("sqlite", f"sqlite:///{path}", lambda: sqlite3.connect(path))
+    else:
+        server: MariaDB = request.getfixturevalue("mariadb")
+        created = Shop("mariadb", server.url, server.connect)
+    created.create_tables()
+    return created
+
+
+@pytest.fixture
+def linked_settings(shop: Shop) -> Settings:
+    return load_settings(production_url=shop.url)
+
+
+@pytest.fixture
+def linked(linked_settings: Settings) -> Iterator[Warehouse]:
+    """A fresh warehouse, migrated, with the production database linked as `mysql`."""
+    with open_warehouse(linked_settings) as warehouse:
+        initialise(linked_settings, warehouse)
+        yield warehouse

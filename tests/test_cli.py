@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 import loupe.jobs
 import loupe.scheduler
 from loupe.cli import app
-from tests.conftest import MariaDB, api_call
+from tests.helpers.calls import api_call
+from tests.helpers.mariadb import MariaDB
 from tests.interface.holding import holding_process
 
 runner = CliRunner()

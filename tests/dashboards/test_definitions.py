@@ -1,10 +1,9 @@
 """Dashboard definitions: they load, translate parameters safely, and every card's figures hold
-on a warehouse filled by the simulator (the funnel against the truth files)."""
+on the demo warehouse, filled by the simulator (the funnel against the truth files)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -19,35 +18,14 @@ from loupe.dashboards.definitions import (
     resolve_values,
     run_card,
 )
-from loupe.demo import DEMO_START, run_demo
+from loupe.demo import DEMO_START
 from loupe.errors import LoupeError
-from loupe.settings import load_settings
-from loupe.warehouse import Warehouse, open_warehouse
+from loupe.warehouse import Warehouse
+from tests.helpers.dashboards import DEMO_DAYS
 
-DAYS = 3
 SLUGS = ["funnel", "behaviour", "search", "products", "inventory", "health"]
 # Cards that may rightly be empty on a clean simulated shop.
 MAY_BE_EMPTY = {("health", "rejected"), ("inventory", "carts_over_stock")}
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("dashboards_demo")
-
-
-@pytest.fixture(scope="module")
-def filled(demo_dir: Path) -> Iterator[Warehouse]:
-    """Three simulated days, built and snapshotted, as `loupe demo` does it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(demo_dir)
-        settings = load_settings(
-            data_dir=demo_dir / "wh",
-            spool_dir=demo_dir / "spool",
-            production_url=f"sqlite:///{demo_dir / 'shop.sqlite'}",
-        )
-        with open_warehouse(settings) as warehouse:
-            run_demo(settings, warehouse, days=DAYS, visits_per_day=150, seed=3)
-            yield warehouse
 
 
 def truth_days(demo_dir: Path) -> list[dict]:
@@ -64,11 +42,11 @@ def test_six_dashboards_with_date_ranges() -> None:
         assert dashboard.cards
 
 
-def test_every_card_returns_figures(filled: Warehouse) -> None:
+def test_every_card_returns_figures(demo_warehouse: Warehouse) -> None:
     for dashboard in load_dashboards():
-        values = resolve_values(dashboard, filled, {})
+        values = resolve_values(dashboard, demo_warehouse, {})
         for card in dashboard.cards:
-            result = run_card(filled, dashboard, card, values)
+            result = run_card(demo_warehouse, dashboard, card, values)
             assert result.error is None, (dashboard.slug, card.id, result.error)
             if (dashboard.slug, card.id) not in MAY_BE_EMPTY:
                 assert result.rows, (dashboard.slug, card.id)
@@ -76,11 +54,13 @@ def test_every_card_returns_figures(filled: Warehouse) -> None:
                 assert name is None or name in result.columns, (dashboard.slug, card.id, name)
 
 
-def test_funnel_equals_the_truth(filled: Warehouse, demo_dir: Path) -> None:
+def test_funnel_equals_the_truth(demo_warehouse: Warehouse, demo_dir: Path) -> None:
     funnel = next(d for d in load_dashboards() if d.slug == "funnel")
     days = truth_days(demo_dir)
-    values = resolve_values(funnel, filled, {"start": days[0]["date"], "end": days[-1]["date"]})
-    steps = dict(run_card(filled, funnel, funnel.card("steps"), values).rows)
+    values = resolve_values(
+        funnel, demo_warehouse, {"start": days[0]["date"], "end": days[-1]["date"]}
+    )
+    steps = dict(run_card(demo_warehouse, funnel, funnel.card("steps"), values).rows)
     assert steps == {
         "Visits": sum(d["human_visits"] for d in days),
         "Viewed a product": sum(d["visits_with_product_view"] for d in days),
@@ -90,20 +70,20 @@ def test_funnel_equals_the_truth(filled: Warehouse, demo_dir: Path) -> None:
     }
 
 
-def test_filters_change_the_figures(filled: Warehouse) -> None:
+def test_filters_change_the_figures(demo_warehouse: Warehouse) -> None:
     funnel = next(d for d in load_dashboards() if d.slug == "funnel")
-    everyone = resolve_values(funnel, filled, {})
-    mobile = resolve_values(funnel, filled, {"device_type": "mobile"})
+    everyone = resolve_values(funnel, demo_warehouse, {})
+    mobile = resolve_values(funnel, demo_warehouse, {"device_type": "mobile"})
     visits = funnel.card("visits")
-    all_visits = run_card(filled, funnel, visits, everyone).rows[0][0]
-    mobile_visits = run_card(filled, funnel, visits, mobile).rows[0][0]
+    all_visits = run_card(demo_warehouse, funnel, visits, everyone).rows[0][0]
+    mobile_visits = run_card(demo_warehouse, funnel, visits, mobile).rows[0][0]
     assert 0 < mobile_visits < all_visits
 
 
-def test_default_dates_follow_the_newest_data(filled: Warehouse) -> None:
+def test_default_dates_follow_the_newest_data(demo_warehouse: Warehouse) -> None:
     funnel = next(d for d in load_dashboards() if d.slug == "funnel")
-    values = resolve_values(funnel, filled, {})
-    newest = date.fromordinal(DEMO_START.toordinal() + DAYS)  # late calls reach the next day
+    values = resolve_values(funnel, demo_warehouse, {})
+    newest = date.fromordinal(DEMO_START.toordinal() + DEMO_DAYS)  # late calls reach the next day
     assert date.fromisoformat(values["end"]) in (newest, date.fromordinal(newest.toordinal() - 1))
     assert (date.fromisoformat(values["end"]) - date.fromisoformat(values["start"])).days == 6
 
@@ -141,25 +121,25 @@ def test_optional_blocks_and_parameters_are_translated() -> None:
     assert params["device_type"] == "mobile"
 
 
-def test_hostile_value_stays_a_value(filled: Warehouse) -> None:
+def test_hostile_value_stays_a_value(demo_warehouse: Warehouse) -> None:
     hostile = "x' UNION SELECT name FROM system.tables --"
-    values = resolve_values(DASHBOARD, filled, {"q": hostile})
-    result = run_card(filled, DASHBOARD, DASHBOARD.card("c"), values)
+    values = resolve_values(DASHBOARD, demo_warehouse, {"q": hostile})
+    result = run_card(demo_warehouse, DASHBOARD, DASHBOARD.card("c"), values)
     assert result.error is None and result.rows == [["2026-11-20", hostile]]
 
 
-def test_bad_values_are_refused(filled: Warehouse) -> None:
+def test_bad_values_are_refused(demo_warehouse: Warehouse) -> None:
     with pytest.raises(LoupeError, match="not a date"):
-        resolve_values(DASHBOARD, filled, {"start": "yesterday'"})
+        resolve_values(DASHBOARD, demo_warehouse, {"start": "yesterday'"})
     with pytest.raises(LoupeError, match="not one of"):
-        resolve_values(DASHBOARD, filled, {"device_type": "toaster"})
+        resolve_values(DASHBOARD, demo_warehouse, {"device_type": "toaster"})
 
 
-def test_a_failing_query_is_reported_not_raised(filled: Warehouse) -> None:
+def test_a_failing_query_is_reported_not_raised(demo_warehouse: Warehouse) -> None:
     broken = DASHBOARD.model_copy(
         update={
             "cards": (DASHBOARD.card("c").model_copy(update={"sql": "SELECT * FROM dwh.nope"}),)
         }
     )
-    result = run_card(filled, broken, broken.card("c"), {"start": "2026-11-20"})
+    result = run_card(demo_warehouse, broken, broken.card("c"), {"start": "2026-11-20"})
     assert result.rows == [] and "dwh.nope" in result.error

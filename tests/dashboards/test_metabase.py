@@ -19,8 +19,8 @@ from loupe.dashboards.metabase.client import MetabaseClient, MetabaseError
 from loupe.dashboards.metabase.export import export
 from loupe.dashboards.metabase.payloads import DatabaseConnection
 from loupe.dashboards.metabase.push import native_query, normalise_card, push
-from tests.conftest import serve_asgi
-from tests.dashboards.metabase_double import SPEC_PATH, MetabaseDouble, to_mbql5
+from tests.helpers.metabase_double import SPEC_PATH, MetabaseDouble, to_mbql5
+from tests.helpers.servers import serve_asgi
 
 # The schema lives in shared/, next to the repository (CI has it there): skip only outside CI.
 pytestmark = pytest.mark.skipif(
@@ -436,7 +436,7 @@ def test_archived_card_is_restored_not_duplicated(served: str, double: MetabaseD
 
 def test_exported_bodies_fit_the_openapi_schemas(tmp_path: Path) -> None:
     """With the placeholders given numbers, every exported body is valid for its operation."""
-    from tests.dashboards.metabase_double import SchemaValidator, load_spec
+    from tests.helpers.metabase_double import SchemaValidator, load_spec
 
     validator = SchemaValidator(load_spec())
 

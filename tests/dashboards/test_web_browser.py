@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from loupe.dashboards.definitions import load_dashboards
-from tests.dashboards.conftest import SCREENSHOTS
+from tests.helpers.dashboards import SCREENSHOTS
 
 BOARDS = load_dashboards()
 CHARTS = ("funnel", "bar", "line", "area", "row", "pie")

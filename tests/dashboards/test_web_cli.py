@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import typer.testing
 
-from tests.conftest import free_port
+from tests.helpers.servers import free_port
 
 RUN_CLI = "import loupe.cli.dashboards, loupe.cli; loupe.cli.main()"
 

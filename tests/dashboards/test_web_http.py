@@ -13,7 +13,7 @@ from starlette.routing import Mount
 from loupe.dashboards.definitions import load_dashboards
 from loupe.dashboards.web import create_dashboards_app
 from loupe.warehouse import Warehouse
-from tests.conftest import serve_asgi
+from tests.helpers.servers import serve_asgi
 
 BOARDS = load_dashboards()
 

@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tests.history.conftest import Shop
+from tests.helpers.shop import Shop
 
 runner = CliRunner()
 

@@ -8,7 +8,7 @@ from loupe.history import refresh_dimensions
 from loupe.schema.link import create_live_views, link_production
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
-from tests.history.conftest import Shop
+from tests.helpers.shop import Shop
 
 T = "2026-11-20 10:00:00.000"
 ITEM = f"INSERT INTO items VALUES (?, ?, 'rings', 'gold', NULL, NULL, NULL, ?, NULL, '{T}')"

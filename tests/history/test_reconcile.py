@@ -10,7 +10,7 @@ import orjson
 from loupe.history import reconcile_orders
 from loupe.history.reconcile import newest_order_day
 from loupe.warehouse import Warehouse
-from tests.history.conftest import Shop
+from tests.helpers.shop import Shop
 
 TZ = "Europe/Paris"  # UTC+1 in November
 CALL_SQL = """

@@ -10,7 +10,7 @@ from loupe.ingest.writer import open_writer
 from loupe.settings import Settings
 from loupe.simulate import SimulationOptions, WriterOutput, run_simulation
 from loupe.warehouse import Warehouse
-from tests.history.conftest import Shop
+from tests.helpers.shop import Shop
 
 STATE_SQL = {
     "cart": "SELECT cart_key, item_id, user_id, session_id, qty, price FROM cart",

@@ -16,8 +16,8 @@ from loupe.history.entities import Entity, load_config
 from loupe.schema.init import initialise
 from loupe.settings import load_settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.conftest import MariaDB
-from tests.history.conftest import Shop
+from tests.helpers.mariadb import MariaDB
+from tests.helpers.shop import Shop
 
 FAR_FUTURE = datetime(2299, 12, 31, tzinfo=timezone.utc)
 ITEM = "INSERT INTO items VALUES (?, ?, 'rings', 'gold', ?, NULL, NULL, ?, NULL, ?)"

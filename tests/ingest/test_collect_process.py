@@ -16,7 +16,7 @@ import pytest
 
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.conftest import api_call
+from tests.helpers.calls import api_call
 from tests.ingest.collector_child import (
     AUTH,
     JSON,

@@ -18,7 +18,7 @@ from loupe.ingest.middleware import ApiCallASGIMiddleware, ApiCallWSGIMiddleware
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
 from loupe.warehouse import Warehouse
-from tests.conftest import serve_asgi, serve_wsgi
+from tests.helpers.servers import serve_asgi, serve_wsgi
 
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 Safari/604.1"
 

@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from loupe.ingest.records import COLUMNS, Rejection, decode_line, derived_event_id, normalize
-from tests.conftest import api_call
+from tests.helpers.calls import api_call
 
 RECEIVED_AT = 1_763_640_000_000
 LIMIT = 4096

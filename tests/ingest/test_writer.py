@@ -9,54 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from loupe.errors import NotDurableError, WarehouseUnavailableError, WriterFullError
-from loupe.ingest.batch import Batch
+from loupe.errors import NotDurableError, WriterFullError
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.spool import Spool
 from loupe.ingest.writer import BatchWriter
 from loupe.warehouse import Warehouse
-from tests.conftest import api_call
+from tests.helpers.calls import api_call
+from tests.helpers.ingest import GatedSink, SwitchableSink, stored
 
 NEVER_MS = 3_600_000
 
 
-class SwitchableSink:
-    """The real WarehouseSink behind a switch (fault injection, not a fake warehouse).
-
-    mode "down": fails like an unreachable server, writing nothing;
-    mode "lost_ack": inserts for real, then fails as if the acknowledgement were lost.
-    """
-
-    def __init__(self, warehouse: Warehouse, mode: str = "up") -> None:
-        self.inner, self.mode, self.attempts = WarehouseSink(warehouse), mode, 0
-
-    def write(self, batch: Batch) -> None:
-        self.attempts += 1
-        if self.mode == "down":
-            raise WarehouseUnavailableError("connection refused")
-        self.inner.write(batch)
-        if self.mode == "lost_ack":
-            raise WarehouseUnavailableError("connection reset after the insert")
-
-
-class GatedSink:
-    """Blocks every write until released (a warehouse that stalls)."""
-
-    def __init__(self, warehouse: Warehouse) -> None:
-        self.inner, self.gate = WarehouseSink(warehouse), threading.Event()
-
-    def write(self, batch: Batch) -> None:
-        self.gate.wait(30)
-        self.inner.write(batch)
-
-
 def records(count: int, session: str = "s") -> list[dict]:
     return [api_call(event_id=str(uuid.uuid4()), session_id=session) for _ in range(count)]
-
-
-def stored(warehouse: Warehouse) -> tuple[int, int]:
-    row = warehouse.rows("SELECT count() AS n, uniqExact(event_id) AS u FROM pd.api_calls")[0]
-    return row["n"], row["u"]
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from loupe.jobs.audit import (
 from loupe.jobs.run import build_day, days_between
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse
-from tests.jobs.conftest import built_warehouse
-from tests.simulate.conftest import simulate
+from tests.helpers.builds import built_warehouse
+from tests.helpers.simulation import simulate
 
 FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
 DAY = date(2026, 11, 20)

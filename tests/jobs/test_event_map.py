@@ -6,14 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from loupe.errors import ConfigError
-from loupe.jobs.event_map import PACKAGED_MAP, ShopApiMap, load_map
-from loupe.jobs.run import build_day
-from loupe.settings import Settings
-from loupe.warehouse import Warehouse
-from tests.jobs.test_edge_cases import DAY, at, call, load
+from loupe.jobs.event_map import ShopApiMap, load_map
 
 
 def _packaged() -> dict:
@@ -57,36 +52,6 @@ def test_a_map_without_request_quantities_still_parses() -> None:
     params = ShopApiMap.model_validate(raw).query_parameters()
     assert "`__no_qty` Int64" in params["request_type"]
     assert params["parse_request"][params["event_names"].index("cart_add")] == 1
-
-
-def test_a_map_of_its_own_reads_another_api(
-    warehouse: Warehouse, settings: Settings, tmp_path: Path
-) -> None:
-    """A shop whose catalog is `GET /api/v2/listing?query=...&category=...`, answering `count`,
-    points the setting `shop_api_map` at a map of its own; the packaged map sees other calls."""
-    shop = yaml.safe_load(PACKAGED_MAP.read_text())
-    shop["events"]["catalog"]["path"] = "^/api/v2/listing/?$"
-    shop["catalog"]["request"].update(q="query", section="category")
-    shop["catalog"]["response_total"] = "count"
-    map_file = tmp_path / "our_api.yaml"
-    map_file.write_text(yaml.safe_dump(shop))
-    load(
-        warehouse,
-        [
-            call(
-                at(12),
-                endpoint="/api/v2/listing",
-                request={"query": " Silver  Chain", "category": "chains", "page": 2},
-                response={"count": 57, "items": [{"id": 7, "price": 120}]},
-            )
-        ],
-    )
-    build_day(warehouse, settings, DAY)
-    assert warehouse.rows("SELECT * FROM dwh.catalog_sessions") == []
-    build_day(warehouse, settings.model_copy(update={"shop_api_map": map_file}), DAY)
-    [row] = warehouse.rows("SELECT * FROM dwh.catalog_sessions")
-    assert (row["q"], row["section"], row["page"]) == ("silver chain", "chains", 2)
-    assert (row["results_total"], row["is_search"]) == (57, 1)
 
 
 def test_a_broken_map_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -4,32 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from loupe.errors import LoupeError
-from loupe.ingest.files import ingest_files
-from loupe.ingest.writer import open_writer
 from loupe.jobs.hourly import run_hourly
 from loupe.jobs.run import build_day, build_days, days_between
-from loupe.schema.ddl import DDL
-from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.jobs.test_edge_cases import DAY, at, call, load, table_away, visits
-from tests.jobs.test_truth import checksums
-from tests.simulate.conftest import simulate
-
-FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
-CUTOFF = datetime(2026, 11, 20, 15, tzinfo=timezone.utc)
-# Calls held back from the first builds, then received at once: everything after the cutoff,
-# one call in 20 of the five hours before it (late, but inside the 6-hour lookback).
-HELD_BACK = """
-    ts >= {cutoff:DateTime64(3, 'UTC')}
-    OR (ts >= {cutoff:DateTime64(3, 'UTC')} - INTERVAL 5 HOUR AND cityHash64(event_id) % 20 = 0)
-"""
+from tests.helpers.builds import FIRST, LAST, build_holding_back, receive_late_and_repeated
+from tests.helpers.calls import DAY, at, call, load
+from tests.helpers.dwh import checksums, table_away, visits
+from tests.helpers.simulation import simulate
 
 
 @pytest.fixture(scope="module")
@@ -45,40 +33,6 @@ def warehouse(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
     with open_warehouse(settings) as opened:
         build_holding_back(opened, settings, Path(run.out_dir))
         yield opened
-
-
-def build_holding_back(warehouse: Warehouse, settings: Settings, calls_dir: Path) -> None:
-    """Migrate, ingest the run's calls through the writer, keep `HELD_BACK` aside in
-    etl.held_back, and build every day from the rest."""
-    migrate(warehouse, DDL())
-    with open_writer(settings, warehouse) as writer:
-        ingest_files(sorted(calls_dir.glob("calls-*")), writer)
-    params = {"cutoff": CUTOFF}
-    warehouse.command("CREATE TABLE etl.held_back AS pd.api_calls ENGINE = MergeTree ORDER BY ts")
-    warehouse.command(
-        f"INSERT INTO etl.held_back SELECT * FROM pd.api_calls WHERE {HELD_BACK}", params
-    )
-    warehouse.command(f"DELETE FROM pd.api_calls WHERE {HELD_BACK}", params)
-    build_days(warehouse, settings, days_between(FIRST, LAST))
-
-
-def receive_late_and_repeated(warehouse: Warehouse) -> None:
-    """The held-back calls arrive, and so do repeats of the two hours before the cutoff."""
-    receive(warehouse, "FROM etl.held_back")
-    receive(
-        warehouse,
-        "FROM pd.api_calls WHERE ts >= {cutoff:DateTime64(3, 'UTC')} - INTERVAL 2 HOUR "
-        "AND ts < {cutoff:DateTime64(3, 'UTC')}",
-        {"cutoff": CUTOFF},
-    )
-
-
-def receive(warehouse: Warehouse, where: str, params: dict | None = None) -> None:
-    """Deliver calls again, as received now (new calls, or repeats of ones already built)."""
-    time.sleep(0.01)  # received_at has millisecond precision
-    warehouse.command(
-        f"INSERT INTO pd.api_calls SELECT * REPLACE (now64(3) AS received_at) {where}", params
-    )
 
 
 def test_hourly_runs_agree_with_a_full_rebuild(warehouse: Warehouse, settings: Settings) -> None:

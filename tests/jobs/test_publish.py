@@ -16,8 +16,8 @@ from loupe.jobs.run import build_day
 from loupe.settings import Settings
 from loupe.sqlfiles import shown
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.jobs.test_edge_cases import DAY, at, call, load, visits
-from tests.jobs.test_truth import checksums
+from tests.helpers.calls import DAY, at, call, load
+from tests.helpers.dwh import checksums, visits
 
 # The visits of DAY once every call that `day_built` loads is published.
 VISITS_AFTER = [("s1", 2), ("s2", 1), ("new", 1)]

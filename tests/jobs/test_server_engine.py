@@ -11,10 +11,10 @@ import pytest
 from loupe.jobs.hourly import run_hourly
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import open_warehouse
+from tests.helpers.builds import build_holding_back, receive_late_and_repeated
+from tests.helpers.dwh import checksums
+from tests.helpers.simulation import Run, simulate
 from tests.interface.holding import holding_process
-from tests.jobs.test_hourly import build_holding_back, receive_late_and_repeated
-from tests.jobs.test_truth import checksums
-from tests.simulate.conftest import Run, simulate
 
 
 @pytest.fixture(scope="module")

@@ -12,19 +12,11 @@ from loupe.jobs.hourly import run_hourly
 from loupe.jobs.run import build_days, days_between
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse
-from tests.jobs.conftest import built_warehouse
-from tests.simulate.conftest import Run, simulate
+from tests.helpers.builds import built_warehouse
+from tests.helpers.dwh import DWH_TABLES, checksums
+from tests.helpers.simulation import Run, simulate
 
 FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
-DWH_TABLES = (
-    "sessions",
-    "catalog_sessions",
-    "product_sessions",
-    "daily_funnel",
-    "daily_product_stats",
-    "daily_search_stats",
-    "user_agents",
-)
 
 
 def iso(moment) -> str:  # type: ignore[no-untyped-def]
@@ -48,17 +40,6 @@ def built(run: Run, settings: Settings) -> Iterator[Warehouse]:
     """The simulated calls ingested and every day built (a day before and after included)."""
     with built_warehouse(settings, Path(run.out_dir), FIRST, LAST) as warehouse:
         yield warehouse
-
-
-def checksums(warehouse: Warehouse) -> dict[str, tuple[int, int]]:
-    sums = {}
-    for table in DWH_TABLES:
-        source = "(SELECT * EXCEPT parsed_at FROM dwh.user_agents FINAL)"
-        if table != "user_agents":
-            source = f"dwh.{table}"
-        row = warehouse.rows(f"SELECT count() AS n, sum(cityHash64(*)) AS h FROM {source}")[0]
-        sums[table] = (row["n"], row["h"])
-    return sums
 
 
 def test_every_visit_matches_truth(built: Warehouse, run: Run) -> None:

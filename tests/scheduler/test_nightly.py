@@ -13,7 +13,8 @@ from loupe.scheduler import Scheduler, SchedulerOptions, default_specs
 from loupe.scheduler.nightly import days_to_rebuild
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
-from tests.scheduler.conftest import Clock, load, visit_calls
+from tests.helpers.calls import load, visit_calls
+from tests.helpers.clock import Clock
 
 OPTIONS = SchedulerOptions(interval_seconds=6 * 3600, lease_settle_seconds=0.01)
 

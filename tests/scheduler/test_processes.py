@@ -14,8 +14,9 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.scheduler.conftest import dwh_fingerprint, load, visit_calls
-from tests.scheduler.processes import LOUPE, LoupeProcess
+from tests.helpers.calls import load, visit_calls
+from tests.helpers.dwh import dwh_fingerprint
+from tests.helpers.processes import LOUPE, LoupeProcess
 
 DAY = date(2026, 11, 20)
 

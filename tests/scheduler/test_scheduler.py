@@ -14,7 +14,8 @@ from loupe.scheduler.lease import Lease, LeaseHeld, release_dead_holders
 from loupe.scheduler.specs import DailyAt, Every, business_yesterday, due_slots
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
-from tests.scheduler.conftest import Clock, load, visit_calls
+from tests.helpers.calls import load, visit_calls
+from tests.helpers.clock import Clock
 
 FAST = SchedulerOptions(retries=2, backoff_seconds=0.01, lease_settle_seconds=0.01)
 START = datetime(2026, 11, 24, 10, 20, tzinfo=timezone.utc)

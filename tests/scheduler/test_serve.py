@@ -17,9 +17,9 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings
 from loupe.warehouse import open_warehouse
-from tests.conftest import free_port
-from tests.scheduler.conftest import visit_calls
-from tests.scheduler.processes import LOUPE, LoupeProcess
+from tests.helpers.calls import visit_calls
+from tests.helpers.processes import LOUPE, LoupeProcess
+from tests.helpers.servers import free_port
 
 TOKEN = "serve-test-token"
 

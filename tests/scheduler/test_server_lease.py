@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.processes import LOUPE
 from tests.interface.holding import holding_process
-from tests.scheduler.processes import LOUPE
 
 # Connects first, then asks for the lease at the agreed instant and prints what it got; the
 # winner holds it for a second.

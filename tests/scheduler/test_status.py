@@ -17,7 +17,8 @@ from loupe.scheduler import Scheduler, SchedulerOptions, default_specs
 from loupe.scheduler.status import build_report
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.scheduler.conftest import Clock, load, visit_calls
+from tests.helpers.calls import load, visit_calls
+from tests.helpers.clock import Clock
 
 runner = CliRunner()
 

@@ -12,7 +12,8 @@ from loupe.scheduler import guard
 from loupe.scheduler.guard import StoppableWarehouse, StopRequested
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
-from tests.scheduler.conftest import dwh_fingerprint, load, visit_calls
+from tests.helpers.calls import load, visit_calls
+from tests.helpers.dwh import dwh_fingerprint
 
 DAY = date(2026, 11, 20)
 NEXT_DAY = date(2026, 11, 21)

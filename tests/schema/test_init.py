@@ -12,7 +12,8 @@ from loupe.schema.init import initialise
 from loupe.schema.link import link_production
 from loupe.settings import load_settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.conftest import MariaDB, free_port
+from tests.helpers.mariadb import MariaDB
+from tests.helpers.servers import free_port
 
 
 def test_init_links_sqlite_and_reads_live(loupe_env: Path) -> None:

@@ -13,7 +13,7 @@ from loupe.ingest.collector import create_collector_app
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
 from loupe.warehouse import Warehouse
-from tests.conftest import serve_asgi
+from tests.helpers.servers import serve_asgi
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from tests.simulate.conftest import simulate
+from tests.helpers.simulation import simulate
 
 SMALL_RUN = {"days": 2, "visits_per_day": 120, "items": 200}
 

@@ -10,8 +10,8 @@ import pytest
 
 from loupe.simulate.catalog import build_catalog
 from loupe.simulate.shopdb import DatabaseUrl, redact
-from tests.simulate.conftest import Run, simulate
-from tests.simulate.recount import split_visits
+from tests.helpers.recount import split_visits
+from tests.helpers.simulation import Run, simulate
 
 
 def replay(records: list[dict]) -> dict:

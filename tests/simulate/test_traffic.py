@@ -9,7 +9,7 @@ import uuid
 from collections import Counter
 
 from loupe.simulate.queries import normalize_query, resolve_query
-from tests.simulate.recount import parse_ts
+from tests.helpers.recount import parse_ts
 
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 FIELDS = [

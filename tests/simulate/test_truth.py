@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import orjson
 
 from loupe.simulate.agents import AGENTS_BY_DEVICE
-from tests.simulate.conftest import simulate
-from tests.simulate.recount import parse_ts, recount, split_visits
+from tests.helpers.recount import parse_ts, recount, split_visits
+from tests.helpers.simulation import simulate
 
 DEVICE_OF = {ua: device for device, agents in AGENTS_BY_DEVICE.items() for ua in agents}
 VISIT_FIELDS = (

@@ -127,7 +127,7 @@ def test_the_embedded_engine_has_a_server_sized_background_pool(warehouse: Wareh
 
 
 def test_unreachable_server_is_a_clear_error(loupe_env: Path) -> None:
-    from tests.conftest import free_port
+    from tests.helpers.servers import free_port
 
     settings = load_settings(
         engine="server", clickhouse_port=free_port(), clickhouse_password="s3cret-pass"

@@ -23,7 +23,7 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.conftest import api_call
+from tests.helpers.calls import api_call
 from tests.interface.holding import holding_process, interface_in_process, interface_settings
 
 PASSWORD = "s3cret-pass"
@@ -179,7 +179,7 @@ def test_records_written_during_a_server_outage_land_once_after_it(tmp_path: Pat
     """The engine's client saw the server up, then the server stops: the batch is spooled, and
     replayed through the same engine once the server is back. Sending the same batch again adds
     nothing (its deduplication token reaches the server as an insert setting)."""
-    from tests.conftest import free_port
+    from tests.helpers.servers import free_port
 
     port = free_port()
     settings = interface_settings(port, PASSWORD)

@@ -1,24 +1,13 @@
-"""A production database on SQLite and on MariaDB over TCP, and a warehouse linked to it.
+"""The shop's production database in the tests, on SQLite or on MariaDB over TCP.
 
-Tests that take the `shop` fixture run once per engine. `shop.execute` takes `?` placeholders on
-both (they become `%s` for pymysql).
+`Shop.execute` takes `?` placeholders on both (they become `%s` for pymysql).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
-
-import pytest
-
-from loupe.schema.init import initialise
-from loupe.settings import Settings, load_settings
-from loupe.warehouse import Warehouse, open_warehouse
-from tests.conftest import MariaDB
 
 SCHEMA = resources.files("loupe.simulate").joinpath("shopdb_schema.sql").read_text()
 
@@ -59,29 +48,3 @@ class Shop:
         for statement in body.split(";"):
             if statement.strip():
                 self.execute(statement)
-
-
-@pytest.fixture(params=["sqlite", "mariadb"])
-def shop(request: pytest.FixtureRequest, loupe_env: Path) -> Shop:
-    """The production tables, empty, on SQLite and (second run) on MariaDB over TCP."""
-    if request.param == "sqlite":
-        path = loupe_env / "shop.sqlite"
-        created = Shop("sqlite", f"sqlite:///{path}", lambda: sqlite3.connect(path))
-    else:
-        server: MariaDB = request.getfixturevalue("mariadb")
-        created = Shop("mariadb", server.url, server.connect)
-    created.create_tables()
-    return created
-
-
-@pytest.fixture
-def linked_settings(shop: Shop) -> Settings:
-    return load_settings(production_url=shop.url)
-
-
-@pytest.fixture
-def linked(linked_settings: Settings) -> Iterator[Warehouse]:
-    """A fresh warehouse, migrated, with the production database linked as `mysql`."""
-    with open_warehouse(linked_settings) as warehouse:
-        initialise(linked_settings, warehouse)
-        yield warehouse

@@ -1,4 +1,4 @@
-"""Real `loupe` subprocesses for the scheduler tests, with their stderr read line by line."""
+"""Real `loupe` subprocesses, with their stderr read line by line as it comes."""
 
 from __future__ import annotations
 
