@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+# The time of every row `fill` and `fill_orders` write, and the statements they use.
+T = "2026-11-20 10:00:00.000"
+ITEM = f"INSERT INTO items VALUES (?, ?, 'rings', 'gold', NULL, NULL, NULL, ?, NULL, '{T}')"
+CART = f"INSERT INTO cart VALUES (?, ?, NULL, 's', ?, 100, '{T}', '{T}')"
 SCHEMA = resources.files("loupe.simulate").joinpath("shopdb_schema.sql").read_text()
 
 
@@ -48,3 +52,29 @@ class Shop:
         for statement in body.split(";"):
             if statement.strip():
                 self.execute(statement)
+
+
+def fill(shop: Shop) -> None:
+    """Three items with their stock, two carts and a session's, three favorites."""
+    shop.execute(ITEM, (1, "R-1", 100), (2, "R-2", 200), (3, "R-3", 300))
+    shop.execute(f"INSERT INTO stock VALUES (?, ?, '{T}')", (1, 5), (2, 1), (3, 0))
+    shop.execute(CART, ("u:1", 1, 2), ("u:2", 1, 1), ("s:x", 2, 3))
+    shop.execute(f"INSERT INTO favorites VALUES (?, ?, '{T}')", (1, 1), (2, 1), (1, 3))
+
+
+def fill_orders(shop: Shop) -> None:
+    """Two orders, at 23:30 UTC on the 20th (the 21st in Paris) and on the 21st, of three lines."""
+    shop.execute(
+        "INSERT INTO orders VALUES (?, 7, 's', ?, 'created', ?, 0, ?, NULL)",
+        (10, "2026-11-20 23:30:00.000", 300, 300),
+        (11, "2026-11-21 08:00:00.000", 100, 100),
+    )
+    shop.execute("INSERT INTO order_items VALUES (?, ?, ?, ?)", (10, 1, 1, 100), (10, 2, 1, 200))
+    shop.execute("INSERT INTO order_items VALUES (11, 1, 1, 100)")
+
+
+def remove_an_order_and_an_item(shop: Shop) -> None:
+    """Order 11 and its line gone, and item 3."""
+    shop.execute("DELETE FROM order_items WHERE order_id = 11")
+    shop.execute("DELETE FROM orders WHERE id = 11")
+    shop.execute("DELETE FROM items WHERE id = 3")

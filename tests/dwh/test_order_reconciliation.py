@@ -1,55 +1,21 @@
-"""Order reconciliation: logged orders against the production database, per business day."""
+"""dwh.order_reconciliation: logged orders against the production database, one row per
+business day and run (history/reconcile.py)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
 
-import orjson
-
 from loupe.history import reconcile_orders
 from loupe.history.reconcile import newest_order_day
 from loupe.warehouse import Warehouse
+from tests.helpers.orders import ORDER_SQL, TZ, log_call, order
 from tests.helpers.shop import Shop
-
-TZ = "Europe/Paris"  # UTC+1 in November
-CALL_SQL = """
-INSERT INTO pd.api_calls (event_id, ts, session_id, user_id, method, endpoint, status, response,
-    received_at)
-VALUES ({event_id:UUID}, {ts:String}, 's', 7, {method:String}, {endpoint:String}, {status:UInt16},
-    {response:String}, {ts:String})
-"""
-
-
-def log_call(
-    warehouse: Warehouse,
-    ts: str,
-    response: dict,
-    status: int = 200,
-    method: str = "POST",
-    endpoint: str = "/api/v1/orders",
-    event_id: str | None = None,
-) -> None:
-    warehouse.command(
-        CALL_SQL,
-        {
-            "event_id": event_id or str(uuid.uuid4()),
-            "ts": ts,
-            "method": method,
-            "endpoint": endpoint,
-            "status": status,
-            "response": orjson.dumps(response).decode(),
-        },
-    )
-
-
-def order(order_id: int, created_at: str, total: int) -> tuple:
-    return (order_id, created_at, total, total)
 
 
 def test_reconciliation_per_day_with_the_unmatched(linked: Warehouse, shop: Shop) -> None:
     shop.execute(
-        "INSERT INTO orders VALUES (?, 7, 's', ?, 'created', ?, 0, ?, NULL)",
+        ORDER_SQL,
         order(1, "2026-11-20 10:00:00.000", 100),
         # Created just after midnight in Paris, logged just before: the database's day counts.
         order(2, "2026-11-20 23:00:00.050", 200),
@@ -112,22 +78,3 @@ def test_reconciliation_per_day_with_the_unmatched(linked: Warehouse, shop: Shop
     assert newest_order_day(linked, TZ) == date(2026, 11, 22)
     # Order 6, the newest, at 10:00 UTC: midnight on the 23rd at UTC+14.
     assert newest_order_day(linked, "Pacific/Kiritimati") == date(2026, 11, 23)
-
-
-def test_each_run_is_recorded_and_the_latest_is_kept(linked: Warehouse, shop: Shop) -> None:
-    shop.execute(
-        "INSERT INTO orders VALUES (?, 7, 's', ?, 'created', ?, 0, ?, NULL)",
-        order(1, "2026-11-20 10:00:00.000", 100),
-    )
-    first = reconcile_orders(linked, TZ, date(2026, 11, 20), date(2026, 11, 20))
-    log_call(linked, "2026-11-20 10:00:00.000", {"order_id": 1, "total": 100})
-    second = reconcile_orders(linked, TZ, date(2026, 11, 20), date(2026, 11, 20))
-    assert [day["match_rate"] for day in first.days + second.days] == [0.0, 1.0]
-    assert linked.scalar("SELECT count() FROM dwh.order_reconciliation") == 2
-    latest = linked.rows("SELECT match_rate, checked_at FROM dwh.order_reconciliation_latest")
-    assert [row["match_rate"] for row in latest] == [1.0]
-    assert latest[0]["checked_at"] == second.checked_at.replace(
-        microsecond=second.checked_at.microsecond // 1000 * 1000
-    )
-    runs = linked.rows("SELECT rows_written FROM etl.job_runs WHERE job = 'reconcile_orders'")
-    assert sorted(run["rows_written"] for run in runs) == [1, 2]
