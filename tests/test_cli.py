@@ -104,6 +104,7 @@ def test_ingest_before_init_is_clear(loupe_env: Path) -> None:
     assert "run `loupe init` first" in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_builds_a_warehouse_that_matches_the_truth(loupe_env: Path) -> None:
     args = ("demo", "--days", "2", "--visits-per-day", "60", "--seed", "5")
     with pytest.MonkeyPatch.context() as patch:
@@ -130,6 +131,7 @@ def test_etl_refuses_a_warehouse_with_pending_migrations(loupe_env: Path) -> Non
     assert "2026-11-20: sessions 0" in built
 
 
+@pytest.mark.slow
 def test_etl_audit_passes_a_built_day_and_fails_a_broken_one(loupe_env: Path) -> None:
     run("init")
     calls = [
@@ -155,6 +157,7 @@ def test_etl_audit_passes_a_built_day_and_fails_a_broken_one(loupe_env: Path) ->
     assert unknown.stderr.startswith("error: invalid value for '--audit': unknown audits ['nope']")
 
 
+@pytest.mark.slow
 def test_etl_commands_refuse_to_run_beside_another_etl_run(loupe_env: Path) -> None:
     """While another process (a scheduler) holds the ETL's lease, a manual run stages nothing
     and names the holder; once that lease lapses, it runs."""
@@ -182,6 +185,7 @@ def test_etl_commands_refuse_to_run_beside_another_etl_run(loupe_env: Path) -> N
     assert "2026-11-20: sessions 0" in built
 
 
+@pytest.mark.slow
 def test_etl_run_keeps_the_parsed_calls_of_recent_days_only(loupe_env: Path) -> None:
     """`loupe etl run` drops the parsed calls of days more than `etl_parsed_calls_days` before
     the newest built (as the nightly run does); dwh keeps every day."""
@@ -197,6 +201,7 @@ def test_etl_run_keeps_the_parsed_calls_of_recent_days_only(loupe_env: Path) -> 
     assert built.stdout.split() == list(days)
 
 
+@pytest.mark.slow
 def test_demo_on_a_clickhouse_server_linked_to_mariadb(
     loupe_env: Path, mariadb: MariaDB, monkeypatch: pytest.MonkeyPatch
 ) -> None:

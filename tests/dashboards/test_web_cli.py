@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import typer.testing
 
 from tests.helpers.servers import free_port
@@ -37,6 +38,7 @@ def test_uninitialised_warehouse_is_a_clear_error(loupe_env: Path) -> None:
     assert "no dwh tables: run `loupe init` first" in result.output
 
 
+@pytest.mark.slow
 def test_serves_until_sigterm(loupe_env: Path) -> None:
     env = {**os.environ, "LOUPE_PRODUCTION_URL": ""}
     init = subprocess.run(

@@ -47,12 +47,14 @@ def copies(directory: Path) -> Path:
     return directory
 
 
+@pytest.mark.slow
 def test_units_verify_without_a_warning(analyze: str, tmp_path: Path) -> None:
     result = verify(analyze, copies(tmp_path))
     # verify exits 0 on unknown keys and bad values too: only silence means clean.
     assert result.returncode == 0 and result.stdout + result.stderr == "", result.stderr
 
 
+@pytest.mark.slow
 def test_verify_would_catch_a_mistake(analyze: str, tmp_path: Path) -> None:
     directory = copies(tmp_path)
     unit = directory / "loupe-scheduler.service"

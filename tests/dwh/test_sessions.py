@@ -95,6 +95,7 @@ def test_business_day_follows_the_timezone(warehouse: Warehouse, settings: Setti
     assert len(visits(warehouse, DAY + timedelta(days=1))) == 1
 
 
+@pytest.mark.slow
 def test_late_calls_inside_and_outside_the_lookback(
     warehouse: Warehouse, settings: Settings
 ) -> None:

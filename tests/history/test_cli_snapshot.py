@@ -41,6 +41,7 @@ def sqlite_shop(loupe_env: Path, monkeypatch: pytest.MonkeyPatch) -> Shop:
     return shop
 
 
+@pytest.mark.slow
 def test_snapshot_command(app: typer.Typer, sqlite_shop: Shop) -> None:
     assert runner.invoke(app, ["init"]).exit_code == 0
     first = runner.invoke(app, ["snapshot"])

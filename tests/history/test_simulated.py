@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import pytest
+
 from loupe.history import as_of
 from loupe.history.run import SnapshotReport, snapshot_each_day, take_snapshot
 from loupe.ingest.writer import open_writer
@@ -19,6 +21,7 @@ STATE_SQL = {
 }
 
 
+@pytest.mark.slow
 def test_daily_snapshots_of_a_simulated_shop(
     linked: Warehouse, shop: Shop, linked_settings: Settings
 ) -> None:

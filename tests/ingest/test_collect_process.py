@@ -55,6 +55,8 @@ def stopped(collector: Collector, stop_signal: signal.Signals = signal.SIGTERM) 
     assert "Finished server process" in log
     return log
 
+pytestmark = pytest.mark.slow  # a real `loupe collect` process
+
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 def test_collect_serves_and_exits_0_when_stopped(

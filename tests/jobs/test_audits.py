@@ -22,6 +22,8 @@ from loupe.warehouse import Warehouse
 from tests.helpers.builds import built_warehouse
 from tests.helpers.simulation import simulate
 
+pytestmark = pytest.mark.slow  # simulated days built, each audit broken and the day rebuilt
+
 FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
 DAY = date(2026, 11, 20)
 

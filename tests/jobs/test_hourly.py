@@ -19,6 +19,8 @@ from tests.helpers.calls import DAY, at, call, load
 from tests.helpers.dwh import checksums, table_away, visits
 from tests.helpers.simulation import simulate
 
+pytestmark = pytest.mark.slow  # simulated days built, seconds per hourly run
+
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:

@@ -19,6 +19,8 @@ from loupe.warehouse import Warehouse, open_warehouse
 from tests.helpers.calls import DAY, at, call, load
 from tests.helpers.dwh import checksums, visits
 
+pytestmark = pytest.mark.slow  # builds crashed in processes of their own, or failed and rebuilt
+
 # The visits of DAY once every call that `day_built` loads is published.
 VISITS_AFTER = [("s1", 2), ("s2", 1), ("new", 1)]
 

@@ -16,6 +16,9 @@ from tests.helpers.dwh import checksums
 from tests.helpers.simulation import Run, simulate
 from tests.interface.holding import holding_process
 
+# A ClickHouse HTTP server in a process of its own, and simulated days built twice.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:

@@ -16,6 +16,8 @@ from tests.helpers.builds import built_warehouse
 from tests.helpers.dwh import DWH_TABLES, checksums
 from tests.helpers.simulation import Run, simulate
 
+pytestmark = pytest.mark.slow  # simulated days built
+
 FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
 
 

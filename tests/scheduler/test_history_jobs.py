@@ -23,6 +23,7 @@ ITEM = (
 )
 
 
+@pytest.mark.slow
 def test_snapshot_and_reconcile_run_once_production_is_linked(loupe_env: Path) -> None:
     path = loupe_env / "shop.sqlite"
     with sqlite3.connect(path) as shop:

@@ -33,6 +33,7 @@ def test_days_from_the_earliest_late_one_within_the_limit() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_calls_days_late_are_built_by_the_next_nightly_run(
     warehouse: Warehouse, settings: Settings
 ) -> None:

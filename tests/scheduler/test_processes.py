@@ -18,6 +18,8 @@ from tests.helpers.calls import load, visit_calls
 from tests.helpers.dwh import dwh_fingerprint
 from tests.helpers.processes import LOUPE, LoupeProcess
 
+pytestmark = pytest.mark.slow  # real `loupe` processes
+
 DAY = date(2026, 11, 20)
 
 # Two million calls of one day: a day build long enough (seconds) to be stopped in the middle.

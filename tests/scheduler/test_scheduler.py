@@ -49,6 +49,7 @@ def test_slots_after_a_gap_are_every_missed_hour_oldest_first() -> None:
     assert due_slots(hourly, last, on_the_hour)[-1] == on_the_hour
 
 
+@pytest.mark.slow
 def test_catch_up_after_a_gap_runs_each_missed_hour_once(
     warehouse: Warehouse, settings: Settings
 ) -> None:

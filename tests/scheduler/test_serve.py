@@ -21,6 +21,8 @@ from tests.helpers.calls import visit_calls
 from tests.helpers.processes import LOUPE, LoupeProcess
 from tests.helpers.servers import free_port
 
+pytestmark = pytest.mark.slow  # a real `loupe serve` process
+
 TOKEN = "serve-test-token"
 
 

@@ -38,6 +38,7 @@ def drop_day(warehouse: Warehouse, day: date) -> None:
         warehouse.command(f"ALTER TABLE dwh.{row['name']} DROP PARTITION {{d:Date}}", {"d": day})
 
 
+@pytest.mark.slow
 def test_stop_at_any_statement_leaves_dwh_before_or_after_never_between(
     warehouse: Warehouse, settings: Settings
 ) -> None:

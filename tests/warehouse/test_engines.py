@@ -63,6 +63,7 @@ def test_insert_arrow_matches_columns_by_name(warehouse: Warehouse) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_second_process_gets_clear_lock_error(warehouse: Warehouse, settings: Settings) -> None:
     done = in_another_process("open_warehouse(load_settings())", settings.data_dir)
     assert done.returncode != 0
@@ -72,6 +73,7 @@ def test_second_process_gets_clear_lock_error(warehouse: Warehouse, settings: Se
     assert warehouse.scalar("SELECT count() FROM etl.schema_migrations") == len(discover())
 
 
+@pytest.mark.slow
 def test_cli_in_second_process_prints_one_line(warehouse: Warehouse, settings: Settings) -> None:
     env = {**os.environ, "LOUPE_DATA_DIR": str(settings.data_dir)}
     loupe = Path(sys.executable).with_name("loupe")
@@ -83,6 +85,7 @@ def test_cli_in_second_process_prints_one_line(warehouse: Warehouse, settings: S
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_lock_is_released_on_close(settings: Settings) -> None:
     with open_warehouse(settings) as first:
         first.command("CREATE DATABASE IF NOT EXISTS etl")

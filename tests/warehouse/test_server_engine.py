@@ -26,6 +26,8 @@ from loupe.warehouse import Warehouse, open_warehouse
 from tests.helpers.calls import api_call
 from tests.interface.holding import holding_process, interface_in_process, interface_settings
 
+pytestmark = pytest.mark.slow  # a ClickHouse HTTP server in a process of its own
+
 PASSWORD = "s3cret-pass"
 
 
