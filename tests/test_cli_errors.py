@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loupe.cli import app
-from tests.conftest import free_port
+from tests.helpers.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 LOUPE = str(Path(sys.executable).with_name("loupe"))
@@ -157,6 +157,7 @@ def loupe(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_a_closed_server_port_is_one_line(loupe_env: Path) -> None:
     port = free_port()
     done = loupe(
@@ -169,6 +170,7 @@ def test_a_closed_server_port_is_one_line(loupe_env: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_malformed_settings_file_is_named(loupe_env: Path) -> None:
     (loupe_env / "loupe.toml").write_text('engine = "server\n')
     done = loupe(loupe_env, "sql", "SELECT 1")

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import httpx
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from loupe.cli import app
 from loupe.settings import Settings
 from loupe.warehouse import open_warehouse
 from loupe.warehouse.lock import LOCK_FILE_NAME
-from tests.conftest import api_call, free_port
+from tests.helpers.calls import api_call
+from tests.helpers.servers import free_port
 
 LOUPE = str(Path(sys.executable).with_name("loupe"))
 runner = CliRunner()
@@ -102,6 +104,7 @@ def test_ingest_prints_rejections_and_strict_exits_1(loupe_env: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_no_blank_line_before_the_output(loupe_env: Path) -> None:
     """Off a terminal the progress bar stays away: output starts on its first line."""
     run("init")
@@ -132,6 +135,7 @@ def start_collector(loupe_env: Path, port: int) -> subprocess.Popen:
             time.sleep(0.1)
 
 
+@pytest.mark.slow
 def test_status_and_sql_beside_a_running_collector_name_it(
     loupe_env: Path, settings: Settings
 ) -> None:
@@ -165,6 +169,7 @@ def test_status_and_sql_beside_a_running_collector_name_it(
     assert run("status").stdout.startswith("loupe status at ")  # nothing runs: no lock claimed
 
 
+@pytest.mark.slow
 def test_the_lock_does_not_send_the_user_of_serve_to_serve(
     loupe_env: Path, settings: Settings
 ) -> None:

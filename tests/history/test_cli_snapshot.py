@@ -102,7 +102,7 @@ def _wrong_urls(base: Path, port: int) -> dict[str, tuple[str, str]]:
 def test_snapshot_refuses_a_wrong_production_url(
     app: typer.Typer, sqlite_shop: Shop, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
-    from tests.conftest import free_port
+    from tests.helpers.servers import free_port
 
     assert runner.invoke(app, ["init"]).exit_code == 0
     assert runner.invoke(app, ["snapshot", "--entities", "items"]).exit_code == 0
@@ -120,7 +120,7 @@ def test_snapshot_refuses_a_wrong_production_url(
 def test_snapshot_without_a_link_to_an_unreachable_database(
     app: typer.Typer, loupe_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.conftest import free_port
+    from tests.helpers.servers import free_port
 
     assert runner.invoke(app, ["migrate"]).exit_code == 0
     port = free_port()

@@ -12,7 +12,8 @@ from loupe.ingest.collector import create_collector_app
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
 from loupe.warehouse import Warehouse
-from tests.conftest import api_call, serve_asgi
+from tests.helpers.calls import api_call
+from tests.helpers.servers import serve_asgi
 
 TOKEN = "t0ken-for-tests"
 

@@ -27,7 +27,7 @@ from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
 from loupe.settings import load_settings
 from loupe.warehouse import Warehouse
-from tests.conftest import serve_asgi, serve_wsgi
+from tests.helpers.servers import serve_asgi, serve_wsgi
 
 # (case, trusted proxies, X-Forwarded-For header lines, the IP to record). The test servers'
 # peer is always 127.0.0.1.

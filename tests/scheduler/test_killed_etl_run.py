@@ -18,9 +18,9 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
+from tests.helpers.dwh import dwh_fingerprint
+from tests.helpers.processes import LOUPE, LoupeProcess
 from tests.interface.holding import holding_process
-from tests.scheduler.conftest import dwh_fingerprint
-from tests.scheduler.processes import LOUPE, LoupeProcess
 
 DAY = "2026-11-20"
 # 300 000 calls of 20 000 sessions, the same in every warehouse: the parse of the day takes over
@@ -114,6 +114,7 @@ def rerun_after_kill(cwd: Path, env: dict[str, str], holder: str) -> None:
     assert f"{DAY}: sessions 20000" in rerun.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("at", [STAGING_STARTED, PUBLISHING], ids=["staging", "publishing"])
 def test_killed_run_on_the_embedded_engine_does_not_block_the_next(
     settings: Settings,

@@ -12,8 +12,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tests.conftest import MariaDB
-from tests.history.conftest import SCHEMA
+from tests.helpers.mariadb import MariaDB
+from tests.helpers.shop import SCHEMA
 
 runner = CliRunner()
 SMALL = ["--days", "1", "--visits-per-day", "40", "--items", "60", "--start", "2026-11-20"]

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from loupe.settings import load_settings
 from loupe.warehouse import open_warehouse
-from tests.conftest import MariaDB
+from tests.helpers.mariadb import MariaDB
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 
