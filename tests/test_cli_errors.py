@@ -130,6 +130,7 @@ def test_the_walk_covers_every_documented_command() -> None:
     assert documented <= tried, sorted(documented - tried)
 
 
+@pytest.mark.slow
 def test_runtime_errors_are_one_line_with_exit_code_1(loupe_env: Path) -> None:
     assert runner.invoke(app, ["init"]).exit_code == 0
     port = free_port()

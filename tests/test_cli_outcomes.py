@@ -38,6 +38,7 @@ def write_calls(path: Path, records: list[object], extra: bytes = b"") -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_day_without_calls_is_named_and_exits_1(loupe_env: Path) -> None:
     run("init")
     audit = run("etl", "audit", "--date", "2020-01-01", code=1)

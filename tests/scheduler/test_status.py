@@ -38,6 +38,7 @@ def status(app: typer.Typer, *args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
+@pytest.mark.slow
 def test_a_stale_table_is_named_and_exits_non_zero(
     app: typer.Typer, warehouse: Warehouse, settings: Settings
 ) -> None:
@@ -61,6 +62,7 @@ def test_a_stale_table_is_named_and_exits_non_zero(
     assert status(app, "--max-lag-minutes", str(4 * 24 * 60))[0] == 0
 
 
+@pytest.mark.slow
 def test_fresh_tables_and_jobs_are_healthy(
     app: typer.Typer, warehouse: Warehouse, settings: Settings, loupe_env: Path
 ) -> None:
@@ -144,6 +146,7 @@ def test_spooled_records_are_counted(
     assert report["ingest"]["spooled_records"] == 8  # 7 accepted and 1 rejected, waiting
 
 
+@pytest.mark.slow
 def test_a_publish_cut_short_is_stale_until_the_next_etl_run(
     app: typer.Typer, warehouse: Warehouse, settings: Settings
 ) -> None:
