@@ -24,7 +24,7 @@ from loupe.warehouse import Warehouse, open_warehouse
 from tests.helpers.mariadb import MariaDB
 from tests.helpers.servers import free_port  # noqa: F401  (tests/warehouse/clickhouse_http.py)
 from tests.helpers.shop import Shop
-from tests.small_disk import SmallDisk, mount_small_disk
+from tests.helpers.small_disk import SmallDisk, mount_small_disk
 
 # Long-running commands serve ClickHouse's HTTP interface on 8123 by default: tests that start
 # them (in parallel, beside other work on the machine) turn it off unless they test it.
@@ -65,7 +65,7 @@ def warehouse(settings: Settings) -> Iterator[Warehouse]:
 
 @pytest.fixture
 def small_disk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SmallDisk]:
-    """A 40 MB tmpfs (tests/small_disk.py), unmounted after the test."""
+    """A 40 MB tmpfs (tests/helpers/small_disk.py), unmounted after the test."""
     disk = mount_small_disk(
         tmp_path / "small-disk", 40, request.node.nodeid, request.config.rootpath
     )

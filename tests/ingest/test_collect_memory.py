@@ -20,8 +20,8 @@ import orjson
 import pytest
 
 from loupe.settings import Settings
-from tests.conftest import api_call
-from tests.ingest.collector_child import JSON, NDJSON, Collector, collector_process, migrated
+from tests.helpers.calls import api_call
+from tests.helpers.collector_child import JSON, NDJSON, Collector, collector_process, migrated
 
 LIMIT = 4 * 1024 * 1024  # collector_max_body_bytes of the test
 CONCURRENT = 4  # collector_max_concurrent_requests of the test

@@ -17,7 +17,7 @@ import pytest
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse, open_warehouse
 from tests.helpers.calls import api_call
-from tests.ingest.collector_child import (
+from tests.helpers.collector_child import (
     AUTH,
     JSON,
     NDJSON,
@@ -54,6 +54,7 @@ def stopped(collector: Collector, stop_signal: signal.Signals = signal.SIGTERM) 
     assert exit_code == 0, log
     assert "Finished server process" in log
     return log
+
 
 pytestmark = pytest.mark.slow  # a real `loupe collect` process
 

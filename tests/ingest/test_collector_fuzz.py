@@ -23,7 +23,8 @@ from loupe.ingest.records import Rejection
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
 from loupe.warehouse import Warehouse
-from tests.conftest import api_call, serve_asgi
+from tests.helpers.calls import api_call
+from tests.helpers.servers import serve_asgi
 
 TOKEN = "fuzz-token"
 FUZZ = settings(

@@ -14,8 +14,8 @@ import pytest
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.warehouse.embedded import EmbeddedWarehouse
-from tests.conftest import api_call
-from tests.ingest.collector_process import (
+from tests.helpers.calls import api_call
+from tests.helpers.collector_process import (
     HEADERS,
     Answer,
     Poster,
@@ -23,7 +23,7 @@ from tests.ingest.collector_process import (
     running_collector,
     wait_for_health,
 )
-from tests.small_disk import SmallDisk
+from tests.helpers.small_disk import SmallDisk
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,8 @@ import pytest
 
 from loupe.settings import Settings
 from loupe.warehouse import open_warehouse
-from tests.conftest import api_call
-from tests.ingest.collector_child import migrated
+from tests.helpers.calls import api_call
+from tests.helpers.collector_child import migrated
 
 DEEP = b"[" * 300 + b"]" * 300
 

@@ -9,7 +9,7 @@ import lz4.frame
 import pytest
 import zstandard
 
-from tests.interface.conftest import Served
+from tests.helpers.interface import Served
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError
 
 from loupe.interface.protocol import STATUS_BY_CODE, ClickHouseError, engine_error
-from tests.interface.conftest import Served
+from tests.helpers.interface import Served
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from tests.interface.conftest import Served
+from tests.helpers.interface import Served
 
 pytestmark = pytest.mark.slow
 

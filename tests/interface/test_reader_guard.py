@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.interface.conftest import SECRET, Served
+from tests.helpers.interface import SECRET, Served
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.interface.conftest import Served
+from tests.helpers.interface import Served
 
 pytestmark = pytest.mark.slow
 

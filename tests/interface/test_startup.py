@@ -19,9 +19,9 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import load_settings
 from loupe.warehouse import open_warehouse
-from tests.conftest import free_port
-from tests.interface.conftest import Served
-from tests.scheduler.processes import LOUPE, LoupeProcess
+from tests.helpers.interface import Served
+from tests.helpers.processes import LOUPE, LoupeProcess
+from tests.helpers.servers import free_port
 
 
 @pytest.mark.slow

@@ -16,8 +16,8 @@ from loupe.ingest.records import normalize, now_ms
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.warehouse.embedded import EmbeddedWarehouse
-from tests.conftest import api_call
-from tests.small_disk import SmallDisk
+from tests.helpers.calls import api_call
+from tests.helpers.small_disk import SmallDisk
 
 
 @pytest.fixture

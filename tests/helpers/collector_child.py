@@ -18,7 +18,7 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings
 from loupe.warehouse import open_warehouse
-from tests.conftest import free_port
+from tests.helpers.servers import free_port
 
 TOKEN = "tok-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

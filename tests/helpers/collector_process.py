@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 import orjson
 
-from tests.conftest import api_call, free_port
+from tests.helpers.calls import api_call
+from tests.helpers.servers import free_port
 
 TOKEN = "tok-durability"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/x-ndjson"}
