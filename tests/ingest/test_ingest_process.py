@@ -16,6 +16,8 @@ from loupe.warehouse import open_warehouse
 from tests.helpers.calls import api_call
 from tests.helpers.collector_child import migrated
 
+pytestmark = pytest.mark.slow  # real `loupe ingest` processes
+
 DEEP = b"[" * 300 + b"]" * 300
 
 

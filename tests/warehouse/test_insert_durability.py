@@ -19,6 +19,8 @@ from loupe.warehouse.embedded import EmbeddedWarehouse
 from tests.helpers.calls import api_call
 from tests.helpers.small_disk import SmallDisk
 
+pytestmark = pytest.mark.slow  # a small disk mounted, or the test run again in a child pytest
+
 
 @pytest.fixture
 def warehouse_on_disk(small_disk: SmallDisk) -> Iterator[EmbeddedWarehouse]:
