@@ -22,7 +22,6 @@ from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
 from tests.helpers.mariadb import MariaDB
-from tests.helpers.servers import free_port  # noqa: F401  (tests/warehouse/clickhouse_http.py)
 from tests.helpers.shop import Shop
 from tests.helpers.small_disk import SmallDisk, mount_small_disk
 

@@ -35,5 +35,4 @@ def test_test_modules_import_helpers_not_tests_or_conftests() -> None:
                     parts[-1] == "conftest" or parts[-1].startswith("test_")
                 ):
                     wrong.append(f"{path.relative_to(TESTS)}: from {node.module}")
-    # tests/warehouse/clickhouse_http.py is left as it is until its replacement lands.
-    assert wrong == ["warehouse/clickhouse_http.py: from tests.conftest"]
+    assert wrong == []

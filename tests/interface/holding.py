@@ -29,8 +29,8 @@ from loupe.settings import Settings, load_settings
 from loupe.warehouse import open_warehouse
 from loupe.warehouse.embedded import ENGINE_OPTIONS
 from loupe.warehouse.held import ADMIN_USER, read_admin_file
-from tests.conftest import free_port
-from tests.scheduler.processes import LoupeProcess
+from tests.helpers.processes import LoupeProcess
+from tests.helpers.servers import free_port
 
 READER_PASSWORD = "reader-pass-7f3a"
 

@@ -18,9 +18,10 @@ import pytest
 
 from loupe.settings import load_settings
 from loupe.warehouse import open_warehouse
-from tests.conftest import api_call, free_port
-from tests.jobs.test_truth import checksums
-from tests.scheduler.processes import LOUPE, LoupeProcess
+from tests.helpers.calls import api_call
+from tests.helpers.dwh import checksums
+from tests.helpers.processes import LOUPE, LoupeProcess
+from tests.helpers.servers import free_port
 
 NEW_SESSIONS = 7
 INTERVAL = 40  # seconds between the scheduler's hourly slots

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.interface.conftest import READER_PASSWORD, Served
+from tests.helpers.interface import READER_PASSWORD, Served
 
 NODE_DIR = Path(__file__).parent / "node"
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
-from tests.dashboards.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.dashboards import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.processes import LOUPE
+from tests.helpers.servers import free_port
 from tests.interface.holding import READER_PASSWORD, Holder, holding_process
-from tests.scheduler.processes import LOUPE
 
 ROOT = Path(__file__).parents[2]
 CONFIG = Path(__file__).parent / "superset" / "superset_config.py"
