@@ -7,15 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from loupe.cli.app import (
-    Verbose,
-    app,
-    console,
-    progress_bar,
-    setup,
-    stop_on_sigterm,
-    warehouse_for,
-)
+from loupe.cli.app import Verbose, app, console, progress_bar, setup, stop_on_sigterm, warehouse_for
 from loupe.demo import run_demo
 
 

@@ -8,15 +8,7 @@ from typing import Annotated
 
 import typer
 
-from loupe.cli.app import (
-    Verbose,
-    app,
-    console,
-    progress_bar,
-    setup,
-    stop_on_sigterm,
-    warehouse_for,
-)
+from loupe.cli.app import Verbose, app, console, progress_bar, setup, stop_on_sigterm, warehouse_for
 from loupe.errors import LoupeError
 from loupe.ingest.collector import require_schema, run_collector
 from loupe.ingest.files import IngestResult, ingest_files, uncompressed_size

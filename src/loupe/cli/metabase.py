@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import typer
 
@@ -76,41 +76,36 @@ def _secret(value: str | None, name: str) -> str | None:
     return value or None
 
 
-def _connection(
-    settings: Settings,
-    name: str,
-    host: str | None,
-    port: int | None,
-    user: str | None,
-    password: str,
-    ssl: bool | None,
-) -> DatabaseConnection:
+class _Asked(NamedTuple):
+    """The connection as the command line gives it; None (or empty) leaves it to the settings."""
+
+    name: str
+    host: str | None
+    port: int | None
+    user: str | None
+    password: str
+    ssl: bool | None
+
+
+def _connection(settings: Settings, asked: _Asked) -> DatabaseConnection:
     """How Metabase reaches the warehouse: the ClickHouse server, or with the embedded engine the
     HTTP interface of the Loupe process that holds it, as a reader (docs/metabase.md)."""
     if settings.engine == "embedded":
-        return _interface_connection(settings, name, host, port, user, password, ssl)
+        return _interface_connection(settings, asked)
     return DatabaseConnection(
-        name=name,
-        host=host or settings.metabase_db_host or settings.clickhouse_host,
-        port=port or settings.metabase_db_port or settings.clickhouse_port,
-        user=user or "metabase",
-        password=password,
+        name=asked.name,
+        host=asked.host or settings.metabase_db_host or settings.clickhouse_host,
+        port=asked.port or settings.metabase_db_port or settings.clickhouse_port,
+        user=asked.user or "metabase",
+        password=asked.password,
         dbname="dwh",
-        ssl=settings.clickhouse_secure if ssl is None else ssl,
+        ssl=settings.clickhouse_secure if asked.ssl is None else asked.ssl,
     )
 
 
-def _interface_connection(
-    settings: Settings,
-    name: str,
-    host: str | None,
-    port: int | None,
-    user: str | None,
-    password: str,
-    ssl: bool | None,
-) -> DatabaseConnection:
-    host = host or settings.metabase_db_host
-    port = port or settings.metabase_db_port
+def _interface_connection(settings: Settings, asked: _Asked) -> DatabaseConnection:
+    host = asked.host or settings.metabase_db_host
+    port = asked.port or settings.metabase_db_port
     if settings.http_interface_port == 0 and not host:
         raise LoupeError(
             "the warehouse is embedded and its ClickHouse HTTP interface is off "
@@ -122,19 +117,19 @@ def _interface_connection(
             f"http_interface_host = {settings.http_interface_host} listens on every address: "
             "set metabase_db_host (or --db-host) to the one Metabase reaches"
         )
-    user = user or "reader"
+    user, password = asked.user or "reader", asked.password
     reader = settings.http_interface_users.get(user)
     if not password and reader is not None:
         password = reader.password.get_secret_value()
         register_secret(password)
     return DatabaseConnection(
-        name=name,
+        name=asked.name,
         host=host or settings.http_interface_host,
         port=port or settings.http_interface_port or settings.clickhouse_port,
         user=user,
         password=password,
         dbname="dwh",
-        ssl=bool(ssl),
+        ssl=bool(asked.ssl),
         # The interface refuses ClickHouse's own block compression (`compress=1`, which the JDBC
         # driver asks for by default) and compresses by Accept-Encoding instead.
         jdbc_options=INTERFACE_JDBC_OPTIONS,
@@ -183,7 +178,9 @@ def push_command(
     api_key = _secret(api_key, "metabase_api_key")
     password = _secret(password, "metabase_password")
     db_password = _secret(db_password, "metabase_db_password") or ""
-    connection = _connection(settings, db_name, db_host, db_port, db_user, db_password, db_ssl)
+    connection = _connection(
+        settings, _Asked(db_name, db_host, db_port, db_user, db_password, db_ssl)
+    )
     if settings.engine == "embedded" and not db_host and not connection.password:
         raise LoupeError(
             f"no password for the reader {connection.user!r} of the ClickHouse HTTP interface "
@@ -214,7 +211,7 @@ def export_command(
 ) -> None:
     """Write the bodies `push` would send, for review (no secrets in them)."""
     settings = setup(verbose)
-    connection = _connection(settings, db_name, db_host, db_port, db_user, "", db_ssl)
+    connection = _connection(settings, _Asked(db_name, db_host, db_port, db_user, "", db_ssl))
     connection = dataclasses.replace(connection, password="")  # never written
     files = export(directory, load_dashboards(), connection, collection)
     console.print(f"{len(files)} files written to {directory}", highlight=False)
