@@ -3,7 +3,6 @@ its days built, in full or with some calls held back to arrive late."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -16,6 +15,7 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse, open_warehouse
+from tests.helpers.calls import received_now
 
 # The days `build_holding_back` builds.
 FIRST, LAST = date(2026, 11, 19), date(2026, 11, 21)
@@ -70,7 +70,8 @@ def receive_late_and_repeated(warehouse: Warehouse) -> None:
 
 def receive(warehouse: Warehouse, where: str, params: dict | None = None) -> None:
     """Deliver calls again, as received now (new calls, or repeats of ones already built)."""
-    time.sleep(0.01)  # received_at has millisecond precision
     warehouse.command(
-        f"INSERT INTO pd.api_calls SELECT * REPLACE (now64(3) AS received_at) {where}", params
+        "INSERT INTO pd.api_calls SELECT * REPLACE "
+        f"({{received_at:DateTime64(3, 'UTC')}} AS received_at) {where}",
+        {**(params or {}), "received_at": received_now.instant()},
     )

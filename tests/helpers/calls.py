@@ -3,7 +3,8 @@
 `api_call` is a valid record of the contract; `call` a hand-written call of one visit on `DAY`
 (with `at` for its time); `listing`, `catalog`, `view`, `cart_add` and `favorite_add` the shop's
 calls the field rules read; `visit_calls` a visit of catalog calls at any time; `load` writes
-records through the real batch writer.
+records through the real batch writer, each load received later than the one before
+(`received_now`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
+from loupe.ingest.records import now_ms
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
 from loupe.warehouse import Warehouse
@@ -121,7 +123,26 @@ def visit_calls(start: datetime, session: str, calls: int = 3) -> list[dict]:
     ]
 
 
+class ReceivingClock:
+    """`received_at` of the tests' deliveries: the wall clock in milliseconds, yet always later
+    than the previous delivery, so the hourly run's watermark sees each load as new."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def __call__(self) -> int:
+        self._last = max(self._last + 1, now_ms())
+        return self._last
+
+    def instant(self) -> datetime:
+        """The next delivery's `received_at` as an instant (for calls delivered by SQL)."""
+        return datetime.fromtimestamp(self() / 1000, tz=timezone.utc)
+
+
+received_now = ReceivingClock()
+
+
 def load(warehouse: Warehouse, records: list[dict]) -> None:
     """Write `records` through the real batch writer and wait until they are stored."""
-    with BatchWriter(WarehouseSink(warehouse)) as writer:
+    with BatchWriter(WarehouseSink(warehouse), received_clock=received_now) as writer:
         writer.add_many(records).result(timeout=60)

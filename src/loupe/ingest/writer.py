@@ -84,8 +84,10 @@ class BatchWriter:
         max_record_bytes: int = 262_144,
         source: str = "writer",
         max_insert_bytes: int | None = None,
+        received_clock: Callable[[], int] = now_ms,
     ) -> None:
         self.sink = sink
+        self.received_clock = received_clock  # the records' received_at, in epoch milliseconds
         self.max_records = max_records
         self.max_delay_s = max_delay_ms / 1000
         self.max_pending = max_pending
@@ -118,7 +120,7 @@ class BatchWriter:
 
     def add_many(self, records: Iterable[Any]) -> Future[Receipt]:
         """Queue decoded records; the future resolves when they are durable."""
-        received_at = now_ms()
+        received_at = self.received_clock()
         return self._enqueue(
             [normalize(record, received_at, self.max_record_bytes) for record in records],
             received_at,
@@ -129,7 +131,7 @@ class BatchWriter:
 
         Returns False, and counts the record as dropped, when the writer is full or closed.
         """
-        received_at = now_ms()
+        received_at = self.received_clock()
         item = normalize(record, received_at, self.max_record_bytes)
         try:
             self._enqueue([item], received_at, when_full="raise")
@@ -140,7 +142,7 @@ class BatchWriter:
 
     def add_lines(self, lines: Iterable[bytes]) -> Future[Receipt]:
         """Queue NDJSON lines (invalid JSON is rejected line by line)."""
-        received_at = now_ms()
+        received_at = self.received_clock()
         return self._enqueue(
             [
                 decode_line(line, received_at, self.max_record_bytes)
