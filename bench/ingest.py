@@ -2,7 +2,8 @@
 
 Measured in one run, on the same ~2 KB records:
   engine limit  - the same rows, already normalised, inserted as Arrow tables straight into chDB;
-  BatchWriter   - dicts handed to `add_many` (validation, batching, Arrow, insert);
+  BatchWriter   - dicts handed to `add_many` (validation, scrubbing as the default settings
+                  have it, batching, Arrow, insert);
   collector     - NDJSON bodies POSTed over loopback HTTP to `loupe collect` (another process),
                   on 16 keep-alive connections, 5,000-record bodies (many backends at once).
 Targets: BatchWriter >= 0.6 x engine limit; collector >= 50,000 records/s.
@@ -31,9 +32,9 @@ from pathlib import Path
 import orjson
 
 from loupe.ingest.batch import Batch
-from loupe.ingest.records import normalize, now_ms
+from loupe.ingest.records import Privacy, normalize, now_ms
 from loupe.ingest.sinks import WarehouseSink
-from loupe.ingest.writer import BatchWriter
+from loupe.ingest.writer import BatchWriter, privacy_from_settings
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import load_settings
@@ -114,10 +115,10 @@ def engine_limit(warehouse, records: list[dict]) -> float:  # type: ignore[no-un
     return len(records) / (time.perf_counter() - started)
 
 
-def batch_writer_rate(warehouse, records: list[dict]) -> float:  # type: ignore[no-untyped-def]
+def batch_writer_rate(warehouse, records: list[dict], privacy: Privacy) -> float:  # type: ignore[no-untyped-def]
     warehouse.command("TRUNCATE TABLE pd.api_calls")
     started = time.perf_counter()
-    with BatchWriter(WarehouseSink(warehouse), max_records=BATCH) as writer:
+    with BatchWriter(WarehouseSink(warehouse), max_records=BATCH, privacy=privacy) as writer:
         for start in range(0, len(records), 1000):
             writer.add_many(records[start : start + 1000])
     elapsed = time.perf_counter() - started
@@ -196,11 +197,16 @@ def main() -> None:
     size = sum(len(orjson.dumps(r)) for r in records[:1000]) / 1000
     directory = Path(tempfile.mkdtemp(prefix="loupe-bench-"))
     try:
-        settings = load_settings(data_dir=directory / "warehouse", production_url="")
+        settings = load_settings(
+            data_dir=directory / "warehouse",
+            production_url="",
+            scrub_hash_key_file=directory / "scrub-hash.key",
+        )
         with open_warehouse(settings) as warehouse:
             migrate(warehouse, DDL())
             limit = engine_limit(warehouse, records)
-            writer = batch_writer_rate(warehouse, records)
+            # Scrubbing and the client-IP treatment as the defaults have them (`open_writer`).
+            writer = batch_writer_rate(warehouse, records, privacy_from_settings(settings))
             warehouse.command("TRUNCATE TABLE pd.api_calls")
         collector = collector_rate(directory, records)
         with open_warehouse(settings) as warehouse:

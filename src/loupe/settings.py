@@ -134,6 +134,31 @@ class Settings(BaseSettings):
         "client IP is the socket's peer.",
     )
 
+    # -- personal data at capture (docs/ingestion.md) -----------------------------------------
+    scrub_rules: dict[str, Literal["drop", "mask", "hash", "keep"]] = Field(
+        default_factory=dict,
+        description="Scrubbing rules of request/response keys and query parameters: glob "
+        "pattern (case-insensitive) -> `drop`, `mask`, `hash` or `keep`; checked before the "
+        "default rules (docs/ingestion.md), which a `keep` lifts. JSON in the environment.",
+    )
+    scrub_hash_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key of the `hash` rules and of `client_ip_mode=hash` (secret); set the same "
+        "on every process that captures or receives records, so hashes join. Empty: the key in "
+        "`scrub_hash_key_file`.",
+    )
+    scrub_hash_key_file: Path = Field(
+        Path(".loupe/scrub-hash.key"),
+        description="Where the hash key is kept when `scrub_hash_key` is empty: generated once "
+        "(random, mode 0600) and read from then on.",
+    )
+    client_ip_mode: Literal["full", "truncate", "hash"] = Field(
+        "truncate",
+        description="What is stored of the client IP where records are received: `full`, "
+        "`truncate` (IPv4 /24, IPv6 /48) or `hash` (keyed, with a salt that changes every UTC "
+        "day).",
+    )
+
     # -- collector ---------------------------------------------------------------------------
     collector_host: str = Field("127.0.0.1", description="Address the collector listens on.")
     collector_port: int = Field(8787, description="Port the collector listens on.")
@@ -270,6 +295,14 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
                 raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
+
+    @field_validator("scrub_rules")
+    @classmethod
+    def _patterns(cls, value: dict[str, str]) -> dict[str, str]:
+        for pattern in value:
+            if not pattern.strip():
+                raise ValueError("a scrub rule needs a non-empty key pattern")
         return value
 
     @field_validator("http_interface_users")

@@ -151,7 +151,12 @@ def setup(verbose: bool) -> Settings:
     state.verbose = state.verbose or verbose
     configure_logging(state.verbose)
     settings = load_settings()
-    for secret in (settings.clickhouse_password, settings.collector_token, settings.production_url):
+    for secret in (
+        settings.clickhouse_password,
+        settings.collector_token,
+        settings.production_url,
+        settings.scrub_hash_key,
+    ):
         register_secret(secret.get_secret_value())
     return settings
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from loupe.ingest.batch import Batch
-from loupe.ingest.records import Rejection, decode_line
+from loupe.ingest.records import NO_PRIVACY, Privacy, Rejection, decode_line
 
 MAX_DEPTH = 1024  # orjson's own nesting limit: deeper than that is not decodable anyway
 _STRUCTURE = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]', re.DOTALL)
@@ -121,7 +121,11 @@ def item_cost(item: tuple | Rejection) -> int:
 
 
 def decode_records(
-    texts: Iterator[bytes], received_at_ms: int, max_record_bytes: int, budget: int | None
+    texts: Iterator[bytes],
+    received_at_ms: int,
+    max_record_bytes: int,
+    budget: int | None,
+    privacy: Privacy = NO_PRIVACY,
 ) -> list[tuple | Rejection]:
     """Decode and validate each record text; every failure is a rejection, never an error.
 
@@ -130,7 +134,7 @@ def decode_records(
     items: list[tuple | Rejection] = []
     cost = 0
     for text in texts:
-        item = decode_line(text, received_at_ms, max_record_bytes)
+        item = decode_line(text, received_at_ms, max_record_bytes, privacy)
         if budget is not None:
             cost += item_cost(item)
             if cost > budget:
@@ -144,11 +148,16 @@ def decode_records(
 
 
 def decode_body(
-    body: bytes, ndjson: bool, received_at_ms: int, max_record_bytes: int, budget: int | None
+    body: bytes,
+    ndjson: bool,
+    received_at_ms: int,
+    max_record_bytes: int,
+    budget: int | None,
+    privacy: Privacy = NO_PRIVACY,
 ) -> list[tuple | Rejection]:
     """The rows and rejections of a whole NDJSON or JSON-array body (see `decode_records`)."""
     texts = ndjson_lines(body) if ndjson else array_elements(body)
-    return decode_records(texts, received_at_ms, max_record_bytes, budget)
+    return decode_records(texts, received_at_ms, max_record_bytes, budget, privacy)
 
 
 def insert_slices(batch: Batch, max_bytes: int | None) -> list[Batch]:

@@ -33,7 +33,7 @@ from loupe.errors import (
     WriterFullError,
 )
 from loupe.ingest.bodies import BodyError, decode_body
-from loupe.ingest.records import Rejection, now_ms
+from loupe.ingest.records import Privacy, Rejection, now_ms
 from loupe.ingest.writer import BatchWriter, Receipt, TooManyRecordsError, open_writer
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -83,11 +83,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _decode(
-    body: bytes, media_type: str, max_record_bytes: int, budget: int
+    body: bytes, media_type: str, max_record_bytes: int, budget: int, privacy: Privacy
 ) -> tuple[list[tuple | Rejection], int]:
-    """Split and validate the body's records (runs in a worker thread)."""
+    """Split, validate and scrub the body's records (runs in a worker thread)."""
     received_at = now_ms()
-    items = decode_body(body, media_type in NDJSON_TYPES, received_at, max_record_bytes, budget)
+    ndjson = media_type in NDJSON_TYPES
+    items = decode_body(body, ndjson, received_at, max_record_bytes, budget, privacy)
     return items, received_at
 
 
@@ -100,7 +101,12 @@ async def _durable(
     """
     body = await _read_body(request, limit)
     items, received_at = await run_in_threadpool(
-        _decode, body, media_type, writer.max_record_bytes, DECODED_BUDGET_FACTOR * limit
+        _decode,
+        body,
+        media_type,
+        writer.max_record_bytes,
+        DECODED_BUDGET_FACTOR * limit,
+        writer.privacy,
     )
     del body
     future = writer.add_decoded(items, received_at)

@@ -23,3 +23,14 @@ FLUSH_SECONDS = Histogram(
 )
 PENDING = Gauge("loupe_ingest_pending_records", "Records waiting in BatchWriter memory.")
 SPOOL_BATCHES = Gauge("loupe_ingest_spool_batches", "Batches waiting in the spool.")
+SCRUBBED = Counter(
+    "loupe_ingest_scrubbed_total",
+    "Values scrubbed from API-call records (dropped, masked or hashed), by rule and action.",
+    ["rule", "action"],
+)
+SCRUBBED_CARD = SCRUBBED.labels(rule="card-number", action="mask")
+CLIENT_IPS = Counter(
+    "loupe_ingest_client_ips_total",
+    "Client IPs truncated or hashed on receipt, by mode.",
+    ["mode"],
+)

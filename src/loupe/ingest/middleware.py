@@ -10,6 +10,12 @@ warehouse is down (records are spooled, or counted as dropped when memory is ful
 The client IP is the socket's peer. `X-Forwarded-For` is believed only when that peer is one of
 `trusted_proxies`, and then only as far as the proxies are trusted: any client can send the header,
 so its left-most entries are whatever the client wrote.
+
+Personal data is scrubbed from each record before it is offered (`CaptureOptions.scrubber`: the
+default rules; `CaptureOptions.from_settings` adds the `scrub_rules` and the hash key, so hashes
+join with the collector's). The client IP is left whole here and treated where the record is
+received (a writer from `open_writer`, the collector), so the key of its hash is not needed in
+the shop's process.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
 import orjson
+
+from loupe.ingest.scrub import Scrubber
 
 if TYPE_CHECKING:
     from loupe.settings import Settings
@@ -48,6 +56,8 @@ class CaptureOptions:
 
     `trusted_proxies`: addresses or CIDR networks of the reverse proxies in front of the shop
     whose `X-Forwarded-For` is believed; none by default, so the IP is the socket's peer.
+    `scrubber`: what is scrubbed before a record is offered; the default rules without a key (a
+    hash rule masks), unless given one.
     """
 
     path_prefix: str = "/api/"
@@ -55,6 +65,7 @@ class CaptureOptions:
     session_header: str | None = None
     max_body_bytes: int = 262_144
     trusted_proxies: tuple[str, ...] = ()
+    scrubber: Scrubber | None = field(default_factory=Scrubber, repr=False, compare=False)
     _networks: tuple[Network, ...] = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
@@ -63,7 +74,9 @@ class CaptureOptions:
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> CaptureOptions:
-        """Options with the `trusted_proxies` setting (LOUPE_TRUSTED_PROXIES or loupe.toml)."""
+        """Options with the `trusted_proxies` setting (LOUPE_TRUSTED_PROXIES or loupe.toml), and
+        the scrubbing rules and hash key of the settings."""
+        options.setdefault("scrubber", Scrubber.from_settings(settings))
         return cls(trusted_proxies=tuple(settings.trusted_proxies), **options)
 
 
@@ -165,12 +178,12 @@ def build_record(
     duration_ms: int,
 ) -> dict:
     """One API-call record from what the middleware saw (headers with lower-case names, repeated
-    ones joined by commas; `peer` is the socket's peer address)."""
+    ones joined by commas; `peer` is the socket's peer address), scrubbed by the options."""
     request = _query_params(query_string)
     request.update(
         _json_object(request_body, headers.get("content-type", ""), options.max_body_bytes)
     )
-    return {
+    record = {
         "event_id": str(uuid.uuid4()),
         "ts": started_ms,
         "session_id": _session_id(options, headers),
@@ -185,6 +198,7 @@ def build_record(
         "ip": client_ip(peer, headers.get("x-forwarded-for", ""), options._networks),
         "referer": headers.get("referer", ""),
     }
+    return options.scrubber.scrub_record(record) if options.scrubber else record
 
 
 def _offer(recorder: Recorder, record: dict) -> None:

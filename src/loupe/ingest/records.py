@@ -6,6 +6,10 @@ is rejected (kept with its reason in `pd.api_calls_rejected`) when it has no `se
 unparsable `ts`, a `request`/`response` that is not a JSON object, a malformed optional field, a
 size over the limit (every text field counts), or anything else that makes it unreadable (nested
 too deeply to encode): validation never raises. See docs/ingestion.md for the contract.
+
+With a `Privacy`, personal data is scrubbed in the same pass (`scrub.Scrubber`: the bodies as
+decoded, the query strings, and a rejected record's payload) and the client IP treated
+(`client_ip.ClientIp`), so nothing raw is queued, spooled or stored.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+
+from loupe.ingest.client_ip import ClientIp
+from loupe.ingest.scrub import Scrubber
 
 # Column order of the rows `normalize` returns, and the Arrow schema they are inserted with.
 COLUMNS = (
@@ -83,6 +90,25 @@ class Rejection:
     payload: str
 
 
+@dataclass(frozen=True, slots=True)
+class Privacy:
+    """What a record loses on its way in: scrubbed bodies and URLs, a treated client IP."""
+
+    scrubber: Scrubber | None = None
+    client_ip: ClientIp | None = None
+
+    def payload(self, text: str, received_at_ms: int) -> str:
+        """A rejected record's payload, scrubbed (its `ip` treated as of its receipt)."""
+        if self.scrubber is None:
+            return text
+        client_ip = self.client_ip
+        treat_ip = None if client_ip is None else lambda ip: client_ip.apply(ip, received_at_ms)
+        return self.scrubber.scrub_payload(text, treat_ip)
+
+
+NO_PRIVACY = Privacy()
+
+
 class _Invalid(Exception):
     """Internal: raised inside `normalize` with the rejection reason."""
 
@@ -118,7 +144,7 @@ def parse_ts(value: Any) -> int:
     return millis
 
 
-def _json_object(record: dict, field: str) -> str:
+def _json_object(record: dict, field: str, scrubber: Scrubber | None) -> str:
     value = record.get(field)
     if value is None:
         return "{}"
@@ -129,7 +155,12 @@ def _json_object(record: dict, field: str) -> str:
             raise _Invalid(f"{field} is not a JSON object") from None
     if not isinstance(value, dict):
         raise _Invalid(f"{field} is not a JSON object")
-    return orjson.dumps(value).decode()
+    data = orjson.dumps(value)
+    if scrubber is not None:
+        scrubbed = scrubber.scrub_encoded(value, data)
+        if scrubbed is not value:
+            data = orjson.dumps(scrubbed)
+    return data.decode()
 
 
 def _int(value: Any, field: str, maximum: int) -> int:
@@ -164,12 +195,17 @@ def derived_event_id(record: dict) -> str:
 
 
 def normalize(
-    record: Any, received_at_ms: int, max_bytes: int, raw: bytes | None = None
+    record: Any,
+    received_at_ms: int,
+    max_bytes: int,
+    raw: bytes | None = None,
+    privacy: Privacy = NO_PRIVACY,
 ) -> tuple | Rejection:
     """Validate one decoded record; return its row (in `COLUMNS` order) or a `Rejection`.
 
     Written flat on purpose: it runs for every record, and each helper call costs.
     """
+    scrubber = privacy.scrubber
     try:
         if record.__class__ is not dict:
             raise _Invalid("record is not a JSON object")
@@ -185,13 +221,18 @@ def normalize(
             )
         ts = get("ts")
         ts_ms = ts if ts.__class__ is int and _MIN_TS_MS <= ts < _MAX_TS_MS else parse_ts(ts)
-        request = _json_object(record, "request")
-        response = _json_object(record, "response")
+        request = _json_object(record, "request", scrubber)
+        response = _json_object(record, "response", scrubber)
         method = _text(get("method"), "method")
         endpoint = _text(get("endpoint"), "endpoint")
         user_agent = _text(get("user_agent"), "user_agent")
         ip = _text(get("ip"), "ip")
         referer = _text(get("referer"), "referer")
+        if scrubber is not None:
+            endpoint = scrubber.scrub_url(endpoint) if endpoint else endpoint
+            referer = scrubber.scrub_url(referer) if referer else referer
+        if privacy.client_ip is not None and ip:
+            ip = privacy.client_ip.apply(ip, ts_ms)
         size = (
             len(request)
             + len(response)
@@ -223,9 +264,10 @@ def normalize(
             received_at_ms,
         )
     except _Invalid as invalid:
-        return Rejection(str(invalid), _payload_text(record, raw))
+        return Rejection(str(invalid), privacy.payload(_payload_text(record, raw), received_at_ms))
     except Exception as exc:  # whatever a record holds, it is rejected, never raised
-        return Rejection(unreadable_reason(exc), _payload_text(record, raw))
+        text = privacy.payload(_payload_text(record, raw), received_at_ms)
+        return Rejection(unreadable_reason(exc), text)
 
 
 def unreadable_reason(exc: BaseException) -> str:
@@ -247,20 +289,21 @@ def _payload_text(record: Any, raw: bytes | None) -> str:
             return f"<unprintable {type(record).__name__}>"
 
 
-def decode_line(line: bytes, received_at_ms: int, max_bytes: int) -> tuple | Rejection:
+def decode_line(
+    line: bytes, received_at_ms: int, max_bytes: int, privacy: Privacy = NO_PRIVACY
+) -> tuple | Rejection:
     """Decode and validate one NDJSON line (or JSON-array element), rejecting it whole if it
     cannot be decoded: it never raises, so one record cannot fail its neighbours."""
     try:
         if len(line) > max_bytes * 4:
-            return Rejection(
-                f"record is {len(line)} bytes, over the limit",
-                line[:max_bytes].decode(errors="replace"),
-            )
+            text = privacy.payload(line[:max_bytes].decode(errors="replace"), received_at_ms)
+            return Rejection(f"record is {len(line)} bytes, over the limit", text)
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             reason = "record is nested too deeply" if "depth" in str(exc) else "not valid JSON"
-            return Rejection(reason, line.decode(errors="replace"))
-        return normalize(record, received_at_ms, max_bytes, raw=line)
+            return Rejection(reason, privacy.payload(line.decode(errors="replace"), received_at_ms))
+        return normalize(record, received_at_ms, max_bytes, raw=line, privacy=privacy)
     except Exception as exc:
-        return Rejection(unreadable_reason(exc), bytes(line).decode(errors="replace"))
+        text = privacy.payload(bytes(line).decode(errors="replace"), received_at_ms)
+        return Rejection(unreadable_reason(exc), text)

@@ -9,6 +9,9 @@ same deduplication token. Memory is bounded: past `max_pending` records the call
 `max_pending`, which could never fit; blocking callers get such a group in when the writer is
 empty). A group of no records is durable at once. `add_many` returns a future that resolves once its
 records are durable (inserted or spooled): the collector answers only then.
+
+A writer with a `Privacy` (every writer `open_writer` makes) scrubs personal data and treats the
+client IP while validating, before anything is queued: see docs/ingestion.md.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from loupe.errors import NotDurableError, WriterClosedError, WriterFullError
 from loupe.ingest import metrics
 from loupe.ingest.batch import Batch
 from loupe.ingest.bodies import insert_slices
-from loupe.ingest.records import Rejection, decode_line, normalize, now_ms
+from loupe.ingest.client_ip import client_ip_from_settings
+from loupe.ingest.records import NO_PRIVACY, Privacy, Rejection, decode_line, normalize, now_ms
+from loupe.ingest.scrub import Scrubber
 from loupe.ingest.sinks import Sink, WarehouseSink
 from loupe.ingest.spool import Spool
 from loupe.settings import Settings
@@ -85,9 +90,11 @@ class BatchWriter:
         source: str = "writer",
         max_insert_bytes: int | None = None,
         received_clock: Callable[[], int] = now_ms,
+        privacy: Privacy = NO_PRIVACY,
     ) -> None:
         self.sink = sink
         self.received_clock = received_clock  # the records' received_at, in epoch milliseconds
+        self.privacy = privacy
         self.max_records = max_records
         self.max_delay_s = max_delay_ms / 1000
         self.max_pending = max_pending
@@ -122,7 +129,10 @@ class BatchWriter:
         """Queue decoded records; the future resolves when they are durable."""
         received_at = self.received_clock()
         return self._enqueue(
-            [normalize(record, received_at, self.max_record_bytes) for record in records],
+            [
+                normalize(record, received_at, self.max_record_bytes, privacy=self.privacy)
+                for record in records
+            ],
             received_at,
         )
 
@@ -132,7 +142,7 @@ class BatchWriter:
         Returns False, and counts the record as dropped, when the writer is full or closed.
         """
         received_at = self.received_clock()
-        item = normalize(record, received_at, self.max_record_bytes)
+        item = normalize(record, received_at, self.max_record_bytes, privacy=self.privacy)
         try:
             self._enqueue([item], received_at, when_full="raise")
         except (WriterFullError, WriterClosedError):
@@ -145,7 +155,7 @@ class BatchWriter:
         received_at = self.received_clock()
         return self._enqueue(
             [
-                decode_line(line, received_at, self.max_record_bytes)
+                decode_line(line, received_at, self.max_record_bytes, self.privacy)
                 for line in lines
                 if line.strip()
             ],
@@ -373,10 +383,16 @@ def release_memory() -> None:
         _MALLOC_TRIM(0)
 
 
+def privacy_from_settings(settings: Settings) -> Privacy:
+    """The scrubbing rules and client-IP treatment of the settings (keyed by the hash key)."""
+    return Privacy(Scrubber.from_settings(settings), client_ip_from_settings(settings))
+
+
 def open_writer(
     settings: Settings, warehouse: Warehouse, source: str = "writer", sink: Sink | None = None
 ) -> BatchWriter:
-    """A BatchWriter into the warehouse (or `sink`, wrapping it), configured from the settings."""
+    """A BatchWriter into the warehouse (or `sink`, wrapping it), configured from the settings,
+    scrubbing and treating client IPs as they say."""
     return BatchWriter(
         sink or WarehouseSink(warehouse),
         max_records=settings.batch_max_records,
@@ -387,4 +403,5 @@ def open_writer(
         spool_dir=settings.spool_dir / "api_calls",
         max_record_bytes=settings.max_record_bytes,
         source=source,
+        privacy=privacy_from_settings(settings),
     )
