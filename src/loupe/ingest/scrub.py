@@ -336,9 +336,9 @@ class Scrubber:
     def scrub_url(self, url: str) -> str:
         """An endpoint or referer with its query parameters scrubbed and card numbers masked."""
         base, question, rest = url.partition("?")
-        base = mask_cards(base)
         if not question:
-            return base
+            return mask_cards(url)
+        base = mask_cards(base)
         query, hash_sign, fragment = rest.partition("#")
         parts = []
         for part in query.split("&"):
@@ -355,7 +355,9 @@ class Scrubber:
                 if masked != value:
                     part = f"{name}{equals}{quote(masked, safe='*')}"
             parts.append(part)
-        return f"{base}?{'&'.join(parts)}{hash_sign}{mask_cards(fragment)}"
+        query = f"?{'&'.join(parts)}" if parts or not query else ""  # all dropped: no `?`
+        scrubbed = f"{base}{query}{hash_sign}{mask_cards(fragment)}"
+        return url if scrubbed == url else scrubbed
 
     def scrub_record(self, record: dict) -> dict:
         """A record with `request`, `response`, `endpoint` and `referer` scrubbed (a copy when
