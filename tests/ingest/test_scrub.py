@@ -12,9 +12,11 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
+from loupe.ingest.cards import luhn_valid, mask_cards
 from loupe.ingest.client_ip import ClientIp
+from loupe.ingest.hash_key import hash_key, key_from_file
 from loupe.ingest.records import Privacy, Rejection, decode_line, normalize
-from loupe.ingest.scrub import Scrubber, hash_key, key_from_file, luhn_valid, mask_cards
+from loupe.ingest.scrub import Scrubber
 from loupe.settings import Settings
 from tests.conftest import api_call
 

@@ -29,8 +29,3 @@ SCRUBBED = Counter(
     ["rule", "action"],
 )
 SCRUBBED_CARD = SCRUBBED.labels(rule="card-number", action="mask")
-CLIENT_IPS = Counter(
-    "loupe_ingest_client_ips_total",
-    "Client IPs truncated or hashed on receipt, by mode.",
-    ["mode"],
-)

@@ -3,38 +3,30 @@
 The keys of `request` and `response` at any depth, and the parameters of the query strings of
 `endpoint` and `referer`, are matched case-insensitively against rules (glob patterns: `*` is any
 run of characters, `?` one): the first rule that matches a key decides what becomes of its value:
+`drop` (the key goes), `mask` (`***`), `hash` (`h:` and 32 hex digits of a keyed HMAC-SHA256, so
+the same email joins across calls unreadable; never hashed twice; without a key, it masks), or
+`keep` (to lift a default rule). Card-like numbers are masked anywhere (loupe/ingest/cards.py).
 
-- `drop`: the key goes (a query parameter too);
-- `mask`: the value becomes `***`;
-- `hash`: the value becomes `h:` and 32 hex digits of a keyed HMAC-SHA256, so the same email joins
-  across calls without being readable; a value already hashed is left alone (never hashed twice).
-  Without a key, a hash rule masks;
-- `keep`: the value stays (to lift a default rule).
-
-Values that look like payment card numbers (13-19 digits, optionally grouped by spaces or dashes,
-starting 2-6, passing the Luhn check) are masked to `****` and their last four digits wherever
-they appear, in any string or integer. Scrubbing is one pass over the decoded JSON that copies
-only what changes; each scrubbed value is counted in `loupe_ingest_scrubbed_total` by rule, and
-never logged. Rejected payloads are scrubbed too (`scrub_payload`): by the same walk when they
-parse as JSON, else by `scrub_text` on the raw text. See docs/ingestion.md.
+One pass over the decoded JSON that copies only what changes; each scrubbed value is counted in
+`loupe_ingest_scrubbed_total` by rule, never logged. Rejected payloads are scrubbed too
+(`scrub_payload`). See docs/ingestion.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, unquote_plus
 
 import orjson
 
 from loupe.ingest import metrics
+from loupe.ingest.cards import mask_card_int, mask_cards, may_hold_cards
+from loupe.ingest.hash_key import hash_key
 
 if TYPE_CHECKING:
     from loupe.settings import Settings
@@ -43,7 +35,6 @@ Action = Literal["drop", "mask", "hash", "keep"]
 MASK = "***"
 HASH_PREFIX = "h:"
 HASH_HEX_CHARS = 32
-CARD_RULE = "card-number"
 
 # The safe default rules, checked after the user's `scrub_rules`. None of these keys is read by
 # the ETL (src/loupe/jobs/shop_api.yaml), so its results do not change.
@@ -84,42 +75,11 @@ _UNSEEN = object()  # a key not in the cache yet
 _CONTAINERS = frozenset((dict, list))
 _DICT_ONLY = {dict}
 _CACHE_LIMIT = 50_000  # distinct keys remembered; a flood of random keys only clears it
-_CARD = re.compile(r"(?<![0-9])[2-6](?:[ -]?[0-9]){12,18}(?![0-9])")
-_CARD_INT_MIN = 2 * 10**12
+_CARD_INT_MIN = 2 * 10**12  # integers that may be card numbers: 13-19 digits, starting 2-6
 _CARD_INT_MAX = 7 * 10**18
-# The precheck of encoded JSON: digits become `0`, spaces and dashes go, so any card-like number
-# leaves 13 zeros in a row.
-_DIGITS_TO_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
-_CARD_RUN = b"0" * 13
 _RAW_PAIR = re.compile(
     r'"((?:[^"\\]|\\.){1,200})"(\s*:\s*)("(?:[^"\\]|\\.)*"?|[-+0-9A-Za-z_.]+)', re.DOTALL
 )
-
-
-def luhn_valid(digits: str) -> bool:
-    """Whether a string of digits passes the Luhn check (as card numbers do)."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        digit = ord(char) - 48
-        if index % 2:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
-def _mask_card(match: re.Match[str]) -> str:
-    digits = match.group().replace(" ", "").replace("-", "")
-    if not luhn_valid(digits):
-        return match.group()
-    metrics.SCRUBBED_CARD.inc()
-    return "****" + digits[-4:]
-
-
-def mask_cards(text: str) -> str:
-    """`text` with every card-like number masked to `****` and its last four digits."""
-    return _CARD.sub(_mask_card, text) if len(text) >= 13 else text
 
 
 def _glob(pattern: str) -> str:
@@ -158,6 +118,7 @@ class Scrubber:
         self.key = key or None
         self._cache: dict[Any, Rule | None] = {}
         self._plain: set[Any] = set()  # keys seen that no rule matches
+        self._clean_urls: set[str] = set()  # URLs seen that scrubbing leaves as they are
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Scrubber:
@@ -168,7 +129,7 @@ class Scrubber:
         """`value` scrubbed, knowing `data`, its compact JSON: when no run of 13 digits shows in
         it (a C-speed test: digits become `0`, spaces and dashes go), no value can look like a
         card number, and only the keys are walked."""
-        if _CARD_RUN in data.translate(_DIGITS_TO_ZERO, b" -"):
+        if may_hold_cards(data):
             return self.scrub(value)
         return self._scrub_keys(value)
 
@@ -196,12 +157,13 @@ class Scrubber:
             return value if items is None else items
         if value.__class__ is not dict:
             return value
-        if value.keys() <= self._plain and _CONTAINERS.isdisjoint(map(type, value.values())):
+        plain = value.keys() <= self._plain
+        if plain and _CONTAINERS.isdisjoint(map(type, value.values())):
             return value  # in C: plain keys, scalar values
         copy = None
         cache_get = self._cache.get
         for key, item in value.items():
-            rule = cache_get(key, _UNSEEN)
+            rule = None if plain else cache_get(key, _UNSEEN)
             if rule is _UNSEEN:
                 rule = self.rule_for(key)
             if rule is not None:
@@ -290,7 +252,7 @@ class Scrubber:
                             continue
                         new = mask_cards(item)
                     elif item_cls is int and _CARD_INT_MIN <= item < _CARD_INT_MAX:
-                        new = self._card_int(item)
+                        new = mask_card_int(item)
                     else:
                         continue
                 if new is not item:
@@ -313,7 +275,7 @@ class Scrubber:
                         continue
                     new = mask_cards(item)
                 elif item_cls is int and _CARD_INT_MIN <= item < _CARD_INT_MAX:
-                    new = self._card_int(item)
+                    new = mask_card_int(item)
                 else:
                     continue
                 if new is not item:
@@ -324,20 +286,29 @@ class Scrubber:
         if cls is str:
             return mask_cards(value) if len(value) >= 13 else value
         if cls is int and _CARD_INT_MIN <= value < _CARD_INT_MAX:
-            return self._card_int(value)
+            return mask_card_int(value)
         return value
 
-    @staticmethod
-    def _card_int(value: int) -> int | str:
-        text = str(value)
-        masked = mask_cards(text)
-        return value if masked == text else masked
-
     def scrub_url(self, url: str) -> str:
-        """An endpoint or referer with its query parameters scrubbed and card numbers masked."""
+        """An endpoint or referer with its query parameters scrubbed and card numbers masked.
+
+        URLs that come out unchanged are remembered (a shop has few), so most are one lookup;
+        those that change are never kept.
+        """
+        if url in self._clean_urls:
+            return url
+        scrubbed = self._scrub_url(url)
+        if scrubbed is url:
+            if len(self._clean_urls) >= _CACHE_LIMIT:
+                self._clean_urls.clear()
+            self._clean_urls.add(url)
+        return scrubbed
+
+    def _scrub_url(self, url: str) -> str:
         base, question, rest = url.partition("?")
         if not question:
-            return mask_cards(url)
+            masked = mask_cards(url)
+            return url if masked == url else masked
         base = mask_cards(base)
         query, hash_sign, fragment = rest.partition("#")
         parts = []
@@ -383,9 +354,7 @@ class Scrubber:
         """A rejected payload scrubbed: by the rules at any depth when it parses as JSON (and
         its `ip` treated), else by `scrub_text` on the raw text. Text without a string nor a
         long number (`1`, `{}`, deep brackets: the bulk of hostile bodies) is returned at once."""
-        if '"' not in text and (
-            len(text) < 13 or _CARD_RUN not in text.encode().translate(_DIGITS_TO_ZERO, b" -")
-        ):
+        if '"' not in text and (len(text) < 13 or not may_hold_cards(text.encode())):
             return text
         try:
             value = orjson.loads(text)
@@ -428,35 +397,3 @@ def is_hashed(text: str) -> bool:
         and text.startswith(HASH_PREFIX)
         and all(char in "0123456789abcdef" for char in text[2:])
     )
-
-
-def hash_key(settings: Settings) -> bytes:
-    """The key of the hash rules: `scrub_hash_key`, else the one kept in `scrub_hash_key_file`
-    (generated there once, random, readable by its owner only)."""
-    secret = settings.scrub_hash_key.get_secret_value()
-    if secret:
-        return secret.encode()
-    return key_from_file(settings.scrub_hash_key_file)
-
-
-def key_from_file(path: Path) -> bytes:
-    """The key kept in `path`, created (random, mode 0600) if absent. It is written to a
-    temporary file and linked into place, so a process racing another reads a whole key."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(secrets.token_hex(32) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process made it first: its key is the key
-        finally:
-            temporary.unlink(missing_ok=True)
-    key = path.read_text().strip()
-    if not key:
-        raise ValueError(f"{path}: the hash key file is empty")
-    return key.encode()
