@@ -34,7 +34,7 @@ import orjson
 from loupe.ingest.batch import Batch
 from loupe.ingest.records import Privacy, normalize, now_ms
 from loupe.ingest.sinks import WarehouseSink
-from loupe.ingest.writer import BatchWriter, privacy_from_settings
+from loupe.ingest.writer import BatchWriter
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import load_settings
@@ -206,7 +206,7 @@ def main() -> None:
             migrate(warehouse, DDL())
             limit = engine_limit(warehouse, records)
             # Scrubbing and the client-IP treatment as the defaults have them (`open_writer`).
-            writer = batch_writer_rate(warehouse, records, privacy_from_settings(settings))
+            writer = batch_writer_rate(warehouse, records, Privacy.from_settings(settings))
             warehouse.command("TRUNCATE TABLE pd.api_calls")
         collector = collector_rate(directory, records)
         with open_warehouse(settings) as warehouse:

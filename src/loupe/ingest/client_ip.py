@@ -24,8 +24,7 @@ import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Literal
 
-from loupe.ingest.hash_key import hash_key
-from loupe.ingest.scrub import HASH_HEX_CHARS, HASH_PREFIX, is_hashed
+from loupe.ingest.hash_key import HASH_HEX_CHARS, HASH_PREFIX, hash_key, is_hashed
 
 if TYPE_CHECKING:
     from loupe.settings import Settings

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from loupe.settings import Settings
 
+HASH_PREFIX = "h:"  # a keyed hash is `h:` and 32 hex digits: it is never hashed again
+HASH_HEX_CHARS = 32
+
 
 def hash_key(settings: Settings) -> bytes:
     """The key of the hash rules: `scrub_hash_key`, else the one kept in `scrub_hash_key_file`
@@ -47,3 +50,12 @@ def key_from_file(path: Path) -> bytes:
     if not key:
         raise ValueError(f"{path}: the hash key file is empty")
     return key.encode()
+
+
+def is_hashed(text: str) -> bool:
+    """Whether `text` is already a keyed hash (`h:` and 32 hex digits)."""
+    return (
+        len(text) == len(HASH_PREFIX) + HASH_HEX_CHARS
+        and text.startswith(HASH_PREFIX)
+        and all(char in "0123456789abcdef" for char in text[2:])
+    )

@@ -19,13 +19,16 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pyarrow as pa
 
-from loupe.ingest.client_ip import ClientIp
+from loupe.ingest.client_ip import ClientIp, client_ip_from_settings
 from loupe.ingest.scrub import Scrubber
+
+if TYPE_CHECKING:
+    from loupe.settings import Settings
 
 # Column order of the rows `normalize` returns, and the Arrow schema they are inserted with.
 COLUMNS = (
@@ -96,6 +99,11 @@ class Privacy:
 
     scrubber: Scrubber | None = None
     client_ip: ClientIp | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Privacy:
+        """The scrubbing rules and client-IP treatment of the settings (keyed by the hash key)."""
+        return cls(Scrubber.from_settings(settings), client_ip_from_settings(settings))
 
     def payload(self, text: str, received_at_ms: int) -> str:
         """A rejected record's payload, scrubbed (its `ip` treated as of its receipt)."""

@@ -26,15 +26,13 @@ import orjson
 
 from loupe.ingest import metrics
 from loupe.ingest.cards import mask_card_int, mask_cards, may_hold_cards
-from loupe.ingest.hash_key import hash_key
+from loupe.ingest.hash_key import HASH_HEX_CHARS, HASH_PREFIX, hash_key, is_hashed
 
 if TYPE_CHECKING:
     from loupe.settings import Settings
 
 Action = Literal["drop", "mask", "hash", "keep"]
 MASK = "***"
-HASH_PREFIX = "h:"
-HASH_HEX_CHARS = 32
 
 # The safe default rules, checked after the user's `scrub_rules`. None of these keys is read by
 # the ETL (src/loupe/jobs/shop_api.yaml), so its results do not change.
@@ -394,12 +392,3 @@ class Scrubber:
             return f'"{match.group(1)}"{match.group(2)}"{new}"'
 
         return mask_cards(_RAW_PAIR.sub(pair, text))
-
-
-def is_hashed(text: str) -> bool:
-    """Whether `text` is already a keyed hash (`h:` and 32 hex digits)."""
-    return (
-        len(text) == len(HASH_PREFIX) + HASH_HEX_CHARS
-        and text.startswith(HASH_PREFIX)
-        and all(char in "0123456789abcdef" for char in text[2:])
-    )

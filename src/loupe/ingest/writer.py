@@ -10,8 +10,7 @@ same deduplication token. Memory is bounded: past `max_pending` records the call
 empty). A group of no records is durable at once. `add_many` returns a future that resolves once its
 records are durable (inserted or spooled): the collector answers only then.
 
-A writer with a `Privacy` (every writer `open_writer` makes) scrubs personal data and treats the
-client IP while validating, before anything is queued: see docs/ingestion.md.
+With a `Privacy` (as `open_writer` gives it) personal data is scrubbed before anything is queued.
 """
 
 from __future__ import annotations
@@ -32,9 +31,7 @@ from loupe.errors import NotDurableError, WriterClosedError, WriterFullError
 from loupe.ingest import metrics
 from loupe.ingest.batch import Batch
 from loupe.ingest.bodies import insert_slices
-from loupe.ingest.client_ip import client_ip_from_settings
 from loupe.ingest.records import NO_PRIVACY, Privacy, Rejection, decode_line, normalize, now_ms
-from loupe.ingest.scrub import Scrubber
 from loupe.ingest.sinks import Sink, WarehouseSink
 from loupe.ingest.spool import Spool
 from loupe.settings import Settings
@@ -383,11 +380,6 @@ def release_memory() -> None:
         _MALLOC_TRIM(0)
 
 
-def privacy_from_settings(settings: Settings) -> Privacy:
-    """The scrubbing rules and client-IP treatment of the settings (keyed by the hash key)."""
-    return Privacy(Scrubber.from_settings(settings), client_ip_from_settings(settings))
-
-
 def open_writer(
     settings: Settings, warehouse: Warehouse, source: str = "writer", sink: Sink | None = None
 ) -> BatchWriter:
@@ -403,5 +395,5 @@ def open_writer(
         spool_dir=settings.spool_dir / "api_calls",
         max_record_bytes=settings.max_record_bytes,
         source=source,
-        privacy=privacy_from_settings(settings),
+        privacy=Privacy.from_settings(settings),
     )
