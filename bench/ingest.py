@@ -159,6 +159,7 @@ def collector_rate(directory: Path, records: list[dict]) -> float:
         **os.environ,
         "LOUPE_DATA_DIR": str(directory / "warehouse"),
         "LOUPE_SPOOL_DIR": str(directory / "spool"),
+        "LOUPE_SCRUB_HASH_KEY_FILE": str(directory / "scrub-hash.key"),
         "LOUPE_PRODUCTION_URL": "",
         "LOUPE_COLLECTOR_TOKEN": token,
         "LOUPE_COLLECTOR_PORT": str(port),
