@@ -32,8 +32,9 @@ from loupe.ingest.middleware import ApiCallASGIMiddleware, ApiCallWSGIMiddleware
 from loupe.ingest.writer import open_writer
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.conftest import api_call, serve_asgi, serve_wsgi
-from tests.ingest.collector_child import NDJSON, collector_process, migrated
+from tests.helpers.calls import api_call
+from tests.helpers.collector_child import NDJSON, collector_process, migrated
+from tests.helpers.servers import serve_asgi, serve_wsgi
 
 KEY = "capture-test-key"
 EMAIL, PASSWORD, PHONE = "ann.lee@example.com", "hunter2-Secret!", "+79001234567"
@@ -234,6 +235,7 @@ def assert_received_scrubbed(settings: Settings) -> None:
         assert_no_raw("the warehouse", dump(warehouse))
 
 
+@pytest.mark.slow  # a real `loupe` process
 def test_collector_stores_nothing_raw(keyed_settings: Settings, loupe_env: Path) -> None:
     migrated(keyed_settings)
     with collector_process(LOUPE_SCRUB_HASH_KEY=KEY) as collector:
@@ -248,6 +250,7 @@ def test_collector_stores_nothing_raw(keyed_settings: Settings, loupe_env: Path)
     assert_received_scrubbed(keyed_settings)
 
 
+@pytest.mark.slow  # a real `loupe` process
 def test_loupe_ingest_stores_nothing_raw(keyed_settings: Settings, loupe_env: Path) -> None:
     migrated(keyed_settings)
     path = loupe_env / "calls.ndjson"

@@ -18,7 +18,7 @@ from loupe.ingest.hash_key import hash_key, key_from_file
 from loupe.ingest.records import Privacy, Rejection, decode_line, normalize
 from loupe.ingest.scrub import Scrubber
 from loupe.settings import Settings
-from tests.conftest import api_call
+from tests.helpers.calls import api_call
 
 KEY = b"test-key-0123456789"
 CARD = "4111111111111111"
