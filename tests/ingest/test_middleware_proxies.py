@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 import httpx
 import orjson
@@ -104,7 +105,8 @@ def test_forwarded_entries_with_ports_ipv6_and_garbage() -> None:
     assert client_ip("", "203.0.113.7", trusted) == ""  # a unix socket: no peer address
 
 
-def test_trusted_proxies_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_trusted_proxies_setting(monkeypatch: pytest.MonkeyPatch, loupe_env: Path) -> None:
+    # loupe_env: the options also read the hash key, kept under the working directory.
     monkeypatch.setenv("LOUPE_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16")
     options = CaptureOptions.from_settings(load_settings(), session_cookie="sid")
     assert options.trusted_proxies == ("10.0.0.5", "10.1.0.0/16")
