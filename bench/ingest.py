@@ -5,7 +5,9 @@ Measured in one run, on the same ~2 KB records:
   BatchWriter   - dicts handed to `add_many` (validation, scrubbing as the default settings
                   have it, batching, Arrow, insert);
   collector     - NDJSON bodies POSTed over loopback HTTP to `loupe collect` (another process),
-                  on 16 keep-alive connections, 5,000-record bodies (many backends at once).
+                  on 16 keep-alive connections, 5,000-record bodies (many backends at once;
+                  the collector takes `collector_max_concurrent_requests` of them at a time
+                  and answers the others 429, which they retry after its Retry-After).
 Targets: BatchWriter >= 0.6 x engine limit; collector >= 50,000 records/s.
 
 Usage: python bench/ingest.py [--records N]
@@ -138,9 +140,13 @@ def post_bodies(port: int, bodies: list[bytes], token: str) -> None:
                 if not queue:
                     break
                 body = queue.pop()
-            connection.request("POST", "/v1/api-calls", body=body, headers=headers)
-            response = connection.getresponse()
-            payload = response.read()
+            while True:  # as a shop's backend does: a 429 is retried after its Retry-After
+                connection.request("POST", "/v1/api-calls", body=body, headers=headers)
+                response = connection.getresponse()
+                payload = response.read()
+                if response.status != 429:
+                    break
+                time.sleep(float(response.getheader("Retry-After", "1")))
             if response.status != 200:
                 raise RuntimeError(f"collector answered {response.status}: {payload[:200]!r}")
         connection.close()
@@ -163,6 +169,7 @@ def collector_rate(directory: Path, records: list[dict]) -> float:
         "LOUPE_PRODUCTION_URL": "",
         "LOUPE_COLLECTOR_TOKEN": token,
         "LOUPE_COLLECTOR_PORT": str(port),
+        "LOUPE_HTTP_INTERFACE_PORT": "0",
         "LOUPE_BATCH_MAX_DELAY_MS": "200",
     }
     loupe = str(Path(sys.executable).with_name("loupe"))
