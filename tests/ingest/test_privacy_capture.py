@@ -149,8 +149,14 @@ def flask_shop() -> Flask:
 
 @pytest.fixture
 def captured_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    with caplog.at_level(logging.DEBUG):
-        yield caplog
+    """Every record of the `loupe` loggers, also after a CLI test stopped their propagation."""
+    loupe = logging.getLogger("loupe")
+    loupe.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="loupe"):
+            yield caplog
+    finally:
+        loupe.removeHandler(caplog.handler)
 
 
 @pytest.mark.parametrize("server", ["asgi", "wsgi"])
