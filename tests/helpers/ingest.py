@@ -1,5 +1,6 @@
 """Sinks around the real WarehouseSink for fault injection (a warehouse that is down, loses the
-acknowledgement, or stalls), and what the writer stored in pd.api_calls."""
+acknowledgement, or stalls), what the writer stored in pd.api_calls, and the bearer token of the
+tests' in-process collector (the `collector` fixture of tests/ingest/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from loupe.errors import WarehouseUnavailableError
 from loupe.ingest.batch import Batch
 from loupe.ingest.sinks import WarehouseSink
 from loupe.warehouse import Warehouse
+
+COLLECTOR_TOKEN = "t0ken-for-tests"
 
 
 class SwitchableSink:

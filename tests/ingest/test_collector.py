@@ -6,7 +6,6 @@ import gzip
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 
 import httpx
 import orjson
@@ -17,20 +16,12 @@ from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
 from loupe.warehouse import Warehouse
 from tests.helpers.calls import api_call
+from tests.helpers.ingest import COLLECTOR_TOKEN as TOKEN
 from tests.helpers.ingest import GatedSink, stored
 from tests.helpers.servers import serve_asgi
 
-TOKEN = "t0ken-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 NDJSON = {**AUTH, "Content-Type": "application/x-ndjson"}
-
-
-@pytest.fixture
-def collector(warehouse: Warehouse) -> Iterator[str]:
-    writer = BatchWriter(WarehouseSink(warehouse), max_delay_ms=50, when_full="raise")
-    with serve_asgi(create_collector_app(writer, TOKEN, max_body_bytes=64_000)) as url:
-        yield url
-    writer.close()
 
 
 def ndjson(records: list[dict]) -> bytes:

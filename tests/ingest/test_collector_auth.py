@@ -3,27 +3,12 @@ token is not."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from loupe.ingest.collector import create_collector_app
-from loupe.ingest.sinks import WarehouseSink
-from loupe.ingest.writer import BatchWriter
 from loupe.warehouse import Warehouse
 from tests.helpers.calls import api_call
-from tests.helpers.servers import serve_asgi
-
-TOKEN = "t0ken-for-tests"
-
-
-@pytest.fixture
-def collector(warehouse: Warehouse) -> Iterator[str]:
-    writer = BatchWriter(WarehouseSink(warehouse), max_delay_ms=50, when_full="raise")
-    with serve_asgi(create_collector_app(writer, TOKEN, max_body_bytes=64_000)) as url:
-        yield url
-    writer.close()
+from tests.helpers.ingest import COLLECTOR_TOKEN as TOKEN
 
 
 @pytest.mark.parametrize(
