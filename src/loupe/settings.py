@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -269,6 +276,40 @@ class Settings(BaseSettings):
     scheduler_max_lag_minutes: float = Field(
         120.0, gt=0, description="`loupe status` reports stale (exit 1) beyond this lag."
     )
+
+    # -- retention (`loupe retention`, the nightly `retention` job; docs/operations.md) --------
+    keep_raw_days: int = Field(
+        400,
+        ge=0,
+        description="Days of raw calls kept in `pd` (api_calls, api_calls_rejected), counted "
+        "back from today (business timezone); older days are dropped and can no longer be "
+        "rebuilt. At least `scheduler_nightly_max_days`; 0 keeps them for ever.",
+    )
+    keep_dwh_days: int = Field(
+        800,
+        ge=0,
+        description="Days kept in every dated `dwh` table (not the dimensions `dwh.items`, "
+        "`dwh.user_agents`), counted back from today; 0 keeps them for ever.",
+    )
+    keep_history_days: int = Field(
+        800,
+        ge=0,
+        description="Days of superseded versions kept in `history`: a version is deleted once "
+        "its validity ended more than this many days ago; the latest version of every key "
+        "stays. 0 keeps them for ever.",
+    )
+
+    @field_validator("keep_raw_days")
+    @classmethod
+    def _rebuildable(cls, value: int, info: ValidationInfo) -> int:
+        # The nightly run rebuilds days from their raw calls: it must not reach past them.
+        reach = info.data.get("scheduler_nightly_max_days")
+        if value and reach and value < reach:
+            raise ValueError(
+                f"{value} is less than scheduler_nightly_max_days ({reach}), the days the "
+                "nightly run rebuilds from raw calls"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -27,6 +27,7 @@ from loupe.jobs.hourly import run_hourly
 from loupe.jobs.registry import plan
 from loupe.jobs.run import JobResult, build_days, days_between, days_without_calls
 from loupe.jobs.user_agents import update_user_agents
+from loupe.retention import refuse_days_past_retention
 from loupe.scheduler.lease import etl_lease
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import require_migrated
@@ -121,6 +122,7 @@ def _run_days(
     days: list[date], jobs: list[str] | None, verbose: bool, allow_empty: bool = False
 ) -> None:
     settings = setup(verbose)
+    refuse_days_past_retention(settings, days, datetime.now(timezone.utc))
     stop_on_sigterm()
     steps = _named(plan, jobs, "--jobs")
     with warehouse_for(settings) as warehouse:

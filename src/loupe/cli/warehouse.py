@@ -1,8 +1,9 @@
-"""Warehouse commands: `loupe init`, `loupe migrate`, `loupe sql`."""
+"""Warehouse commands: `loupe init`, `loupe migrate`, `loupe sql`, `loupe retention`."""
 
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
@@ -10,9 +11,11 @@ from rich.table import Table
 
 from loupe.cli.app import Verbose, app, console, setup, warehouse_for
 from loupe.errors import LoupeError, QueryError
+from loupe.scheduler.lease import etl_lease
+from loupe.scheduler.retention import run_retention
 from loupe.schema.ddl import DDL
 from loupe.schema.init import initialise
-from loupe.schema.migrate import migrate, pending, render_all
+from loupe.schema.migrate import migrate, pending, render_all, require_migrated
 
 
 @app.command()
@@ -56,6 +59,22 @@ def migrate_command(
             return
         applied = migrate(warehouse, ddl)
     console.print(f"applied: {', '.join(m.name for m in applied) or 'none (up to date)'}")
+
+
+@app.command()
+def retention(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be dropped; drop nothing.")
+    ] = False,
+    verbose: Verbose = False,
+) -> None:
+    """Drop the days older than `keep_raw_days`, `keep_dwh_days`, `keep_history_days` keep."""
+    settings = setup(verbose)
+    with warehouse_for(settings) as warehouse:
+        require_migrated(warehouse, DDL(settings.cluster))
+        with etl_lease(warehouse, settings):
+            result = run_retention(warehouse, settings, datetime.now(timezone.utc), dry_run)
+    console.print(result.summary(), highlight=False, soft_wrap=True)
 
 
 def _parse_params(values: list[str]) -> dict[str, str]:

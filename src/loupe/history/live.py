@@ -3,12 +3,13 @@
 `dwh.items`, `dwh.orders` and `dwh.order_items` are copies: each refresh fills its `etl.dim_*`
 twin from the production database and replaces the whole `dwh` table in one step (REPLACE
 PARTITION), so readers see the old copy or the new one, never a mix; a failing source leaves the
-old copy in place.
+old copy in place. The order copies keep the days `keep_dwh_days` keeps (the refresh copies no
+older order), so retention's deletion of older ones lasts.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from loupe import sqlfiles
 from loupe.errors import LoupeError
@@ -20,10 +21,15 @@ DIMENSIONS = ("items", "orders", "order_items")
 
 
 def refresh_dimensions(
-    warehouse: Warehouse, business_timezone: str, ddl: DDL = DDL()
+    warehouse: Warehouse, business_timezone: str, ddl: DDL = DDL(), keep_from: date | None = None
 ) -> dict[str, int]:
-    """Copy items, orders and order lines from the production database into `dwh`; rows each."""
-    params = {"refreshed_at": datetime.now(timezone.utc), "timezone": business_timezone}
+    """Copy items, orders and order lines from the production database into `dwh` (the orders
+    of `keep_from` and later, when given: the oldest day `dwh` keeps); rows each."""
+    params = {
+        "refreshed_at": datetime.now(timezone.utc),
+        "timezone": business_timezone,
+        "keep_from": keep_from or date(1970, 1, 1),
+    }
     truncate = sqlfiles.load("loupe", "truncate_table")
     staged: dict[str, int] = {}
     for name in DIMENSIONS:

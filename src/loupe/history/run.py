@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from loupe.errors import LoupeError
 from loupe.history.live import refresh_dimensions
 from loupe.history.reconcile import Reconciliation, newest_order_day, reconcile_orders
 from loupe.history.snapshot import SnapshotResult, run_snapshot
+from loupe.retention import Limits
 from loupe.schema.ddl import DDL
 from loupe.schema.link import check_link, create_live_views
 from loupe.settings import Settings
@@ -57,7 +58,8 @@ def take_snapshot(
     ddl = DDL(settings.cluster)
     report = SnapshotReport(run_snapshot(warehouse, entities, full, ddl))
     report.views = create_live_views(warehouse)
-    report.dimensions = refresh_dimensions(warehouse, settings.timezone, ddl)
+    keep_from = Limits.at(settings, datetime.now(timezone.utc)).dwh
+    report.dimensions = refresh_dimensions(warehouse, settings.timezone, ddl, keep_from)
     last = newest_order_day(warehouse, settings.timezone)
     if last is not None:
         first = last - timedelta(days=reconcile_days - 1)

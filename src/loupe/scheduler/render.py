@@ -74,6 +74,11 @@ def render_text(report: dict[str, Any]) -> str:
                 f"  {row['date']}: {row['matched']} of {row['logged_orders']} logged and "
                 f"{row['db_orders']} database orders matched ({row['match_rate']:.1%})"
             )
+    if report["retention"]:
+        lines += ["", "oldest day kept"]
+        for schema, kept in report["retention"].items():
+            limit = f"keeps {kept['keep_days']} days" if kept["keep_days"] else "keeps every day"
+            lines.append(f"  {schema:<10} {kept['oldest_day'] or '-':<10}  ({limit})")
     lines += ["", "disk"]
     for row in report["disk"]:
         lines.append(f"  {row['database']:<10} {_size(row['bytes']):>10}  {row['rows']:>12} rows")

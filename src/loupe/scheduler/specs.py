@@ -18,9 +18,11 @@ from loupe import sqlfiles
 from loupe.errors import LoupeError
 from loupe.jobs.audit import audit_days_built_since, failure_summary
 from loupe.jobs.hourly import run_hourly
+from loupe.retention import Limits
 from loupe.scheduler.lease import ETL_LOCK
 from loupe.scheduler.nightly import run_nightly
 from loupe.scheduler.options import SchedulerOptions
+from loupe.scheduler.retention import run_retention
 from loupe.schema.ddl import DDL
 from loupe.schema.link import LINK_DATABASE
 from loupe.settings import Settings
@@ -137,9 +139,10 @@ def business_yesterday(slot: datetime, tz: str) -> date:
 def default_specs(
     settings: Settings, options: SchedulerOptions, production_linked: bool = False
 ) -> list[JobSpec]:
-    """Loupe's schedule: the hourly ETL, the nightly re-run of yesterday and audit of the days
-    built, and (once `loupe init` linked the production database, and the history package is
-    there) hourly snapshots and nightly order reconciliation."""
+    """Loupe's schedule: the hourly ETL, the nightly re-run of yesterday, audit of the days
+    built and retention (scheduler/retention.py), and (once `loupe init` linked the production
+    database, and the history package is there) hourly snapshots and nightly order
+    reconciliation."""
     hourly = Every(options.interval_seconds)
     hour, minute = options.nightly_hour_minute
     nightly = DailyAt(hour, minute, settings.timezone)
@@ -163,12 +166,17 @@ def default_specs(
             raise LoupeError(f"audits failed: {failed}")
         return f"{len(results)} audits passed on {', '.join(map(str, days)) or 'no days'}"
 
+    def retention(warehouse: Warehouse, slot: datetime) -> str:
+        return run_retention(warehouse, settings, slot).summary()
+
     # Both ETL jobs stage days in the same etl.* tables: one lease keeps them apart.
     specs = [
         JobSpec("etl_hourly", hourly, etl_hourly, lock=ETL_LOCK),
         JobSpec("etl_nightly", nightly, etl_nightly, ("etl_hourly",), lock=ETL_LOCK),
         # Audits read dwh: under the same lease, no build swaps a day while they read it.
         JobSpec("etl_audit", nightly, etl_audit, ("etl_nightly",), lock=ETL_LOCK),
+        # Drops days from the tables the ETL swaps days into: under the ETL's lease too.
+        JobSpec("retention", nightly, retention, ("etl_nightly",), lock=ETL_LOCK),
     ]
     if production_linked and _history_ready():
         specs.extend(_history_specs(settings, hourly, nightly))
@@ -186,7 +194,9 @@ def _history_specs(settings: Settings, hourly: Schedule, nightly: Schedule) -> l
     def snapshot(warehouse: Warehouse, slot: datetime) -> str:
         ddl = DDL(settings.cluster)
         results = run_snapshot(warehouse, ddl=ddl)
-        copied = refresh_dimensions(warehouse, settings.timezone, ddl)
+        copied = refresh_dimensions(
+            warehouse, settings.timezone, ddl, Limits.at(settings, slot).dwh
+        )
         written = sum(result.written for result in results)
         return f"{len(results)} entities, {written} versions; dimensions {copied}"
 

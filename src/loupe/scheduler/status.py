@@ -4,8 +4,9 @@ Staleness (what makes the exit code non-zero): ingestion is stale when the newes
 `pd.api_calls.received_at` is older than `max_lag`; the ETL is stale when `dwh.sessions` (every
 call belongs to a visit) ends more than `max_lag` before the newest call time, or is empty while
 calls exist; a job is stale when its next slot is overdue by more than `max_lag`. Other tables
-show their newest row and lag behind now, for information. A day whose publish a crash cut short
-(half its tables new, half old, until the next ETL run puts it back: jobs/publish.py) is stale too.
+show their newest row and lag behind now, and each schema the oldest day it keeps (retention),
+for information. A day whose publish a crash cut short (half its tables new, half old, until the
+next ETL run puts it back: jobs/publish.py) is stale too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from loupe.ingest.spool import Spool
 from loupe.jobs.publish import interrupted_publishes
 from loupe.scheduler import metrics
 from loupe.scheduler.ledger import sql
+from loupe.scheduler.retention import oldest_days
 from loupe.scheduler.specs import JobSpec
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -185,6 +187,7 @@ def build_report(
         "publishes_cut_short": cut_short,
         "ingest": {"rejected_24h": rejected, **_spool(settings)},
         "reconciliation": _reconciliation(warehouse),
+        "retention": _retention(warehouse, settings),
         "disk": warehouse.rows(DISK_SQL),
     }
 
@@ -198,6 +201,21 @@ def _spool(settings: Settings) -> dict[str, int]:
             batches += len(spool)
             records += spool.records()
     return {"spooled_batches": batches, "spooled_records": records}
+
+
+def _retention(warehouse: Warehouse, settings: Settings) -> dict[str, dict]:
+    # Per schema: the oldest day kept (None: empty) and the days the settings keep (0: all).
+    if not _exists(warehouse, "pd.api_calls"):
+        return {}
+    keep = {
+        "pd": settings.keep_raw_days,
+        "dwh": settings.keep_dwh_days,
+        "history": settings.keep_history_days,
+    }
+    return {
+        schema: {"oldest_day": day, "keep_days": keep[schema]}
+        for schema, day in oldest_days(warehouse, settings).items()
+    }
 
 
 def _reconciliation(warehouse: Warehouse) -> list[dict]:
