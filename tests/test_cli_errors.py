@@ -30,6 +30,7 @@ USAGE_ERRORS = [
     (("init", "--bogus"), "error: no such option: --bogus..."),
     (("migrate", "--dry-run=yes"), "error: option '--dry-run' does not take a value..."),
     (("sql",), "error: missing argument 'query' (see `loupe sql --help`)"),
+    (("retention", "--dry-run=yes"), "error: option '--dry-run' does not take a value..."),
     (
         ("sql", "SELECT 1", "--format", "NoSuchFormat"),
         "error: invalid value for '--format': 'NoSuchFormat' is not a ClickHouse output format "

@@ -3,6 +3,8 @@ whole (history/live.py)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from loupe.history import refresh_dimensions
 from loupe.warehouse import Warehouse
 from tests.helpers.shop import Shop, fill, fill_orders, remove_an_order_and_an_item
@@ -24,3 +26,11 @@ def test_the_orders_copy_equals_the_source_on_business_days(linked: Warehouse, s
         10
     ]
     assert linked.scalar("SELECT toString(any(date)) FROM dwh.orders") == "2026-11-20"
+
+
+def test_the_copy_leaves_out_orders_older_than_dwh_keeps(linked: Warehouse, shop: Shop) -> None:
+    fill(shop)
+    fill_orders(shop)
+    refresh_dimensions(linked, "UTC", keep_from=date(2026, 11, 21))
+    assert linked.scalar("SELECT groupArray(id) FROM dwh.orders") == [11]
+    assert linked.scalar("SELECT groupArray(order_id) FROM dwh.order_items") == [11]

@@ -36,6 +36,7 @@ def test_snapshot_and_reconcile_run_once_production_is_linked(loupe_env: Path) -
             "etl_hourly",
             "etl_nightly",
             "etl_audit",
+            "retention",
         ]
         initialise(settings, warehouse)
         specs = default_specs(settings, options, production_linked(warehouse))
@@ -44,6 +45,7 @@ def test_snapshot_and_reconcile_run_once_production_is_linked(loupe_env: Path) -
             ("etl_hourly", "success"),
             ("etl_nightly", "success"),
             ("etl_audit", "success"),
+            ("retention", "success"),
             ("snapshot", "success"),
             ("reconcile", "success"),
         ]

@@ -39,7 +39,8 @@ class RetentionResult:
                 parts.append(f"{schema.schema}: kept for ever")
                 continue
             unit = "versions" if schema.schema == "history" else "rows"
-            days = f" ({schema.days} days)" if schema.days else ""
+            plural = "s" if schema.days > 1 else ""
+            days = f" ({schema.days} day{plural})" if schema.days else ""
             parts.append(
                 f"{schema.schema}: {verb} {schema.total} {unit}{days} before {schema.oldest_kept}"
             )
