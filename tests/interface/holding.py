@@ -10,24 +10,19 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import chdb
 import uvicorn
 from pydantic import SecretStr
 
-from loupe.interface.app import Interface, create_interface_app
-from loupe.interface.guard import ReaderGuard
-from loupe.interface.server import bind
-from loupe.interface.sessions import Sessions
+from loupe.interface.server import bind, interface_app
 from loupe.interface.users import Users
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import open_warehouse
-from loupe.warehouse.embedded import ENGINE_OPTIONS
 from loupe.warehouse.held import ADMIN_USER, read_admin_file
 from tests.helpers.processes import LoupeProcess
 from tests.helpers.servers import free_port
@@ -131,9 +126,8 @@ def interface_in_process(
     users.admin_password = admin_password
     data_dir.mkdir(parents=True, exist_ok=True)
     sock = bind("127.0.0.1", port or 0)
-    guard_connection = chdb.connect(f"{data_dir}?{ENGINE_OPTIONS}")
-    sessions = Sessions(data_dir)
-    app = create_interface_app(users, Interface(sessions, ReaderGuard(guard_connection)))
+    stack = ExitStack()
+    app = stack.enter_context(interface_app(users, data_dir))
     certificate, key = tls or (None, None)
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", ssl_certfile=certificate, ssl_keyfile=key
@@ -150,6 +144,5 @@ def interface_in_process(
     finally:
         server.should_exit = True
         thread.join(30)
-        sessions.close()
-        guard_connection.close()
+        stack.close()
         sock.close()

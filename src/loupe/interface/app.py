@@ -5,11 +5,15 @@ POST (the query in the URL, the body, or the URL followed by the body; an INSERT
 `FORMAT`). The statement runs in a worker thread on its own connection or its session's
 (sessions.py), after authentication (users.py), parsing (statement.py) and, for a reader, the
 guard (guard.py). Results come back in the format the statement, `default_format` or the
-`X-ClickHouse-Format` header names, with the headers a server sends.
+`X-ClickHouse-Format` header names, with the headers a server sends: in ClickHouse's block
+framing for `compress=1` (framing.py), in Native as a server writes it for the client's
+`client_protocol_version` (native.py), with `X-ClickHouse-Progress` headers when asked. A running
+query can be cancelled by its client closing the connection or by `KILL QUERY` (running.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -25,16 +29,19 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from loupe import sqlfiles
+from loupe.interface import framing, native
 from loupe.interface.guard import ReaderGuard, check_setting_names, denied
 from loupe.interface.protocol import (
     ClickHouseError,
     decode_body,
-    encode_chunks,
+    encode_stream,
     engine_error,
     native_header,
     response_encoding,
+    split,
     summary,
 )
+from loupe.interface.running import Running, RunningQueries, progress_headers, progress_of
 from loupe.interface.sessions import Sessions
 from loupe.interface.statement import (
     Statement,
@@ -85,14 +92,16 @@ class Outcome:
     data: Any
     headers: dict[str, str]
     keep: Any = None
+    progress: list[str] | None = None
 
 
 class Interface:
     """Runs calls against the warehouse at `sessions.data_dir`."""
 
-    def __init__(self, sessions: Sessions, guard: ReaderGuard) -> None:
+    def __init__(self, sessions: Sessions, guard: ReaderGuard, running: RunningQueries) -> None:
         self.sessions = sessions
         self.guard = guard
+        self.running = running
 
     def execute(self, call: Call, query_id: str) -> Outcome:
         """Run one request's statement; raise `ClickHouseError` as a server would report it."""
@@ -129,6 +138,11 @@ class Interface:
             if not _SETTING_NAME.match(name):
                 raise ClickHouseError(115, f"Unknown setting '{name}'", "UNKNOWN_SETTING")
             _run(connection, f"SET {name} = {{value:String}}", params={"value": value})
+        revision = _revision(params.get("client_protocol_version"))
+        if revision:
+            # A server sends no LowCardinality to a client older than 54405.
+            allowed = int(revision >= native.WITH_LOW_CARDINALITY)
+            _run(connection, f"SET low_cardinality_allow_in_native_format = {allowed}")
         insert = split_insert(params.get("query"), call.body) if call.method == "POST" else None
         if insert is not None:
             sql = insert.head
@@ -155,18 +169,29 @@ class Interface:
         current, timezone = _run(
             connection, sqlfiles.load("loupe.interface", "session_context")
         ).split("\t")
-        if reader is not None:
-            self.guard.check(reader, statement, current)
         headers = {"X-ClickHouse-Query-Id": query_id, "X-ClickHouse-Timezone": timezone}
-        started = time.monotonic()
-        if insert is not None:
-            with _memory_file(insert.data) as path:
-                result = _query(connection, infile_statement(statement.normalized, path), "Null")
-            headers["X-ClickHouse-Summary"] = _summary(result, started, written=True)
-            return Outcome(b"", headers)
         fmt = statement.output_format or params.get("default_format") or call.header_format
         fmt = fmt or "TabSeparated"
-        result = _query(connection, statement.text, fmt, query_params)
+        killed = statement.killed_id()
+        if killed is not None:
+            return self._kill(connection, call.user, killed, fmt, headers)
+        if reader is not None:
+            self.guard.check(reader, statement, current)
+        started = time.monotonic()
+        with self.running.run(query_id, call.user.name) as running:
+            running.reads_only = statement.reads_only
+            progress = params.get("send_progress_in_http_headers") == "1"
+            with progress_of(connection, running, progress):
+                if insert is not None:
+                    with _memory_file(insert.data) as path:
+                        sql = running.marked(infile_statement(statement.normalized, path))
+                        result = _query(connection, sql, "Null")
+                else:
+                    result = _query(connection, running.marked(statement.text), fmt, query_params)
+        shown = _progress(running, params) if progress else None
+        if insert is not None:
+            headers["X-ClickHouse-Summary"] = _summary(result, started, written=True)
+            return Outcome(b"", headers, progress=shown)
         headers["X-ClickHouse-Summary"] = _summary(result, started, written=False)
         data: Any = result.get_memview().view() if result.size() else b""
         if statement.has_result:
@@ -174,7 +199,48 @@ class Interface:
             headers["Content-Type"] = _content_type(fmt)
             if fmt == "Native" and not result.size():
                 data = native_header(_columns(connection, statement))
+            if fmt == "Native":
+                data = native.for_revision(data, revision)
+        return Outcome(data, headers, keep=result, progress=shown)
+
+    def _kill(
+        self, connection: Any, user: User, killed: tuple[str, str], fmt: str,
+        headers: dict[str, str],
+    ) -> Outcome:  # fmt: skip
+        """`KILL QUERY WHERE query_id = '...'` for a query of the interface: a reader may cancel
+        its own queries only, as on a server (its KILL of another's query finds nothing)."""
+        query_id, mode = killed
+        running = self.running.find(query_id)
+        if running is not None and user.reader is not None and running.user != user.name:
+            running = None
+        if running is not None and mode != "TEST":
+            self.running.kill(running)
+        values = {
+            "status": "finished" if mode == "SYNC" else "waiting",
+            "query_id": query_id,
+            "user": running.user if running else "",
+            "query": running.text if running else "",
+            "found": str(int(running is not None)),
+        }
+        result = _query(connection, sqlfiles.load("loupe.interface", "kill_result"), fmt, values)
+        data: Any = result.get_memview().view() if result.size() else b""
+        if fmt == "Native" and not result.size():
+            data = native_header([(name, "String") for name in KILL_COLUMNS])
+        headers.update({"X-ClickHouse-Format": fmt, "Content-Type": _content_type(fmt)})
         return Outcome(data, headers, keep=result)
+
+
+KILL_COLUMNS = ("kill_status", "query_id", "user", "query")
+
+
+def _revision(value: str | None) -> int:
+    """The client's protocol revision (0: none given, or not a number)."""
+    return int(value) if value and value.isdigit() else 0
+
+
+def _progress(running: Running, params: dict[str, str]) -> list[str]:
+    interval = params.get("http_headers_progress_interval_ms", "100")
+    return progress_headers(running, float(interval) if interval.isdigit() else 100.0)
 
 
 def _run(connection: Any, sql: str, params: dict[str, str] | None = None) -> str:
@@ -236,19 +302,22 @@ def create_interface_app(users: Users, interface: Interface) -> Starlette:
     async def ping(request: Request) -> Response:
         return PlainTextResponse("Ok.\n")
 
+    async def replicas_status(request: Request) -> Response:
+        # A server answers `Ok.` when no replicated table lags; the embedded warehouse has none.
+        return PlainTextResponse("Ok.\n")
+
     async def handle(request: Request) -> Response:
         params = dict(request.query_params)
         query_id = params.get("query_id") or str(uuid.uuid4())
         try:
             user = users.authenticate(*credentials(request))
-            if params.get("compress") == "1" or params.get("decompress") == "1":
-                raise ClickHouseError(
-                    48, "compress=1 and decompress=1 (ClickHouse's block compression) are not "
-                    "supported: use Accept-Encoding and Content-Encoding", "NOT_IMPLEMENTED",
-                )  # fmt: skip
             if request.headers.get("content-type", "").startswith("multipart/form-data"):
                 raise ClickHouseError(48, "external data is not supported", "NOT_IMPLEMENTED")
             body = decode_body(await request.body(), request.headers.get("content-encoding"))
+            if params.get("decompress") == "1":
+                checking = params.get("http_native_compression_disable_checksumming_on_decompress")
+                body = framing.decompress_body(body, verify=checking != "1")
+            method = framing.method_of(params.get("network_compression_method"))
             call = Call(
                 user=user,
                 method=request.method,
@@ -257,7 +326,7 @@ def create_interface_app(users: Users, interface: Interface) -> Starlette:
                 header_database=request.headers.get("x-clickhouse-database"),
                 body=body,
             )
-            outcome = await run_in_threadpool(interface.execute, call, query_id)
+            outcome = await _watched(request, interface, call, query_id)
         except ClickHouseError as error:
             return PlainTextResponse(
                 error.body(),
@@ -273,16 +342,43 @@ def create_interface_app(users: Users, interface: Interface) -> Starlette:
         headers = dict(outcome.headers)
         if encoding:
             headers["Content-Encoding"] = encoding
+        framed = params.get("compress") == "1"
 
         def chunks() -> Iterator[bytes]:
             # `outcome` holds chDB's result while its memory (`get_memview`) is streamed.
-            yield from encode_chunks(outcome.data, encoding)
+            parts = split(outcome.data)
+            if framed:
+                parts = framing.compress_stream(parts, method)
+            yield from encode_stream(parts, encoding)
 
-        return StreamingResponse(chunks(), headers=headers)
+        response = StreamingResponse(chunks(), headers=headers)
+        for value in outcome.progress or ():
+            response.raw_headers.append((b"x-clickhouse-progress", value.encode()))
+        return response
 
     return Starlette(
         routes=[
             Route("/", root, methods=["GET", "POST"]),
             Route("/ping", ping, methods=["GET", "HEAD"]),
+            Route("/replicas_status", replicas_status, methods=["GET", "HEAD"]),
         ]
     )
+
+
+async def _watched(request: Request, interface: Interface, call: Call, query_id: str) -> Outcome:
+    """Run the call in a worker thread; with `cancel_http_readonly_queries_on_client_close=1`,
+    cancel its query if the client closes the connection first, as a server does."""
+    task = asyncio.ensure_future(run_in_threadpool(interface.execute, call, query_id))
+    if call.params.get("cancel_http_readonly_queries_on_client_close") == "1":
+        cancelled = False
+        while not cancelled:
+            done, _ = await asyncio.wait({task}, timeout=CLOSE_CHECK_SECONDS)
+            if done:
+                break
+            if await request.is_disconnected():
+                running = interface.running
+                cancelled = await run_in_threadpool(running.cancel_on_close, query_id)
+    return await task
+
+
+CLOSE_CHECK_SECONDS = 0.1

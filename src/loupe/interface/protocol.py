@@ -13,7 +13,7 @@ import gzip
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 import lz4.frame
@@ -182,13 +182,18 @@ def _lz4_frames(body: bytes) -> bytes:
 CHUNK = 1 << 20
 
 
-def encode_chunks(data: bytes | memoryview, encoding: str | None) -> Iterator[bytes]:
-    """`data` in chunks of at most 1 MiB, compressed as one stream when `encoding` is set."""
+def split(data: bytes | memoryview) -> Iterator[memoryview]:
+    """`data` in chunks of at most 1 MiB, without copying."""
     view = memoryview(data)
-    writer = _compressor(encoding) if encoding else None
     for start in range(0, len(view), CHUNK):
-        part = bytes(view[start : start + CHUNK])
-        out = writer.compress(part) if writer else part
+        yield view[start : start + CHUNK]
+
+
+def encode_stream(parts: Iterable[bytes | memoryview], encoding: str | None) -> Iterator[bytes]:
+    """`parts` as bytes, compressed as one stream when `encoding` is set."""
+    writer = _compressor(encoding) if encoding else None
+    for part in parts:
+        out = writer.compress(bytes(part)) if writer else bytes(part)
         if out:
             yield out
     if writer:

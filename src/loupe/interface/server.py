@@ -16,16 +16,18 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import chdb
 import uvicorn
+from starlette.applications import Starlette
 
 from loupe.errors import ConfigError, LoupeError
 from loupe.interface.app import Interface, create_interface_app
 from loupe.interface.guard import ReaderGuard
+from loupe.interface.running import RunningQueries
 from loupe.interface.sessions import Sessions
 from loupe.interface.users import Users, remove_admin_file, write_admin_file
 from loupe.settings import Settings
@@ -72,6 +74,24 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 @contextmanager
+def interface_app(users: Users, data_dir: Path) -> Iterator[Starlette]:
+    """The interface's app over the open warehouse at `data_dir`, with the engine connections
+    it keeps (the guard's, the one that cancels queries, the sessions'), closed at the end."""
+    guard_connection = chdb.connect(f"{data_dir}?{ENGINE_OPTIONS}")
+    control_connection = chdb.connect(f"{data_dir}?{ENGINE_OPTIONS}")
+    sessions = Sessions(data_dir)
+    try:
+        guard = ReaderGuard(guard_connection)
+        yield create_interface_app(
+            users, Interface(sessions, guard, RunningQueries(control_connection))
+        )
+    finally:
+        sessions.close()
+        control_connection.close()
+        guard_connection.close()
+
+
+@contextmanager
 def serve_interface(settings: Settings, warehouse: Warehouse) -> Iterator[RunningInterface | None]:
     """Serve ClickHouse's HTTP interface over `warehouse` while the block runs (embedded engine,
     `http_interface_port` not 0); yield where it listens, or None."""
@@ -87,9 +107,8 @@ def serve_interface(settings: Settings, warehouse: Warehouse) -> Iterator[Runnin
         )
     data_dir = Path(warehouse.data_dir)  # type: ignore[attr-defined]
     sock = bind(host, port)
-    guard_connection = chdb.connect(f"{data_dir}?{ENGINE_OPTIONS}")
-    sessions = Sessions(data_dir)
-    app = create_interface_app(users, Interface(sessions, ReaderGuard(guard_connection)))
+    stack = ExitStack()
+    app = stack.enter_context(interface_app(users, data_dir))
     server = uvicorn.Server(
         uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     )
@@ -113,7 +132,6 @@ def serve_interface(settings: Settings, warehouse: Warehouse) -> Iterator[Runnin
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-        sessions.close()
-        guard_connection.close()
+        stack.close()
         sock.close()
         remove_admin_file(admin_file)

@@ -36,6 +36,10 @@ _STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'")
 _FILE_CLAUSE = re.compile(r"\bINTO\s+OUTFILE\b|\bFROM\s+INFILE\b", re.IGNORECASE)
 _INSERT = re.compile(r"\A\s*INSERT\b", re.IGNORECASE)
 _FORMAT_NAME = re.compile(r"\bFORMAT\s+([A-Za-z0-9_]+)", re.IGNORECASE)
+_KILL_BY_ID = re.compile(
+    r"\AKILL QUERY WHERE query_id = '((?:[^'\\]|\\.)*)'"
+    r"(?: (SYNC|ASYNC|TEST))?(?:\s+FORMAT \w+)?\s*\Z"
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,15 @@ class Statement:
     def reads_only(self) -> bool:
         """Whether a GET may run it."""
         return self.kind in READ_KINDS or self.kind.startswith("Show")
+
+    def killed_id(self) -> tuple[str, str] | None:
+        """For `KILL QUERY WHERE query_id = '...' [SYNC|ASYNC|TEST]`: the query id and the mode
+        (what the JDBC driver sends to cancel), else None."""
+        found = _KILL_BY_ID.match(self.normalized)
+        if self.kind != "KillQueryQuery" or not found:
+            return None
+        query_id = re.sub(r"\\(.)", r"\1", found.group(1))
+        return query_id, found.group(2) or "ASYNC"
 
     def code_text(self) -> str:
         """The canonical text without its string literals (for keyword checks)."""
