@@ -139,10 +139,6 @@ class Interface:
                 raise ClickHouseError(115, f"Unknown setting '{name}'", "UNKNOWN_SETTING")
             _run(connection, f"SET {name} = {{value:String}}", params={"value": value})
         revision = _revision(params.get("client_protocol_version"))
-        if revision:
-            # A server sends no LowCardinality to a client older than 54405.
-            allowed = int(revision >= native.WITH_LOW_CARDINALITY)
-            _run(connection, f"SET low_cardinality_allow_in_native_format = {allowed}")
         insert = split_insert(params.get("query"), call.body) if call.method == "POST" else None
         if insert is not None:
             sql = insert.head

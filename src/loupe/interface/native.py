@@ -7,8 +7,11 @@ version (Grafana's Go client, clickhouse-connect after its probe) reads what a s
 - revision > 0: each block starts with its block info (`is_overflows` 0, `bucket_num` -1);
 - revision >= 54454 (custom serialization): a flag byte after each column's type, 0 here (the
   engine's Native output is always in the default serialization);
-- revision < 54405: no LowCardinality (the caller asks the engine for plain columns);
 - revision < 54337: `DateTime` without its time zone parameter.
+
+A server also turns LowCardinality columns into plain ones for a client older than 54405 (2018);
+that is not done here (the engine's `low_cardinality_allow_in_native_format` does not apply to
+its HTTP output): such a client gets LowCardinality.
 
 The flag byte goes between a column's type and its data, so every column's data is walked to
 find where it ends (`skip`): fixed-width types, String, FixedString, Nullable, Array, Map, Tuple
@@ -23,8 +26,6 @@ import struct
 
 from loupe.interface.protocol import ClickHouseError
 
-WITH_BLOCK_INFO = 1
-WITH_LOW_CARDINALITY = 54405
 WITH_CUSTOM_SERIALIZATION = 54454
 WITH_DATETIME_TIMEZONE = 54337
 BLOCK_INFO = b"\x01\x00\x02\xff\xff\xff\xff\x00"  # field 1 is_overflows, field 2 bucket_num, end
