@@ -54,7 +54,7 @@ def test_hello_then_queries_with_the_protocol_version(served: Served) -> None:
 
 def test_many_blocks_and_an_empty_result(served: Served) -> None:
     sql = "SELECT number AS n, toString(number) AS s FROM numbers(300000)"
-    names, _, rows = read_native(go_post(served, sql, REVISION), REVISION)
+    _, _, rows = read_native(go_post(served, sql, REVISION), REVISION)
     assert len(rows) == 300000 and rows[-1] == (299999, "299999")
     empty = go_post(served, "SELECT n FROM interface_probe WHERE n > 10", REVISION)
     assert read_native(empty, REVISION) == (["n"], ["UInt32"], [])
