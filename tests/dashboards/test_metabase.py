@@ -383,7 +383,8 @@ def test_cli_push_on_the_embedded_engine_connects_metabase_to_the_interface(
     details = next(iter(double.databases.values()))["details"]
     assert (details["host"], details["port"], details["user"]) == ("127.0.0.1", 18123, "reader")
     assert details["password"] == "reader-pa55" and details["dbname"] == "dwh"
-    assert not details["ssl"] and details["additional-options"] == "compress=false"
+    # The interface speaks the driver's own block compression (`compress=1`, its default).
+    assert not details["ssl"] and "additional-options" not in details
 
     # Metabase in a container reaches the host by another name: the settings say which.
     monkeypatch.setenv("LOUPE_METABASE_DB_HOST", "host.docker.internal")
@@ -396,6 +397,12 @@ def test_cli_push_on_the_embedded_engine_connects_metabase_to_the_interface(
         "host.docker.internal", 28123, "bi"
     )  # fmt: skip
     assert details["password"] == "bi-pa55"
+
+    # Options an older push or an administrator left on the connection are cleared.
+    details["additional-options"] = "compress=false"
+    cleared = runner.invoke(app, args)
+    assert cleared.exit_code == 0, cleared.output
+    assert "additional-options" not in next(iter(double.databases.values()))["details"]
 
 
 def test_cli_user_password_from_secrets_dir(

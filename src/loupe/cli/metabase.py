@@ -20,8 +20,6 @@ from loupe.errors import LoupeError
 from loupe.logs import register_secret
 from loupe.settings import Settings
 
-INTERFACE_JDBC_OPTIONS = "compress=false"
-
 metabase_app = typer.Typer(help="Provision the dashboards in Metabase (docs/metabase.md).")
 app.add_typer(metabase_app, name="metabase")
 
@@ -130,9 +128,6 @@ def _interface_connection(settings: Settings, asked: _Asked) -> DatabaseConnecti
         password=password,
         dbname="dwh",
         ssl=bool(asked.ssl),
-        # The interface refuses ClickHouse's own block compression (`compress=1`, which the JDBC
-        # driver asks for by default) and compresses by Accept-Encoding instead.
-        jdbc_options=INTERFACE_JDBC_OPTIONS,
     )
 
 

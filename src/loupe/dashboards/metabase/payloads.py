@@ -45,8 +45,6 @@ class DatabaseConnection:
     password: str
     dbname: str = "dwh"
     ssl: bool = False
-    # JDBC options Metabase's driver appends to its URL (`additional-options`), if any.
-    jdbc_options: str = ""
 
 
 def marker(*parts: str) -> str:
@@ -89,7 +87,6 @@ def database_payload(connection: DatabaseConnection, *, password: str | None = N
             "dbname": connection.dbname,
             "ssl": connection.ssl,
             "scan-all-databases": False,
-            **({"additional-options": connection.jdbc_options} if connection.jdbc_options else {}),
         },
     }
 

@@ -167,10 +167,11 @@ def _database(client: MetabaseClient, connection: DatabaseConnection, report: Pu
         if database.get("name") == connection.name and database.get("engine") == "clickhouse":
             details = database.get("details") or {}
             wanted = body["details"]
-            options = "additional-options"  # absent and empty alike
-            if all(details.get(key) == wanted[key] for key in _DB_COMPARED) and (
-                details.get(options) or None
-            ) == (wanted.get(options) or None):
+            # JDBC options set by hand or by an older push (`additional-options`) are cleared:
+            # the driver's defaults are what the interface serves.
+            if all(details.get(key) == wanted[key] for key in _DB_COMPARED) and not details.get(
+                "additional-options"
+            ):
                 report.unchanged.append(label)
             else:
                 client.put(f"/database/{database['id']}", body)
