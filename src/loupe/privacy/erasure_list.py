@@ -68,6 +68,6 @@ def record_erasure(warehouse: Warehouse, report: ErasureReport, requested_at: da
             "tables": tables,
             "rows": [report.rows[name] for name in tables],
             "spooled": report.spooled,
-            "days": report.rebuilt_days,
+            "days": [day.isoformat() for day in report.rebuilt_days],
         },
     )
