@@ -58,8 +58,13 @@ def test_forget_email_removes_the_calls_holding_its_hash(loupe_env: Path) -> Non
         assert warehouse.scalar("SELECT count() FROM privacy.erased_keys WHERE kind = 'email'") == 1
 
     # The address's next login is dropped at ingest.
-    again = api_call(event_id="00000000-0000-4000-8000-000000000005", session_id="s-new",
-                     method="POST", endpoint=LOGIN, request={"email": "ann.lee@example.com"})  # fmt: skip
+    again = api_call(
+        event_id="00000000-0000-4000-8000-000000000005",
+        session_id="s-new",
+        method="POST",
+        endpoint=LOGIN,
+        request={"email": "ann.lee@example.com"},
+    )
     calls.write_bytes(orjson.dumps(again) + b"\n")
     assert "1 dropped (erased persons)" in cli("ingest", str(calls))
 
