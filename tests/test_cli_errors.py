@@ -68,6 +68,7 @@ USAGE_ERRORS = [
     (("etl", "nosuch"), "error: no such command 'nosuch' (see `loupe etl --help`)"),
     (("demo", "--days", "0"), "error: invalid value for '--days'..."),
     (("snapshot", "--days", "0"), "error: invalid value for '--days'..."),
+    (("forget", "--name", "ann"), "error: no such option: --name..."),
     (("run", "--interval-seconds", "0"), "error: invalid value for '--interval-seconds'..."),
     (
         ("serve", "--check-seconds", "0"),

@@ -1,6 +1,17 @@
 """The `loupe` command line. Each command module registers its commands on `app`."""
 
-from loupe.cli import dashboards, demo, etl, history, ingest, metabase, run, simulate, warehouse
+from loupe.cli import (
+    dashboards,
+    demo,
+    etl,
+    history,
+    ingest,
+    metabase,
+    privacy,
+    run,
+    simulate,
+    warehouse,
+)
 from loupe.cli.app import app
 
 __all__ = [
@@ -12,6 +23,7 @@ __all__ = [
     "ingest",
     "main",
     "metabase",
+    "privacy",
     "run",
     "simulate",
     "warehouse",

@@ -50,14 +50,16 @@ def ingest(
 
 def _print_result(result: IngestResult, tally: Tally) -> None:
     """One summary line, then the rejections by reason with the start of a payload of each."""
-    records = result.accepted + result.rejected
+    records = result.accepted + result.rejected + result.erased
     if tally.known:
         stored = f"{tally.new} new, {tally.present} already present"
     else:
         stored = f"{result.accepted} accepted (new or already present: unknown)"
     spooled = "; some spooled: the warehouse was unavailable" if result.spooled else ""
+    erased = f", {result.erased} dropped (erased persons)" if result.erased else ""
     console.print(
-        f"{result.files} file(s), {records} records: {stored}, {result.rejected} rejected{spooled}",
+        f"{result.files} file(s), {records} records: {stored}, {result.rejected} rejected"
+        f"{erased}{spooled}",
         highlight=False,
         soft_wrap=True,
     )

@@ -4,7 +4,8 @@
 twin from the production database and replaces the whole `dwh` table in one step (REPLACE
 PARTITION), so readers see the old copy or the new one, never a mix; a failing source leaves the
 old copy in place. The order copies keep the days `keep_dwh_days` keeps (the refresh copies no
-older order), so retention's deletion of older ones lasts.
+older order), so retention's deletion of older ones lasts. The orders of persons on the erasure
+list, and their lines, are left out (history/erased.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from datetime import date, datetime, timezone
 
 from loupe import sqlfiles
 from loupe.errors import LoupeError
+from loupe.history.erased import drop_erased_orders
 from loupe.history.snapshot import sql
+from loupe.ingest.erased import ErasedKeys
 from loupe.schema.ddl import DDL
 from loupe.warehouse import Warehouse
 
@@ -21,10 +24,16 @@ DIMENSIONS = ("items", "orders", "order_items")
 
 
 def refresh_dimensions(
-    warehouse: Warehouse, business_timezone: str, ddl: DDL = DDL(), keep_from: date | None = None
+    warehouse: Warehouse,
+    business_timezone: str,
+    ddl: DDL = DDL(),
+    keep_from: date | None = None,
+    key: bytes | None = None,
 ) -> dict[str, int]:
     """Copy items, orders and order lines from the production database into `dwh` (the orders
-    of `keep_from` and later, when given: the oldest day `dwh` keeps); rows each."""
+    of `keep_from` and later, when given: the oldest day `dwh` keeps); rows each. `key` is the
+    hash key, which reads the erasure list (needed once it is not empty)."""
+    erased = ErasedKeys.load(warehouse, key)
     params = {
         "refreshed_at": datetime.now(timezone.utc),
         "timezone": business_timezone,
@@ -42,6 +51,9 @@ def refresh_dimensions(
                 f"refreshing dwh.{name} from the production database failed, "
                 f"dwh.{name} unchanged: {exc}"
             ) from exc
+    drop_erased_orders(warehouse, erased)
+    for name in DIMENSIONS:
+        staging = sqlfiles.names(table=f"etl.dim_{name}")
         staged[name] = warehouse.scalar(sqlfiles.load("loupe", "count_rows"), staging)
     # Swap only once every copy succeeded, so the three tables stay consistent with each other.
     for name, rows in staged.items():

@@ -4,7 +4,8 @@ Per business day: logged orders (successful `POST /api/v1/orders` calls in `pd.a
 deduplicated by event_id), orders in the production database, how many match (same order id and
 total), revenue on each side and the match rate; the unmatched orders are listed. Every run
 appends its rows (`dwh.order_reconciliation`, `dwh.order_reconciliation_unmatched`) with its
-`checked_at`; `dwh.order_reconciliation_latest` keeps the newest run per day.
+`checked_at`; `dwh.order_reconciliation_latest` keeps the newest run per day. The orders of
+persons on the erasure list are left out (history/erased.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from zoneinfo import ZoneInfo
 
 from loupe import sqlfiles
 from loupe.errors import LoupeError
+from loupe.history.erased import drop_erased_reconciliation
 from loupe.history.snapshot import sql
+from loupe.ingest.erased import ErasedKeys
 from loupe.job_runs import day_bounds, record_run
 from loupe.warehouse import Warehouse
 
@@ -48,9 +51,15 @@ def newest_order_day(warehouse: Warehouse, business_timezone: str) -> date | Non
 
 
 def reconcile_orders(
-    warehouse: Warehouse, business_timezone: str, first: date, last: date
+    warehouse: Warehouse,
+    business_timezone: str,
+    first: date,
+    last: date,
+    key: bytes | None = None,
 ) -> Reconciliation:
-    """Reconcile the days `first`..`last` and record the run; return what it recorded."""
+    """Reconcile the days `first`..`last` and record the run; return what it recorded. `key` is
+    the hash key, which reads the erasure list (needed once it is not empty)."""
+    erased = ErasedKeys.load(warehouse, key)
     if last < first:
         raise LoupeError("reconciliation: the last day is before the first")
     started = datetime.now(timezone.utc)
@@ -71,6 +80,7 @@ def reconcile_orders(
         staging = sqlfiles.names(table="etl.reconcile_orders")
         warehouse.command(sqlfiles.load("loupe", "truncate_table"), staging)
         warehouse.command(sql("reconcile"), params)
+        drop_erased_reconciliation(warehouse, erased)
         warehouse.command(sql("reconcile_days"), params)
         warehouse.command(sql("reconcile_unmatched"), params)
     except LoupeError as exc:

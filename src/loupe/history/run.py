@@ -17,6 +17,7 @@ from loupe.errors import LoupeError
 from loupe.history.live import refresh_dimensions
 from loupe.history.reconcile import Reconciliation, newest_order_day, reconcile_orders
 from loupe.history.snapshot import SnapshotResult, run_snapshot
+from loupe.ingest.hash_key import hash_key
 from loupe.retention import Limits
 from loupe.schema.ddl import DDL
 from loupe.schema.link import check_link, create_live_views
@@ -56,14 +57,15 @@ def take_snapshot(
     """
     ensure_link(settings, warehouse)
     ddl = DDL(settings.cluster)
-    report = SnapshotReport(run_snapshot(warehouse, entities, full, ddl))
+    key = hash_key(settings)
+    report = SnapshotReport(run_snapshot(warehouse, entities, full, ddl, key))
     report.views = create_live_views(warehouse)
     keep_from = Limits.at(settings, datetime.now(timezone.utc)).dwh
-    report.dimensions = refresh_dimensions(warehouse, settings.timezone, ddl, keep_from)
+    report.dimensions = refresh_dimensions(warehouse, settings.timezone, ddl, keep_from, key)
     last = newest_order_day(warehouse, settings.timezone)
     if last is not None:
         first = last - timedelta(days=reconcile_days - 1)
-        report.reconciliation = reconcile_orders(warehouse, settings.timezone, first, last)
+        report.reconciliation = reconcile_orders(warehouse, settings.timezone, first, last, key)
     return report
 
 

@@ -6,7 +6,8 @@ into `etl.snapshot_<entity>_changes` (new, changed, re-inserted keys, and on a f
 ones; nothing for unchanged rows), then attach them to `history.<entity>_versions` in one step.
 History is written only by the attach, so a source failing mid-run leaves it untouched. Each
 entity's run is recorded in `etl.job_runs` as `snapshot:<entity>` (a full run's watermark is its
-snapshot time: up to it, history is complete, deletions included).
+snapshot time: up to it, history is complete, deletions included). The staged rows of persons on
+the erasure list are dropped before anything is compared (history/erased.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from datetime import datetime, timedelta, timezone
 from loupe import sqlfiles
 from loupe.errors import LoupeError
 from loupe.history.entities import Entity, check_source, entity_names, load_config, resolve
+from loupe.history.erased import drop_erased
+from loupe.ingest.erased import ErasedKeys
 from loupe.job_runs import record_run
 from loupe.schema.ddl import DDL
 from loupe.warehouse import Warehouse
@@ -80,7 +83,12 @@ def _truncate(warehouse: Warehouse, entity: Entity) -> None:
 
 
 def snapshot_entity(
-    warehouse: Warehouse, entity: Entity, snapshot_id: int, full: bool = False, ddl: DDL = DDL()
+    warehouse: Warehouse,
+    entity: Entity,
+    snapshot_id: int,
+    full: bool = False,
+    ddl: DDL = DDL(),
+    erased: ErasedKeys | None = None,
 ) -> SnapshotResult:
     """Snapshot one entity: stage the source, compute the new versions, attach them at once.
 
@@ -103,6 +111,8 @@ def snapshot_entity(
             f"snapshot of {entity.name}: reading {entity.source} from the production database "
             f"failed, history unchanged: {exc}"
         ) from exc
+    if erased:
+        drop_erased(warehouse, entity.staging_table, entity.columns, erased)
     changes = sql("changes", entity=entity, key=", ".join(entity.key), full=full)
     warehouse.command(changes, params)
     count = sqlfiles.load("loupe", "count_rows")
@@ -127,20 +137,24 @@ def run_snapshot(
     entities: list[str] | None = None,
     full: bool = False,
     ddl: DDL = DDL(),
+    key: bytes | None = None,
 ) -> list[SnapshotResult]:
     """Snapshot the given (default: every configured) entity under one snapshot id.
 
     Entities run in order; the first failure is recorded and raised, and the entities done before
-    it keep their new versions.
+    it keep their new versions. `key` is the hash key, which reads the erasure list (needed once
+    it is not empty).
     """
     names = entity_names(entities)
+    erased = ErasedKeys.load(warehouse, key)
     snapshot_id = next_snapshot_id(warehouse)
     results = []
     for name in names:
         started = datetime.now(timezone.utc)
         job = f"snapshot:{name}"
         try:
-            result = snapshot_entity(warehouse, resolve(warehouse, name), snapshot_id, full, ddl)
+            entity = resolve(warehouse, name)
+            result = snapshot_entity(warehouse, entity, snapshot_id, full, ddl, erased)
         except LoupeError as exc:
             record_run(warehouse, job, started.date(), started.date(), started, 0, str(exc)[:2000])
             raise

@@ -24,6 +24,7 @@ class IngestResult:
     accepted: int = 0
     rejected: int = 0
     spooled: bool = False
+    erased: int = 0
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -91,6 +92,7 @@ def ingest_files(
         receipt = future.result()
         result.accepted += receipt.accepted
         result.rejected += receipt.rejected
+        result.erased += receipt.erased
         result.spooled = result.spooled or receipt.spooled
     return result
 

@@ -8,6 +8,8 @@ ingest`) need the same key: set `scrub_hash_key` on all of them. The key is neve
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 
 HASH_PREFIX = "h:"  # a keyed hash is `h:` and 32 hex digits: it is never hashed again
 HASH_HEX_CHARS = 32
+ERASED_KINDS = ("user", "session", "email")  # what the erasure list names (privacy/erasure.py)
 
 
 def hash_key(settings: Settings) -> bytes:
@@ -59,3 +62,23 @@ def is_hashed(text: str) -> bool:
         and text.startswith(HASH_PREFIX)
         and all(char in "0123456789abcdef" for char in text[2:])
     )
+
+
+def keyed_hash(key: bytes, text: str) -> str:
+    """`h:` and the first 32 hex digits of HMAC-SHA256 of `text` under `key`."""
+    digest = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    return HASH_PREFIX + digest[:HASH_HEX_CHARS]
+
+
+def normalise_email(text: str) -> str:
+    """An email address as it is hashed: surrounding space stripped, lower-cased, so the
+    scrubbing of `Ann@Shop.example ` and an erasure request for `ann@shop.example` agree."""
+    return text.strip().lower()
+
+
+def erased_hash(key: bytes, kind: str, value: str) -> str:
+    """The erasure list's entry for a user id, a session id or an email's keyed hash (`kind`):
+    the keyed hash of `kind:value`, which is found nowhere else in the warehouse."""
+    if kind not in ERASED_KINDS:
+        raise ValueError(f"unknown erased kind {kind!r}")
+    return keyed_hash(key, f"erased-{kind}:{value}")

@@ -16,6 +16,10 @@ RECORDS_DROPPED = Counter(
     "loupe_ingest_dropped_total",
     "Records the middleware dropped because its writer was full (the host app is never blocked).",
 )
+RECORDS_ERASED = Counter(
+    "loupe_ingest_erased_total",
+    "Records dropped because their user, session or email is on the erasure list.",
+)
 FLUSH_SECONDS = Histogram(
     "loupe_ingest_flush_seconds",
     "Time to write one batch (insert, or spool when the insert failed).",

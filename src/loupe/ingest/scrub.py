@@ -4,7 +4,9 @@ The keys of `request` and `response` at any depth, and the parameters of the que
 `endpoint` and `referer`, are matched case-insensitively against rules (glob patterns: `*` is any
 run of characters, `?` one): the first rule that matches a key decides what becomes of its value:
 `drop` (the key goes), `mask` (`***`), `hash` (`h:` and 32 hex digits of a keyed HMAC-SHA256, so
-the same email joins across calls unreadable; never hashed twice; without a key, it masks), or
+the same email joins across calls unreadable; a value holding `@` is hashed as an email,
+stripped and lower-cased first, as `loupe forget --email` hashes it; never hashed twice; without a
+key, it masks), or
 `keep` (to lift a default rule). Card-like numbers are masked anywhere (loupe/ingest/cards.py).
 
 One pass over the decoded JSON that copies only what changes; each scrubbed value is counted in
@@ -14,8 +16,6 @@ One pass over the decoded JSON that copies only what changes; each scrubbed valu
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
@@ -26,7 +26,7 @@ import orjson
 
 from loupe.ingest import metrics
 from loupe.ingest.cards import mask_card_int, mask_cards, may_hold_cards
-from loupe.ingest.hash_key import HASH_HEX_CHARS, HASH_PREFIX, hash_key, is_hashed
+from loupe.ingest.hash_key import hash_key, is_hashed, keyed_hash, normalise_email
 
 if TYPE_CHECKING:
     from loupe.settings import Settings
@@ -204,11 +204,13 @@ class Scrubber:
         return found
 
     def hash_text(self, text: str) -> str:
-        """`h:` and the keyed hash of `text` (a value already hashed comes back as it is)."""
+        """`h:` and the keyed hash of `text` (a value already hashed comes back as it is); an
+        email (text holding `@`) is normalised first (`normalise_email`)."""
         if is_hashed(text):
             return text
-        digest = hmac.new(self.key or b"", text.encode(), hashlib.sha256).hexdigest()
-        return HASH_PREFIX + digest[:HASH_HEX_CHARS]
+        if "@" in text:
+            text = normalise_email(text)
+        return keyed_hash(self.key or b"", text)
 
     def _apply(self, rule: Rule, value: Any) -> Any:
         action = rule.action

@@ -91,6 +91,13 @@ class Spool:
             rejected = _read_table(path / _REJECTED)
             yield path, Batch.from_tables(accepted, rejected, token)
 
+    def rewrite(self, path: Path, batch: Batch) -> None:
+        """Replace a spooled batch by `batch` (an erasure's: fewer rows, the same token), or drop
+        it when nothing is left. The new batch is whole in the spool before the old one goes."""
+        if len(batch):
+            self.put(batch)
+        self.remove(path)
+
     def remove(self, path: Path) -> None:
         """Drop a replayed batch."""
         shutil.rmtree(path, ignore_errors=True)

@@ -10,7 +10,9 @@ same deduplication token. Memory is bounded: past `max_pending` records the call
 empty). A group of no records is durable at once. `add_many` returns a future that resolves once its
 records are durable (inserted or spooled): the collector answers only then.
 
-With a `Privacy` (as `open_writer` gives it) personal data is scrubbed before anything is queued.
+With a `Privacy` (as `open_writer` gives it) personal data is scrubbed before anything is queued,
+and with an `ErasureFilter` (idem) the records of erased persons are dropped and counted
+(`Receipt.erased`), never stored (ingest/erased.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from loupe.errors import NotDurableError, WriterClosedError, WriterFullError
 from loupe.ingest import metrics
 from loupe.ingest.batch import Batch
 from loupe.ingest.bodies import insert_slices
+from loupe.ingest.erased import ErasedKeys, ErasureFilter
+from loupe.ingest.hash_key import hash_key
 from loupe.ingest.records import NO_PRIVACY, Privacy, Rejection, decode_line, normalize, now_ms
 from loupe.ingest.sinks import Sink, WarehouseSink
 from loupe.ingest.spool import Spool
@@ -53,6 +57,7 @@ class Receipt:
     accepted: int
     rejected: int
     spooled: bool = False
+    erased: int = 0  # valid records dropped: their person is on the erasure list
 
 
 @dataclass(frozen=True)
@@ -88,10 +93,12 @@ class BatchWriter:
         max_insert_bytes: int | None = None,
         received_clock: Callable[[], int] = now_ms,
         privacy: Privacy = NO_PRIVACY,
+        erasures: ErasureFilter | None = None,
     ) -> None:
         self.sink = sink
         self.received_clock = received_clock  # the records' received_at, in epoch milliseconds
         self.privacy = privacy
+        self.erasures = erasures
         self.max_records = max_records
         self.max_delay_s = max_delay_ms / 1000
         self.max_pending = max_pending
@@ -104,7 +111,7 @@ class BatchWriter:
         self.spool = Spool(spool_dir) if spool_dir else None
         self._cond = threading.Condition()
         self._batch = Batch()
-        self._waiters: list[tuple[Future, int, int]] = []
+        self._waiters: list[tuple[Future, int, int, int]] = []
         self._oldest_at = 0.0
         self._pending = 0
         self._flush_requested = False
@@ -209,17 +216,20 @@ class BatchWriter:
     ) -> Future[Receipt]:
         future: Future[Receipt] = Future()
         accepted = [item for item in items if not isinstance(item, Rejection)]
+        erased = 0
+        if self.erasures is not None:
+            accepted, erased = self.erasures.keep(accepted)
         rejected = [
             (received_at, item, self.source) for item in items if isinstance(item, Rejection)
         ]
-        count = len(items)
+        count = len(items) - erased
         raising = (when_full or self.when_full) == "raise"
         with self._cond:
             while True:
                 if self._closing:
                     raise WriterClosedError("the BatchWriter is closed")
                 if not count:  # nothing to write: durable at once
-                    future.set_result(Receipt(0, 0))
+                    future.set_result(Receipt(0, 0, erased=erased))
                     return future
                 if count > self.max_pending and raising:
                     raise TooManyRecordsError(
@@ -240,7 +250,7 @@ class BatchWriter:
             self._batch.rows.extend(accepted)
             self._batch.rejections.extend(rejected)
             self._pending += count
-            self._waiters.append((future, len(accepted), len(rejected)))
+            self._waiters.append((future, len(accepted), len(rejected), erased))
             metrics.PENDING.set(self._pending)
             if was_empty or len(self._batch) >= self.max_records:
                 self._cond.notify_all()
@@ -276,7 +286,7 @@ class BatchWriter:
             if stop:
                 return
 
-    def _write(self, batch: Batch, waiters: list[tuple[Future, int, int]]) -> None:
+    def _write(self, batch: Batch, waiters: list[tuple[Future, int, int, int]]) -> None:
         started = time.perf_counter()
         spooled, error = False, None
         if len(batch):
@@ -293,11 +303,11 @@ class BatchWriter:
         metrics.FLUSH_SECONDS.observe(time.perf_counter() - started)
         metrics.RECORDS_IN.inc(len(batch.rows))
         metrics.RECORDS_REJECTED.inc(len(batch.rejections))
-        for future, accepted, rejected in waiters:
+        for future, accepted, rejected, erased in waiters:
             if error is not None:
                 future.set_exception(error)
             else:
-                future.set_result(Receipt(accepted, rejected, spooled))
+                future.set_result(Receipt(accepted, rejected, spooled, erased))
         with self._cond:
             self._pending -= len(batch)
             metrics.PENDING.set(self._pending)
@@ -384,7 +394,7 @@ def open_writer(
     settings: Settings, warehouse: Warehouse, source: str = "writer", sink: Sink | None = None
 ) -> BatchWriter:
     """A BatchWriter into the warehouse (or `sink`, wrapping it), configured from the settings,
-    scrubbing and treating client IPs as they say."""
+    scrubbing and treating client IPs as they say, and dropping the records of erased persons."""
     return BatchWriter(
         sink or WarehouseSink(warehouse),
         max_records=settings.batch_max_records,
@@ -396,4 +406,5 @@ def open_writer(
         max_record_bytes=settings.max_record_bytes,
         source=source,
         privacy=Privacy.from_settings(settings),
+        erasures=ErasureFilter(lambda: ErasedKeys.load(warehouse, hash_key(settings))),
     )

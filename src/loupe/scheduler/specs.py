@@ -190,19 +190,21 @@ def _history_ready() -> bool:
 
 def _history_specs(settings: Settings, hourly: Schedule, nightly: Schedule) -> list[JobSpec]:
     from loupe.history import reconcile_orders, refresh_dimensions, run_snapshot
+    from loupe.ingest.hash_key import hash_key
 
     def snapshot(warehouse: Warehouse, slot: datetime) -> str:
         ddl = DDL(settings.cluster)
-        results = run_snapshot(warehouse, ddl=ddl)
+        key = hash_key(settings)  # reads the erasure list: erased persons are not copied back
+        results = run_snapshot(warehouse, ddl=ddl, key=key)
         copied = refresh_dimensions(
-            warehouse, settings.timezone, ddl, Limits.at(settings, slot).dwh
+            warehouse, settings.timezone, ddl, Limits.at(settings, slot).dwh, key
         )
         written = sum(result.written for result in results)
         return f"{len(results)} entities, {written} versions; dimensions {copied}"
 
     def reconcile(warehouse: Warehouse, slot: datetime) -> str:
         day = business_yesterday(slot, settings.timezone)
-        reconcile_orders(warehouse, settings.timezone, day, day)
+        reconcile_orders(warehouse, settings.timezone, day, day, hash_key(settings))
         return f"orders of {day} reconciled"
 
     return [

@@ -1,0 +1,30 @@
+"""The erasure plan covers every table with a personal column, and names one it cannot erase."""
+
+from __future__ import annotations
+
+from loupe.privacy.plan import personal_tables, uncovered
+from loupe.warehouse import Warehouse
+
+# Tables of the migrated warehouse that hold a person's data, and must be in the plan.
+EXPECTED = {
+    "pd.api_calls", "pd.api_calls_rejected", "etl.visit_calls", "etl.touched_calls",
+    "etl.sessions", "etl.touched_sessions", "etl.affected_visits", "etl.visitors",
+    "dwh.sessions", "dwh.catalog_sessions", "dwh.product_sessions", "dwh.orders",
+    "dwh.order_items", "dwh.order_reconciliation_unmatched", "etl.reconcile_orders",
+    "history.cart_versions", "history.favorites_versions", "etl.snapshot_cart",
+    "etl.snapshot_favorites", "etl.dim_orders", "etl.dim_order_items",
+}  # fmt: skip
+
+
+def test_every_table_with_a_personal_column_is_covered(warehouse: Warehouse) -> None:
+    tables = personal_tables(warehouse)
+    assert {table.name for table in tables} >= EXPECTED
+    assert uncovered(tables) == []
+
+
+def test_a_new_table_is_in_the_plan_or_named_as_uncovered(warehouse: Warehouse) -> None:
+    warehouse.command("CREATE TABLE etl.logins (user_id UInt64, at DateTime) ORDER BY at")
+    warehouse.command("CREATE TABLE etl.hits (visit_id UInt64, ip String) ORDER BY visit_id")
+    tables = {table.name: table for table in personal_tables(warehouse)}
+    assert tables["etl.logins"].covered
+    assert [table.name for table in uncovered(list(tables.values()))] == ["etl.hits"]
