@@ -8,9 +8,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.helpers.framing import unframe
 from tests.helpers.interface import READER_PASSWORD, Served
 from tests.helpers.native_reader import read_native
-from tests.interface.test_metabase_replay import unframe
 
 pytestmark = pytest.mark.slow
 

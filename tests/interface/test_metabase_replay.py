@@ -12,10 +12,9 @@ import struct
 import uuid
 
 import httpx
-import lz4.block
 import pytest
-from clickhouse_cityhash.cityhash import CityHash128
 
+from tests.helpers.framing import unframe
 from tests.helpers.interface import READER_PASSWORD, Served
 
 pytestmark = pytest.mark.slow
@@ -58,23 +57,6 @@ def jdbc_post(served: Served, sql: str, compress: bool = True) -> httpx.Response
         "User-Agent": "Metabase/v0.57 clickhouse-jdbc/0.8.6 (Apache-HttpClient/5)",
     }
     return httpx.post(served.url, params=params, content=sql.encode(), headers=headers, timeout=60)
-
-
-def unframe(body: bytes) -> bytes:
-    """The data of ClickHouse compressed blocks, each checksum checked, as the driver reads."""
-    out = []
-    position = 0
-    while position < len(body):
-        expected = body[position : position + 16]
-        method = body[position + 16]
-        size, plain = struct.unpack_from("<II", body, position + 17)
-        block = body[position + 16 : position + 16 + size]
-        value = CityHash128(block)
-        assert expected == struct.pack("<QQ", value >> 64, value & (2**64 - 1)), "checksum"
-        assert method == 0x82, f"method {method:#x}"
-        out.append(lz4.block.decompress(block[9:], uncompressed_size=plain))
-        position += 16 + size
-    return b"".join(out)
 
 
 def row_binary(data: bytes) -> tuple[list[str], list[str], list[tuple]]:
