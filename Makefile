@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/etl_day.py
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/dashboards.py
+	$(BIN)/python bench/user_agents.py
 
 clean:
 	rm -rf .loupe .pytest_cache .ruff_cache test-artifacts

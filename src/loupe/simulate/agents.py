@@ -1,8 +1,8 @@
 """User-agent strings of the shop's visitors, each with the one device type it stands for.
 
 The device type must be unambiguous from the string: iPhone is mobile, iPad is tablet, Android
-with "Mobile" is mobile and without it a tablet, desktop browsers on Windows/macOS/Linux are
-desktop, and crawlers (parsed by `ua-parser` as the 'Spider' device) are bots.
+phones and tablets are told by their model, desktop browsers on Windows/macOS/Linux are desktop,
+and search and SEO crawlers are bots, as the ETL's classifier (`jobs/agent_classifier.py`) says.
 """
 
 from __future__ import annotations

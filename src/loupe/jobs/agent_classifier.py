@@ -1,0 +1,137 @@
+"""Is a user agent a person, and on what device: maintained packages, chosen by measurement.
+
+The lists live in packages and are updated by upgrading them (bench/user_agents.py measures the
+choice against public labelled agents; docs/benchmarks.md has the figures):
+
+- bots: Device Detector's bot list names the agent, or ua-parser's device family is `Spider`;
+  or `crawler-user-agents` (the community list of crawler patterns) or `crawlerdetect` (the
+  Python port of CrawlerDetect) matches it, unless Device Detector finds the agent's device brand
+  and no bot in it (a phone app or a person's browser whose agent holds a word one list takes for
+  a crawler). Phone brands that contain "bot" (Cubot, BOTECH) stay people: the lists' patterns
+  are anchored on crawler names, not on the bare word;
+- browser, OS and device family: ua-parser (uap-core rules, with its Rust engine when
+  `ua-parser-rs` is installed), about 0.1 ms per agent;
+- device type: iPhone and iPod are `mobile`, iPad `tablet`; Windows without touch, macOS,
+  ChromeOS and X11 Linux without a TV marker `desktop`: these are told by the agent's own
+  platform token. Every other agent (Android, feature phones, TVs, consoles...) goes to
+  `device_detector` (the Python port of Matomo's Device Detector), which knows each brand's
+  models: an Android tablet whose agent says "Mobile" is a tablet, a phone app's webview a phone.
+  Device Detector takes about 10 ms per agent, so it runs only where the platform token does not
+  decide. Its types map to `mobile` (smartphone, phablet, feature phone, wearable), `tablet`,
+  `desktop`, and `other` (TV, console, car browser, smart display, media player...).
+- client hints (Sec-CH-UA-Mobile, Sec-CH-UA-Platform, Sec-CH-UA-Model), when the browser sent
+  them, go to Device Detector with the agent: a hint `?1` is a phone unless the model is a
+  tablet; `?0` on a desktop platform is a desktop.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import crawleruseragents
+from crawlerdetect import CrawlerDetect
+from ua_parser import parse
+
+_IOS_PHONE = re.compile(r"\((?:iPhone|iPod)")
+_IPAD = re.compile(r"\(iPad")
+# Platform tokens that alone say "desktop"; a TV, console or touch marker sends the agent to
+# Device Detector instead.
+_DESKTOP_PLATFORM = re.compile(r"\((?:Windows NT|Macintosh|X11; (?:Linux|Ubuntu|Fedora)|X11; CrOS)")
+_NOT_PLAIN_DESKTOP = re.compile(
+    r"Android|Touch|ARM|Tablet|TV|Xbox|PlayStation|Nintendo|Web0S|webOS|Tizen|CrKey|"
+    r"HbbTV|SMART-TV|SmartTV|Roku|Opera TV|Mobile|Kindle|Silk",
+)
+_DD_TYPES = {
+    "smartphone": "mobile",
+    "phablet": "mobile",
+    "feature phone": "mobile",
+    "wearable": "mobile",
+    "tablet": "tablet",
+    "desktop": "desktop",
+}
+_DESKTOP_PLATFORMS = {"windows", "macos", "linux", "chrome os", "chromeos"}
+
+
+@lru_cache(maxsize=1)
+def _crawlerdetect() -> CrawlerDetect:
+    return CrawlerDetect()
+
+
+def listed_bot(user_agent: str) -> bool:
+    """True when crawler-user-agents or crawlerdetect matches the agent."""
+    return crawleruseragents.is_crawler(user_agent) or _crawlerdetect().is_crawler(user_agent)
+
+
+def is_bot(user_agent: str) -> bool:
+    """Whether the agent is a bot, by the three lists (see the module docstring)."""
+    from device_detector import DeviceDetector
+    from device_detector.parser import Bot
+
+    if not user_agent.strip() or Bot(user_agent, None).parse().ua_data:
+        return True
+    if not listed_bot(user_agent):
+        return False
+    found = DeviceDetector(user_agent, skip_bot_detection=True, check_cache=False).parse()
+    return not found.device_brand()
+
+
+def _detector_type(user_agent: str, hints: dict[str, str] | None) -> str:
+    from device_detector import DeviceDetector
+
+    headers = None
+    if hints:
+        headers = {f"sec-ch-ua-{name}": value for name, value in hints.items() if value}
+    found = DeviceDetector(
+        user_agent, skip_bot_detection=True, headers=headers, check_cache=False
+    ).parse()
+    kind = str(found.device_type())
+    if not kind:
+        os_name = found.os_name().lower()
+        if os_name in _DESKTOP_PLATFORMS or os_name.startswith("windows"):
+            return "desktop"
+        return "other"
+    return _DD_TYPES.get(kind, "other")
+
+
+def _hinted_type(hints: dict[str, str]) -> str | None:
+    """The type the hints alone settle: a desktop platform with `?0`; else None."""
+    platform = hints.get("platform", "").strip('"').lower()
+    if hints.get("mobile") == "?0" and platform in _DESKTOP_PLATFORMS:
+        return "desktop"
+    return None
+
+
+def device_type(user_agent: str, hints: dict[str, str] | None = None) -> str:
+    """`mobile`, `tablet`, `desktop` or `other` for an agent that is not a bot."""
+    if hints:
+        hinted = _hinted_type(hints)
+        return hinted or _detector_type(user_agent, hints)
+    if _IOS_PHONE.search(user_agent):
+        return "mobile"
+    if _IPAD.search(user_agent):
+        return "tablet"
+    if _DESKTOP_PLATFORM.search(user_agent) and not _NOT_PLAIN_DESKTOP.search(user_agent):
+        return "desktop"
+    return _detector_type(user_agent, None)
+
+
+def _version(*parts: str | None) -> str:
+    return ".".join(part for part in parts if part)
+
+
+def classify(user_agent: str, hints: dict[str, str] | None = None) -> dict:
+    """Browser, OS, device family, device type and bot flag of one agent (and its hints)."""
+    result = parse(user_agent)
+    browser, os_info, device = result.user_agent, result.os, result.device
+    device_family = device.family if device else "Other"
+    bot = device_family == "Spider" or is_bot(user_agent)
+    return {
+        "browser": browser.family if browser else "Other",
+        "browser_version": _version(browser.major, browser.minor) if browser else "",
+        "os": os_info.family if os_info else "Other",
+        "os_version": _version(os_info.major, os_info.minor) if os_info else "",
+        "device_family": device_family,
+        "device_type": "bot" if bot else device_type(user_agent, hints),
+        "is_bot": int(bot),
+    }
