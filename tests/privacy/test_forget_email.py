@@ -51,6 +51,14 @@ def test_forget_email_removes_the_calls_holding_its_hash(loupe_env: Path) -> Non
     with open_warehouse(load_settings()) as warehouse:
         assert "ann" not in warehouse.scalar("SELECT groupConcat(request) FROM pd.api_calls")
 
+    # An access request: where the warehouse holds the person, with nothing changed.
+    found = cli("forget", "--dry-run", "--email", "ann.lee@example.com")
+    assert "found email h:" in found and "pd.api_calls 3" in found and "nothing erased" in found
+    with open_warehouse(load_settings()) as warehouse:
+        assert warehouse.scalar("SELECT count() FROM pd.api_calls") == 4
+        assert warehouse.scalar("SELECT count() FROM privacy.erased_keys") == 0
+        assert warehouse.scalar("SELECT count() FROM privacy.erasures") == 0
+
     output = cli("forget", "--email", " ANN.LEE@example.com")
     assert "erased email h:" in output and "pd.api_calls 3" in output
     with open_warehouse(load_settings()) as warehouse:
@@ -70,9 +78,12 @@ def test_forget_email_removes_the_calls_holding_its_hash(loupe_env: Path) -> Non
 
 
 def test_exactly_one_person_is_named(loupe_env: Path) -> None:
+    """A malformed request is a usage error: one line, exit code 2, nothing opened."""
+    see = " (see `loupe forget --help`)\n"
     for args in ([], ["--user", "1", "--session", "s"]):
         result = runner.invoke(app, ["forget", *args], prog_name="loupe")
-        assert result.exit_code == 1
-        assert result.output == "error: name exactly one of --user, --session, --email\n"
+        assert result.exit_code == 2
+        assert result.stderr == "error: name exactly one of --user, --session, --email" + see
     result = runner.invoke(app, ["forget", "--user", "abc"], prog_name="loupe")
-    assert result.output == "error: --user takes a positive user id, not 'abc'\n"
+    assert result.exit_code == 2
+    assert result.stderr == "error: --user takes a positive user id, not 'abc'" + see

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from loupe.cli.app import Verbose, app, console, progress_bar, setup, stop_on_sigterm, warehouse_for
+from loupe.cli.app import (
+    UsageError,
+    Verbose,
+    app,
+    console,
+    progress_bar,
+    setup,
+    stop_on_sigterm,
+    warehouse_for,
+)
+from loupe.errors import LoupeError
 from loupe.privacy.erasure import forget
 from loupe.privacy.subject import parse_request
 from loupe.scheduler.lease import command_lease, etl_lease
@@ -21,10 +31,17 @@ def forget_command(
     email: Annotated[
         str | None, typer.Option("--email", help="An email address (matched by its keyed hash).")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Only count the person's rows per table; change nothing."),
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
     """Erase a person from every table, the spool and the rollups; keep them out afterwards."""
-    parse_request(user, session, email)  # a bad request is refused before anything is opened
+    try:  # a bad request is refused before anything is opened
+        parse_request(user, session, email)
+    except LoupeError as exc:
+        raise UsageError(str(exc)) from exc
     settings = setup(verbose)
     stop_on_sigterm()
     with warehouse_for(settings) as warehouse:
@@ -35,7 +52,7 @@ def forget_command(
             command_lease(warehouse, settings, "snapshot", "snapshot"),
             progress_bar() as progress,
         ):
-            task = progress.add_task("erasing", total=None)
+            task = progress.add_task("counting" if dry_run else "erasing", total=None)
             report = forget(
                 warehouse,
                 settings,
@@ -43,7 +60,18 @@ def forget_command(
                 session,
                 email,
                 on_step=lambda step: progress.update(task, advance=1, description=step),
+                dry_run=dry_run,
             )
+    if dry_run:
+        found = ", ".join(f"{name} {rows}" for name, rows in report.rows.items() if rows)
+        console.print(
+            f"found {report.kind} {report.key_hash}: {report.total_rows} rows "
+            f"({found or 'none'}) on {len(report.rebuilt_days)} day(s) of visits; "
+            f"nothing erased (--dry-run)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
     removed = ", ".join(f"{name} {rows}" for name, rows in report.rows.items() if rows)
     rebuilt = f"; rebuilt {len(report.rebuilt_days)} day(s)" if report.rebuilt_days else ""
     kept = (

@@ -17,6 +17,8 @@ In this order, so that a crash part-way leaves nothing that comes back:
    rows removed per table, the spooled records dropped, the days rebuilt; no personal data.
 
 Run it holding the ETL lease (the CLI does), so no build swaps a day in while rows are deleted.
+With `dry_run`, only step 1 runs and the rows are counted: where the warehouse holds the person,
+for an access request or before an erasure.
 """
 
 from __future__ import annotations
@@ -61,8 +63,10 @@ def forget(
     session: str | None = None,
     email: str | None = None,
     on_step: Callable[[str], None] = lambda step: None,
+    dry_run: bool = False,
 ) -> ErasureReport:
-    """Erase the person named by exactly one of `user`, `session`, `email` (see the module).
+    """Erase the person named by exactly one of `user`, `session`, `email` (see the module);
+    with `dry_run`, count their rows per table and change nothing.
 
     `on_step` is called with each step's name (a table, `spool`, a day rebuilt)."""
     kind, value = parse_request(user, session, email)
@@ -79,8 +83,15 @@ def forget(
     days = [
         row["date"] for row in warehouse.rows(sqlfiles.load("loupe.privacy", "person_days"), params)
     ]
-    erasure_id = str(uuid.uuid4())
     entries = subject.list_entries(key)
+    if dry_run:
+        report = ErasureReport("", kind, subject.request_hash(key), len(entries))
+        for table in tables:
+            on_step(table.name)
+            report.rows[table.name] = _rows(warehouse, table, params, ddl, count=True)
+        report.rebuilt_days = days
+        return report
+    erasure_id = str(uuid.uuid4())
     add_to_list(warehouse, erasure_id, requested_at, entries)
     report = ErasureReport(erasure_id, kind, subject.request_hash(key), len(entries))
     on_step("spool")
