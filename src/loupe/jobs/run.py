@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from loupe import sqlfiles
 from loupe.job_runs import day_bounds, record_run, record_runs
+from loupe.jobs.channels import channel_parameters
 from loupe.jobs.event_map import load_map
 from loupe.jobs.publish import DROP_DAY_SQL, publish_day, replace_day, undo_interrupted_publishes
 from loupe.jobs.registry import DayJob, plan, query
@@ -56,12 +57,14 @@ class JobResult:
 
 
 def visit_parameters(settings: Settings) -> dict:
-    """Query parameters of every visit cut: timezone, visit rules and the shop-API map."""
+    """Query parameters of every visit cut: timezone, visit rules, the shop-API map and the
+    channel rules."""
     return {
         "timezone": settings.timezone,
         "visit_gap_ms": VISIT_GAP_MINUTES * 60_000,
         "visit_cap_ms": VISIT_CAP_HOURS * 3_600_000,
         **load_map(settings.shop_api_map).query_parameters(),
+        **channel_parameters(settings),
     }
 
 
