@@ -259,7 +259,8 @@ class _HumanVisit:
             self.shopping.favorite(item)
             return PRODUCT
         if roll < 0.08 + 0.03 + 0.25 * self.intent:
-            if item.stock == 0 and rng.random() < 0.95:
+            # Most leave an item shown out of stock; some try the cart anyway (409).
+            if item.stock == 0 and rng.random() < 0.85:
                 return LISTING if self.rows else BROWSE
             if self.shopping.add_to_cart(item) and rng.random() < 0.5:
                 return CART
