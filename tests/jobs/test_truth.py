@@ -103,6 +103,26 @@ def test_every_visits_source_matches_truth(built: Warehouse, run: Run) -> None:
     assert no_order and not any(v["orders"] for v in no_order)
 
 
+def test_daily_channels_are_sums_over_truth(built: Warehouse, run: Run) -> None:
+    keys = ("date", "channel", "utm_source", "utm_medium", "utm_campaign", "device_type")
+    expected: dict[tuple, list] = {}
+    for visit in run.truth("visits.ndjson"):
+        if visit["is_bot"]:
+            continue
+        sums = expected.setdefault(tuple(visit[k] for k in keys), [0, 0, 0, 0])
+        sums[0] += 1
+        sums[1] += visit["orders"] > 0
+        sums[2] += visit["orders"]
+        sums[3] += visit["revenue"]
+    rows = built.rows(
+        "SELECT toString(date) AS date, channel, utm_source, utm_medium, utm_campaign, "
+        "device_type, visits, visits_with_order, orders, revenue FROM dwh.daily_channels"
+    )
+    got = {tuple(r[k] for k in keys): [r["visits"], r["visits_with_order"], r["orders"],
+                                       r["revenue"]] for r in rows}  # fmt: skip
+    assert got == expected
+
+
 def test_product_sessions_match_truth(built: Warehouse, run: Run) -> None:
     truth = {
         (v["session_id"], v["visit_start"], v["product_id"]): v
