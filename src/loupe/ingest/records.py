@@ -8,8 +8,9 @@ size over the limit (every text field counts), or anything else that makes it un
 too deeply to encode): validation never raises. See docs/ingestion.md for the contract.
 
 With a `Privacy`, personal data is scrubbed in the same pass (`scrub.Scrubber`: the bodies as
-decoded, the query strings of `endpoint`, `referer` and `page_referrer`, and a rejected record's payload) and the client IP treated
-(`client_ip.ClientIp`), so nothing raw is queued, spooled or stored.
+decoded, the query strings of `endpoint`, `referer` and `page_referrer`, and a rejected record's
+payload) and the client IP treated (`client_ip.ClientIp`), so nothing raw is queued, spooled or
+stored.
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """Scrubbing personal data out of API-call records before they are queued or stored.
 
 The keys of `request` and `response` at any depth, and the parameters of the query strings of
-`endpoint`, `referer` and `page_referrer`, are matched case-insensitively against rules (glob patterns: `*` is any
-run of characters, `?` one): the first rule that matches a key decides what becomes of its value:
-`drop` (the key goes), `mask` (`***`), `hash` (`h:` and 32 hex digits of a keyed HMAC-SHA256, so
-the same email joins across calls unreadable; a value holding `@` is hashed as an email,
-stripped and lower-cased first, as `loupe forget --email` hashes it; never hashed twice; without a
-key, it masks), or
-`keep` (to lift a default rule). Card-like numbers are masked anywhere (loupe/ingest/cards.py).
+`endpoint`, `referer` and `page_referrer`, are matched case-insensitively against rules (glob
+patterns: `*` is any run of characters, `?` one): the first rule that matches a key decides what
+becomes of its value: `drop` (the key goes), `mask` (`***`), `hash` (`h:` and 32 hex digits of a
+keyed HMAC-SHA256, so the same email joins across calls unreadable; a value holding `@` is hashed
+as an email, stripped and lower-cased first, as `loupe forget --email` hashes it; never hashed
+twice; without a key, it masks), or `keep` (to lift a default rule). Card-like numbers are masked
+anywhere (loupe/ingest/cards.py).
 
 One pass over the decoded JSON that copies only what changes; each scrubbed value is counted in
 `loupe_ingest_scrubbed_total` by rule, never logged. Rejected payloads are scrubbed too

@@ -37,9 +37,7 @@ class TruthWriter:
         """Make sure a day of the run has a row, even with no visits."""
         self.days.setdefault(day, _empty_day(day))
 
-    def add_visit(
-        self, records: list[dict], first_ms: int, device_type: str, source: dict
-    ) -> dict:
+    def add_visit(self, records: list[dict], first_ms: int, device_type: str, source: dict) -> dict:
         """Count one visit (its calls unique and in time order) with its acquisition (landing
         page, referrer host, tags, click id type, channel: simulate/sources.py); return its
         visit row."""
