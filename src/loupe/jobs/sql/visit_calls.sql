@@ -71,7 +71,10 @@
     -- The shop page of the call and the page's own referrer: the visit's source
     -- (jobs/sql/sessions.sql).
     referer,
-    page_referrer
+    page_referrer,
+    -- The endpoint's template from the map (`/api/v1/products/{id}`); an unmapped call's endpoint.
+    if(rule = 0 OR {event_routes:Array(String)}[rule] = '', endpoint, {event_routes:Array(String)}[rule])
+        AS route
 {% endset %}
 INSERT INTO etl.{calls:Identifier}
 WITH
