@@ -226,6 +226,18 @@ class Settings(BaseSettings):
         "`src/loupe/jobs/shop_api.yaml` (docs/etl.md); a long-running `loupe run` or "
         "`loupe serve` reads it once.",
     )
+    shop_hosts: Annotated[list[str], NoDecode] = Field(
+        ["shop.example"],
+        description="The shop's own hosts (comma-separated; a list in `loupe.toml`): a referrer "
+        "from one of them (or a subdomain) starts no new source, and a call's `referer` on them "
+        "is the shop page it was made from (docs/acquisition.md). The default is the simulated "
+        "shop's.",
+    )
+    channel_rules: Path | None = Field(
+        None,
+        description="The channel rules (YAML) that decide each visit's channel, instead of the "
+        "packaged `src/loupe/jobs/channels.yaml` (docs/acquisition.md).",
+    )
     etl_parsed_calls_days: int = Field(
         7,
         ge=5,
@@ -320,13 +332,22 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown timezone {value!r}") from exc
         return value
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "shop_hosts", mode="before")
     @classmethod
-    def _split_networks(cls, value: object) -> object:
+    def _split_lists(cls, value: object) -> object:
         # The environment gives one string: `10.0.0.1, 10.1.0.0/16` (loupe.toml gives a list).
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("shop_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        hosts = [host.strip().lower().removeprefix("www.") for host in value]
+        for host in hosts:
+            if not host or "/" in host or " " in host:
+                raise ValueError(f"{host!r} is not a host name")
+        return hosts
 
     @field_validator("trusted_proxies")
     @classmethod

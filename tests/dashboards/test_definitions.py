@@ -23,7 +23,7 @@ from loupe.errors import LoupeError
 from loupe.warehouse import Warehouse
 from tests.helpers.dashboards import DEMO_DAYS
 
-SLUGS = ["funnel", "behaviour", "search", "products", "inventory", "health"]
+SLUGS = ["funnel", "behaviour", "search", "products", "inventory", "health", "acquisition"]
 # Cards that may rightly be empty on a clean simulated shop.
 MAY_BE_EMPTY = {("health", "rejected"), ("inventory", "carts_over_stock")}
 
@@ -33,7 +33,7 @@ def truth_days(demo_dir: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_six_dashboards_with_date_ranges() -> None:
+def test_seven_dashboards_with_date_ranges() -> None:
     dashboards = load_dashboards()
     assert [d.slug for d in dashboards] == SLUGS
     for dashboard in dashboards:
@@ -52,6 +52,32 @@ def test_every_card_returns_figures(demo_warehouse: Warehouse) -> None:
                 assert result.rows, (dashboard.slug, card.id)
             for name in [card.settings.get("dimension"), *card.settings.get("metrics", [])]:
                 assert name is None or name in result.columns, (dashboard.slug, card.id, name)
+
+
+def test_acquisition_by_channel_equals_the_truth(demo_warehouse: Warehouse, demo_dir: Path) -> None:
+    """Where the buyers come from: visits, buying visits, orders and revenue per channel."""
+    path = demo_dir / ".loupe" / "truth" / "seed-3" / "visits.ndjson"
+    expected: dict[str, list] = {}
+    for visit in (json.loads(line) for line in path.read_text().splitlines()):
+        if not visit["is_bot"]:
+            sums = expected.setdefault(visit["channel"], [0, 0, 0, 0.0])
+            for at, value in enumerate((1, visit["orders"] > 0, visit["orders"], visit["revenue"])):
+                sums[at] += value
+    board = next(d for d in load_dashboards() if d.slug == "acquisition")
+    days = truth_days(demo_dir)
+    values = resolve_values(
+        board, demo_warehouse, {"start": days[0]["date"], "end": days[-1]["date"]}
+    )
+    result = run_card(demo_warehouse, board, board.card("by_channel"), values)
+    got = {}
+    for row in result.rows:
+        line = dict(zip(result.columns, row, strict=True))
+        buyers = round(line["conversion_pct"] * line["visits"] / 100)
+        got[line["channel"]] = [line["visits"], buyers, line["orders"], line["revenue"]]
+    assert got == {
+        channel: [visits, buyers, orders, round(revenue)]
+        for channel, (visits, buyers, orders, revenue) in expected.items()
+    }
 
 
 def test_funnel_equals_the_truth(demo_warehouse: Warehouse, demo_dir: Path) -> None:

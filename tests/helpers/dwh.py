@@ -18,6 +18,7 @@ DWH_TABLES = (
     "daily_funnel",
     "daily_product_stats",
     "daily_search_stats",
+    "daily_channels",
     "user_agents",
 )
 

@@ -32,8 +32,8 @@ def writer(warehouse: Warehouse) -> Iterator[BatchWriter]:
 def captured(warehouse: Warehouse, writer: BatchWriter) -> list[dict]:
     writer.flush(timeout=30)
     return warehouse.rows(
-        "SELECT method, endpoint, status, user_id, session_id, request, response, user_agent, ip "
-        "FROM pd.api_calls ORDER BY ts, endpoint"
+        "SELECT method, endpoint, status, user_id, session_id, request, response, user_agent, ip, "
+        "referer, page_referrer FROM pd.api_calls ORDER BY ts, endpoint"
     )
 
 
@@ -71,7 +71,11 @@ def test_asgi_middleware_records_a_real_call(warehouse: Warehouse, writer: Batch
         answer = client.post(
             "/api/v1/cart?ref=banner",
             json={"product_id": 123, "qty": 2},
-            headers={"User-Agent": BROWSER},
+            headers={
+                "User-Agent": BROWSER,
+                "Referer": "https://shop.example/product/123?utm_source=vk&utm_medium=cpc",
+                "X-Page-Referrer": "https://vk.com/feed",
+            },
         )
         assert answer.status_code == 201 and answer.json()["cart_id"] == 7
         client.get("/api/v1/catalog", params=[("material", "gold"), ("material", "silver")])
@@ -84,7 +88,10 @@ def test_asgi_middleware_records_a_real_call(warehouse: Warehouse, writer: Batch
     assert json.loads(cart["request"]) == {"ref": "banner", "product_id": 123, "qty": 2}
     assert json.loads(cart["response"]) == {"cart_id": 7, "product_id": 123}
     assert cart["user_agent"] == BROWSER and cart["ip"] == "127.0.0.1"
+    assert cart["referer"] == "https://shop.example/product/123?utm_source=vk&utm_medium=cpc"
+    assert cart["page_referrer"] == "https://vk.com/feed"
     assert json.loads(catalog["request"]) == {"material": ["gold", "silver"]}
+    assert (catalog["referer"], catalog["page_referrer"]) == ("", "")
 
 
 def test_asgi_shop_error_is_recorded_and_still_raised(

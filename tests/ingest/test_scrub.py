@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 from loupe.ingest.cards import luhn_valid, mask_cards
 from loupe.ingest.client_ip import ClientIp
 from loupe.ingest.hash_key import hash_key, key_from_file
-from loupe.ingest.records import Privacy, Rejection, decode_line, normalize
+from loupe.ingest.records import COLUMNS, Privacy, Rejection, decode_line, normalize
 from loupe.ingest.scrub import Scrubber
 from loupe.settings import Settings
 from tests.helpers.calls import api_call
@@ -126,6 +126,21 @@ def test_normalize_scrubs_bodies_given_as_text_and_treats_the_ip() -> None:
     assert not isinstance(row, Rejection)
     assert row[8] == '{"qty":1}'
     assert (row[5], row[11]) == ("/api/v1/orders", "198.51.100.0")
+
+
+def test_the_page_referrer_is_scrubbed_like_the_referer() -> None:
+    """`page_referrer` (the page's document.referrer) is scrubbed on every path: the middleware's
+    record, `normalize` and a rejected payload; UTM tags pass untouched."""
+    privacy = Privacy(Scrubber(key=KEY), ClientIp("truncate"))
+    leaky = "https://mail.example/read?email=ann%40example.com&token=s3cret&utm_source=mail"
+    scrubbed = f"https://mail.example/read?email={expected_hash('ann@example.com')}&utm_source=mail"
+    record = api_call(page_referrer=leaky)
+    assert privacy.scrubber.scrub_record(record)["page_referrer"] == scrubbed
+    row = normalize(record, 0, 262_144, privacy=privacy)
+    assert not isinstance(row, Rejection)
+    assert row[COLUMNS.index("page_referrer")] == scrubbed
+    payload = privacy.payload(orjson.dumps({"ts": 1, "page_referrer": leaky}).decode(), 0)
+    assert orjson.loads(payload)["page_referrer"] == scrubbed
 
 
 def test_rejected_payloads_are_scrubbed() -> None:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from loupe.jobs.channels import CHANNELS
 from loupe.jobs.hourly import run_hourly
 from loupe.jobs.run import build_days, days_between
 from loupe.settings import Settings, load_settings
+from loupe.simulate.sources import NO_ORDER_CAMPAIGN
 from loupe.warehouse import Warehouse
 from tests.helpers.builds import built_warehouse
 from tests.helpers.dwh import DWH_TABLES, checksums
@@ -69,6 +71,56 @@ def test_every_visit_matches_truth(built: Warehouse, run: Run) -> None:
         assert row["user_type"] == ("registered" if expected["is_registered"] else "guest"), key
         assert iso(row["end_ts"]) == expected["visit_end"]
         assert str(row["date"]) == expected["date"]
+
+
+ACQUISITION = (
+    "landing_url",
+    "referrer_host",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "click_id_type",
+    "channel",
+)
+
+
+def test_every_visits_source_matches_truth(built: Warehouse, run: Run) -> None:
+    """Channel, referrer, tags and click id of every visit, as the simulator says they are."""
+    truth = {(v["session_id"], v["visit_start"]): v for v in run.truth("visits.ndjson")}
+    columns = ", ".join(ACQUISITION)
+    rows = built.rows(f"SELECT session_id, start_ts, {columns} FROM dwh.sessions")
+    got = {(r["session_id"], iso(r["start_ts"])): r for r in rows}
+    assert set(got) == set(truth)
+    for key, expected in truth.items():
+        assert {name: got[key][name] for name in ACQUISITION} == {
+            name: expected[name] for name in ACQUISITION
+        }, key
+    channels = {v["channel"] for v in truth.values()}
+    assert channels == set(CHANNELS)  # every channel is exercised
+    no_order = [v for v in truth.values() if v["utm_campaign"] == NO_ORDER_CAMPAIGN]
+    assert no_order and not any(v["orders"] for v in no_order)
+
+
+def test_daily_channels_are_sums_over_truth(built: Warehouse, run: Run) -> None:
+    keys = ("date", "channel", "utm_source", "utm_medium", "utm_campaign", "device_type")
+    expected: dict[tuple, list] = {}
+    for visit in run.truth("visits.ndjson"):
+        if visit["is_bot"]:
+            continue
+        sums = expected.setdefault(tuple(visit[k] for k in keys), [0, 0, 0, 0])
+        sums[0] += 1
+        sums[1] += visit["orders"] > 0
+        sums[2] += visit["orders"]
+        sums[3] += visit["revenue"]
+    rows = built.rows(
+        "SELECT toString(date) AS date, channel, utm_source, utm_medium, utm_campaign, "
+        "device_type, visits, visits_with_order, orders, revenue FROM dwh.daily_channels"
+    )
+    got = {tuple(r[k] for k in keys): [r["visits"], r["visits_with_order"], r["orders"],
+                                       r["revenue"]] for r in rows}  # fmt: skip
+    assert got == expected
 
 
 def test_product_sessions_match_truth(built: Warehouse, run: Run) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from loupe.ingest.records import ARROW_SCHEMA, REJECTED_SCHEMA, Rejection
+from loupe.ingest.records import ARROW_SCHEMA, COLUMNS, REJECTED_SCHEMA, Rejection
 
 
 @dataclass
@@ -59,8 +59,13 @@ class Batch:
     @classmethod
     def from_tables(cls, accepted: pa.Table, rejected: pa.Table, token: str) -> Batch:
         """Rebuild a batch read back from the spool, keeping its original token."""
-        rows = list(zip(*(accepted.column(name).to_pylist() for name in accepted.column_names)))
-        rows = [(r[0], _ms(r[1]), *r[2:13], _ms(r[13])) for r in rows]
+        # By name: a batch spooled before a column was added (page_referrer) reads it as empty.
+        names = set(accepted.column_names)
+        columns = [
+            accepted.column(name).to_pylist() if name in names else [""] * accepted.num_rows
+            for name in COLUMNS
+        ]
+        rows = [(r[0], _ms(r[1]), *r[2:-1], _ms(r[-1])) for r in zip(*columns)]
         rejections = [
             (_ms(r["received_at"]), Rejection(r["reason"], r["payload"]), r["source"])
             for r in rejected.to_pylist()

@@ -2,10 +2,11 @@
 
 Each call under `path_prefix` becomes an API-call record (method, path, query parameters and JSON
 body as `request`, JSON response body as `response`, status, duration, session id from a cookie
-or header, user id from a hook, user agent, client IP, referer) handed to a recorder's `offer`: a
-BatchWriter into the warehouse, or a BatchWriter over a `CollectorSink`. `offer` never blocks and
-never raises, so the host app is slowed by one bounded enqueue at most and keeps working when the
-warehouse is down (records are spooled, or counted as dropped when memory is full).
+or header, user id from a hook, user agent, client IP, referer, and the page's own referrer
+from `X-Page-Referrer`) handed to a recorder's `offer`: a BatchWriter into the warehouse, or a
+BatchWriter over a `CollectorSink`. `offer` never blocks and never raises, so the host app is
+slowed by one bounded enqueue at most and keeps working when the warehouse is down (records are
+spooled, or counted as dropped when memory is full).
 
 The client IP is the socket's peer. `X-Forwarded-For` is believed only when that peer is one of
 `trusted_proxies`, and then only as far as the proxies are trusted: any client can send the header,
@@ -197,6 +198,7 @@ def build_record(
         "user_agent": headers.get("user-agent", ""),
         "ip": client_ip(peer, headers.get("x-forwarded-for", ""), options._networks),
         "referer": headers.get("referer", ""),
+        "page_referrer": headers.get("x-page-referrer", ""),
     }
     return options.scrubber.scrub_record(record) if options.scrubber else record
 

@@ -8,8 +8,9 @@ size over the limit (every text field counts), or anything else that makes it un
 too deeply to encode): validation never raises. See docs/ingestion.md for the contract.
 
 With a `Privacy`, personal data is scrubbed in the same pass (`scrub.Scrubber`: the bodies as
-decoded, the query strings, and a rejected record's payload) and the client IP treated
-(`client_ip.ClientIp`), so nothing raw is queued, spooled or stored.
+decoded, the query strings of `endpoint`, `referer` and `page_referrer`, and a rejected record's
+payload) and the client IP treated (`client_ip.ClientIp`), so nothing raw is queued, spooled or
+stored.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ COLUMNS = (
     "user_agent",
     "ip",
     "referer",
+    "page_referrer",
     "received_at",
 )
 ARROW_SCHEMA = pa.schema(
@@ -62,6 +64,7 @@ ARROW_SCHEMA = pa.schema(
         ("user_agent", pa.string()),
         ("ip", pa.string()),
         ("referer", pa.string()),
+        ("page_referrer", pa.string()),
         ("received_at", pa.timestamp("ms", tz="UTC")),
     ]
 )
@@ -236,9 +239,11 @@ def normalize(
         user_agent = _text(get("user_agent"), "user_agent")
         ip = _text(get("ip"), "ip")
         referer = _text(get("referer"), "referer")
+        page_referrer = _text(get("page_referrer"), "page_referrer")
         if scrubber is not None:
             endpoint = scrubber.scrub_url(endpoint) if endpoint else endpoint
             referer = scrubber.scrub_url(referer) if referer else referer
+            page_referrer = scrubber.scrub_url(page_referrer) if page_referrer else page_referrer
         if privacy.client_ip is not None and ip:
             ip = privacy.client_ip.apply(ip, ts_ms)
         size = (
@@ -250,6 +255,7 @@ def normalize(
             + len(user_agent)
             + len(ip)
             + len(referer)
+            + len(page_referrer)
         )
         if size > max_bytes:
             raise _Invalid(f"record is {size} bytes, over the limit of {max_bytes}")
@@ -269,6 +275,7 @@ def normalize(
             user_agent,
             ip,
             referer,
+            page_referrer,
             received_at_ms,
         )
     except _Invalid as invalid:

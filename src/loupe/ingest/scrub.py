@@ -1,13 +1,13 @@
 """Scrubbing personal data out of API-call records before they are queued or stored.
 
 The keys of `request` and `response` at any depth, and the parameters of the query strings of
-`endpoint` and `referer`, are matched case-insensitively against rules (glob patterns: `*` is any
-run of characters, `?` one): the first rule that matches a key decides what becomes of its value:
-`drop` (the key goes), `mask` (`***`), `hash` (`h:` and 32 hex digits of a keyed HMAC-SHA256, so
-the same email joins across calls unreadable; a value holding `@` is hashed as an email,
-stripped and lower-cased first, as `loupe forget --email` hashes it; never hashed twice; without a
-key, it masks), or
-`keep` (to lift a default rule). Card-like numbers are masked anywhere (loupe/ingest/cards.py).
+`endpoint`, `referer` and `page_referrer`, are matched case-insensitively against rules (glob
+patterns: `*` is any run of characters, `?` one): the first rule that matches a key decides what
+becomes of its value: `drop` (the key goes), `mask` (`***`), `hash` (`h:` and 32 hex digits of a
+keyed HMAC-SHA256, so the same email joins across calls unreadable; a value holding `@` is hashed
+as an email, stripped and lower-cased first, as `loupe forget --email` hashes it; never hashed
+twice; without a key, it masks), or `keep` (to lift a default rule). Card-like numbers are masked
+anywhere (loupe/ingest/cards.py).
 
 One pass over the decoded JSON that copies only what changes; each scrubbed value is counted in
 `loupe_ingest_scrubbed_total` by rule, never logged. Rejected payloads are scrubbed too
@@ -68,6 +68,7 @@ DEFAULT_RULES: tuple[tuple[str, Action], ...] = (
     ("telephone", "hash"),
 )
 
+URL_FIELDS = ("endpoint", "referer", "page_referrer")  # whose query strings are scrubbed
 _DROP = object()  # what a `drop` rule returns: the key goes
 _UNSEEN = object()  # a key not in the cache yet
 _CONTAINERS = frozenset((dict, list))
@@ -296,7 +297,7 @@ class Scrubber:
         return value
 
     def scrub_url(self, url: str) -> str:
-        """An endpoint or referer with its query parameters scrubbed and card numbers masked.
+        """An endpoint or a referrer with its query parameters scrubbed and card numbers masked.
 
         URLs that come out unchanged are remembered (a shop has few), so most are one lookup;
         those that change are never kept.
@@ -337,8 +338,8 @@ class Scrubber:
         return url if scrubbed == url else scrubbed
 
     def scrub_record(self, record: dict) -> dict:
-        """A record with `request`, `response`, `endpoint` and `referer` scrubbed (a copy when
-        anything changed; the caller's dicts are never modified)."""
+        """A record with `request`, `response` and the URLs of `URL_FIELDS` scrubbed (a copy
+        when anything changed; the caller's dicts are never modified)."""
         copy = None
         for field in ("request", "response"):
             value = record.get(field)
@@ -347,7 +348,7 @@ class Scrubber:
                 if new is not value:
                     copy = copy or dict(record)
                     copy[field] = new
-        for field in ("endpoint", "referer"):
+        for field in URL_FIELDS:
             value = record.get(field)
             if value.__class__ is str and value:
                 new = self.scrub_url(value)
@@ -367,7 +368,7 @@ class Scrubber:
             scrubbed = self.scrub(value)
             if scrubbed.__class__ is dict:
                 fields = {}
-                for field in ("endpoint", "referer"):
+                for field in URL_FIELDS:
                     if scrubbed.get(field).__class__ is str:
                         fields[field] = self.scrub_url(scrubbed[field])
                 if treat_ip is not None and scrubbed.get("ip").__class__ is str:

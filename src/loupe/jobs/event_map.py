@@ -36,6 +36,14 @@ class EventRule(_Strict):
     qty: str = ""
     list_items: str = ""
     list_item_id: str = ""
+    route: str = ""
+
+    @field_validator("route")
+    @classmethod
+    def _route(cls, value: str) -> str:
+        if value and not value.startswith("/"):
+            raise ValueError("must be a path template starting with `/`")
+        return value
 
     @field_validator("product_id", "qty")
     @classmethod
@@ -91,6 +99,7 @@ class ShopApiMap(_Strict):
         return {
             "event_names": names,
             "event_patterns": [_call_pattern(rule) for rule in rules],
+            "event_routes": [rule.route for rule in rules],
             "product_id_sources": [rule.product_id.partition(".")[0] for rule in rules],
             "qty_sources": [rule.qty.partition(".")[0] for rule in rules],
             "list_item_id_at": [

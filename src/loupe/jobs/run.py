@@ -1,6 +1,7 @@
 """Build business days: stage every job of the day in `etl`, then swap the day into `dwh`.
 
-For each day: parse the user agents first seen around it, clear the day's staging partitions,
+For each day: parse the user agents first seen around it, write the shop-API map's routes
+(etl.routes, for the view dwh.calls), clear the day's staging partitions,
 run the jobs' SQL in dependency order (each fills `etl.<job>` for the day), and only when all of
 them succeeded publish the day (publish.py): write the day's sessions and users to etl.visitors
 (which `is_returning` looks up) and replace the day's partition of each `dwh.<job>` with
@@ -24,9 +25,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from loupe import sqlfiles
 from loupe.job_runs import day_bounds, record_run, record_runs
+from loupe.jobs.channels import channel_parameters
 from loupe.jobs.event_map import load_map
 from loupe.jobs.publish import DROP_DAY_SQL, publish_day, replace_day, undo_interrupted_publishes
 from loupe.jobs.registry import DayJob, plan, query
+from loupe.jobs.routes import write_routes
 from loupe.jobs.user_agents import update_user_agents
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -56,12 +59,14 @@ class JobResult:
 
 
 def visit_parameters(settings: Settings) -> dict:
-    """Query parameters of every visit cut: timezone, visit rules and the shop-API map."""
+    """Query parameters of every visit cut: timezone, visit rules, the shop-API map and the
+    channel rules."""
     return {
         "timezone": settings.timezone,
         "visit_gap_ms": VISIT_GAP_MINUTES * 60_000,
         "visit_cap_ms": VISIT_CAP_HOURS * 3_600_000,
         **load_map(settings.shop_api_map).query_parameters(),
+        **channel_parameters(settings),
     }
 
 
@@ -152,6 +157,7 @@ def build_day(
     incremental = incremental and _can_build_incrementally(warehouse, day)
     params = day_parameters(day, settings, incremental)
     update_user_agents(warehouse, params["window_start"], params["window_end"])
+    write_routes(warehouse, load_map(settings.shop_api_map))
     steps = plan(jobs)
     builds_sessions = any(job.name == "sessions" for job in steps)
     results: list[JobResult] = []

@@ -19,17 +19,10 @@ from loupe.simulate.queries import Suggestions, query_for
 from loupe.simulate.recorder import VisitRecorder
 from loupe.simulate.shopping import Shopping
 from loupe.simulate.shopstate import ShopState
+from loupe.simulate.sources import pick_arrival
 from loupe.simulate.visitors import Visitor
 
 SITE = "https://shop.example"
-_EXTERNAL_REFERERS = (
-    "",
-    "",
-    "https://www.google.com/",
-    "https://yandex.ru/",
-    "https://www.instagram.com/",
-    "https://t.me/",
-)
 _SECTION_NAMES = tuple(SECTIONS)
 _REFINEMENTS = (
     ("material", ("gold", "silver", "platinum", "steel")),
@@ -109,12 +102,21 @@ class _HumanVisit:
         self.total = 0
         self.rows: list[dict] = []
         self.item: Item | None = None
+        self.may_order = True
 
     def run(self) -> None:
-        """Land, then move between pages until the visitor leaves."""
+        """Land (on the home page, a listing or a product, from the visit's source), then move
+        between pages until the visitor leaves."""
         rng, v = self.rng, self.v
-        v.referer = rng.choice(_EXTERNAL_REFERERS)
         roll = rng.random()
+        section = rng.choice(_SECTION_NAMES)
+        item_id = self._landing_item()
+        landing = (
+            "/" if roll < 0.55 else f"/catalog/{section}" if roll < 0.8 else f"/product/{item_id}"
+        )
+        arrival = pick_arrival(rng, SITE, landing)
+        v.referer, v.page_referrer, v.source = arrival.referer, arrival.page_referrer, arrival.truth
+        self.may_order = arrival.may_order
         if roll < 0.55:
             api.static_page(v, api.HOME)
             api.static_page(v, api.BANNERS)
@@ -123,10 +125,10 @@ class _HumanVisit:
             state = BROWSE
         elif roll < 0.8:
             api.static_page(v, api.MENU)
-            state = self.open_section()
+            state = self.open_section(section)
         else:
             api.static_page(v, api.MENU)
-            state = self.land_on_product()
+            state = self.view(item_id)
         if self.visitor.account_id and not self.visitor.logged_in and rng.random() < 0.3:
             self.v.pause(4_000)
             self.shopping.login()
@@ -156,20 +158,18 @@ class _HumanVisit:
         self.v.referer = f"{SITE}/product/{item_id}"
         return PRODUCT
 
-    def open_section(self) -> int:
-        """Open the first page of a section from the menu."""
-        return (
-            LISTING if self.show(ListingFilter(section=self.rng.choice(_SECTION_NAMES))) else EXIT
-        )
+    def open_section(self, section: str | None = None) -> int:
+        """Open the first page of a section (from the menu, or landing on it)."""
+        section = section or self.rng.choice(_SECTION_NAMES)
+        return LISTING if self.show(ListingFilter(section=section)) else EXIT
 
-    def land_on_product(self) -> int:
-        """Arrive on a product page from an ad or a shared link."""
+    def _landing_item(self) -> int:
+        """The product of a landing from an ad or a shared link: popular, or (a stale link) an
+        item that no longer exists (404)."""
         rng = self.rng
         if rng.random() < 0.03:
-            # A stale link to an item that no longer exists: 404.
-            self.view(len(self.sim.shop.items) + rng.randint(1, 500))
-            return BROWSE
-        return self.view(self.sim.popular_item().id)
+            return len(self.sim.shop.items) + rng.randint(1, 500)
+        return self.sim.popular_item().id
 
     def search(self) -> int:
         """Type a query (with suggestions), then open its results."""
@@ -259,7 +259,8 @@ class _HumanVisit:
             self.shopping.favorite(item)
             return PRODUCT
         if roll < 0.08 + 0.03 + 0.25 * self.intent:
-            if item.stock == 0 and rng.random() < 0.95:
+            # Most leave an item shown out of stock; some try the cart anyway (409).
+            if item.stock == 0 and rng.random() < 0.85:
                 return LISTING if self.rows else BROWSE
             if self.shopping.add_to_cart(item) and rng.random() < 0.5:
                 return CART
@@ -286,7 +287,7 @@ class _HumanVisit:
         if not lines:
             return BROWSE if rng.random() < 0.5 else EXIT
         roll = rng.random()
-        if roll < 0.08 + 0.6 * self.intent:
+        if roll < 0.08 + 0.6 * self.intent and self.may_order:
             if self.shopping.checkout() and rng.random() < 0.3:
                 api.static_page(self.v, api.BANNERS)
                 return BROWSE

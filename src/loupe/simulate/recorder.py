@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 import time
 
+from loupe.simulate.sources import DIRECT_TRUTH
+
 MAX_PAUSE_MS = 10 * 60 * 1000
 # Hard cap on the gap between the starts of consecutive calls of a visit (pauses can stack when
 # the visitor moves between pages without a call), well under the 30-minute visit split.
@@ -48,10 +50,12 @@ class VisitRecorder:
         "error_rate",
         "ip",
         "now_ms",
+        "page_referrer",
         "records",
         "referer",
         "rng",
         "session_id",
+        "source",
         "stamps",
         "user_agent",
         "user_id",
@@ -75,6 +79,8 @@ class VisitRecorder:
         self.now_ms = start_ms
         self.error_rate = error_rate
         self.referer = ""
+        self.page_referrer: str | None = None  # None: the frontend sends none
+        self.source = DIRECT_TRUTH  # the visit's acquisition as Loupe must find it
         self.records: list[dict] = []
         self.stamps: list[int] = []
 
@@ -94,23 +100,24 @@ class VisitRecorder:
         """Record one call starting now; the clock moves past its end."""
         if self.stamps and self.now_ms - self.stamps[-1] > MAX_GAP_MS:
             self.now_ms = self.stamps[-1] + MAX_GAP_MS
-        self.records.append(
-            {
-                "event_id": new_uuid(self.rng),
-                "ts": iso_ms(self.now_ms),
-                "session_id": self.session_id,
-                "user_id": self.user_id,
-                "method": method,
-                "endpoint": endpoint,
-                "status": status,
-                "duration_ms": duration_ms,
-                "request": request,
-                "response": response,
-                "user_agent": self.user_agent,
-                "ip": self.ip,
-                "referer": self.referer,
-            }
-        )
+        record = {
+            "event_id": new_uuid(self.rng),
+            "ts": iso_ms(self.now_ms),
+            "session_id": self.session_id,
+            "user_id": self.user_id,
+            "method": method,
+            "endpoint": endpoint,
+            "status": status,
+            "duration_ms": duration_ms,
+            "request": request,
+            "response": response,
+            "user_agent": self.user_agent,
+            "ip": self.ip,
+            "referer": self.referer,
+        }
+        if self.page_referrer is not None:
+            record["page_referrer"] = self.page_referrer
+        self.records.append(record)
         self.stamps.append(self.now_ms)
         self.now_ms += duration_ms + 5 + (self.rng.getrandbits(6))
 

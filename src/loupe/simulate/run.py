@@ -205,7 +205,7 @@ class _Simulation:
         visitor = self.pool.pick(rng, start_ms, is_bot)
         v = self.simulator.visit(visitor, start_ms)
         self.pool.finished(visitor, v.now_ms)
-        visit = self.truth.add_visit(v.records, v.stamps[0], visitor.agent.device_type)
+        visit = self.truth.add_visit(v.records, v.stamps[0], visitor.agent.device_type, v.source)
         summary = self.summary
         summary.orders += visit["orders"]
         summary.revenue += visit["revenue"]

@@ -37,10 +37,12 @@ class TruthWriter:
         """Make sure a day of the run has a row, even with no visits."""
         self.days.setdefault(day, _empty_day(day))
 
-    def add_visit(self, records: list[dict], first_ms: int, device_type: str) -> dict:
-        """Count one visit (its calls unique and in time order); return its visit row."""
+    def add_visit(self, records: list[dict], first_ms: int, device_type: str, source: dict) -> dict:
+        """Count one visit (its calls unique and in time order) with its acquisition (landing
+        page, referrer host, tags, click id type, channel: simulate/sources.py); return its
+        visit row."""
         day = datetime.fromtimestamp(first_ms / 1000, self.zone).date().isoformat()
-        visit = _visit_row(records, day, device_type)
+        visit = {**_visit_row(records, day, device_type), **source}
         products = self._count_calls(visit, records)
         self._visits.write(orjson.dumps(visit, option=_DUMP))
         self._write_products(visit, products)

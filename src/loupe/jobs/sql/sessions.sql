@@ -4,7 +4,20 @@
 -- browser come from dwh.user_agents by the visit's first user agent. is_returning: an earlier
 -- visit of the same session or user exists (earlier on the day, or on a day already built:
 -- etl.visitors).
+-- Acquisition (landing page, referrer host, UTM tags, click id type, channel) comes from the
+-- visit's first call, by the channel rules (jobs/channels.yaml, as parameters): see `sourced`.
 -- The calls table is a parameter: etl.visit_calls, or etl.touched_calls in an hourly run.
+{#- Whether the host or name `x` is one of the sites of the list parameter `sites`: an entry
+    matches a run of whole dot-separated labels (`google` matches `www.google.co.uk`). #}
+{% macro among(sites, x) -%}
+arrayExists(site -> position(concat('.', {{ x }}, '.'), concat('.', site, '.')) > 0, {{ '{' ~ sites ~ ':Array(String)}' }})
+{%- endmacro %}
+{% macro on_shop(x) -%}
+arrayExists(h -> {{ x }} = h OR endsWith({{ x }}, concat('.', h)), {shop_hosts:Array(String)})
+{%- endmacro %}
+{% macro tag(name) -%}
+lowerUTF8(trimBoth(decodeURLFormComponent(extractURLParameter(landing_lower, '{{ name }}'))))
+{%- endmacro %}
 INSERT INTO etl.sessions
 WITH
     visit AS (
@@ -26,10 +39,62 @@ WITH
             sumIf(order_total, event_type = 'order' AND is_ok) AS revenue,
             argMin(endpoint, seq) AS entry_endpoint,
             argMax(endpoint, seq) AS exit_endpoint,
-            countIf(status >= 400) AS errors
+            countIf(status >= 400) AS errors,
+            argMin(referer, seq) AS first_referer,
+            argMin(page_referrer, seq) AS first_page_referrer
         FROM etl.{calls:Identifier}
         WHERE date = {day:Date}
         GROUP BY date, visit_id
+    ),
+    -- The visit's source, from its first call (docs/acquisition.md). Its `referer` on one of the
+    -- shop's hosts is the landing page (path and query, no fragment); the external referrer is
+    -- the page's own referrer (`page_referrer`), or, when the frontend sent none, a first
+    -- `referer` off the shop's hosts (records of the earlier contract). Tags are read from the
+    -- landing page's query with case-insensitive names (and `&amp;` read as `&`).
+    sourced AS (
+        SELECT *,
+            domainWithoutWWW(lower(first_referer)) AS referer_host,
+            first_referer != '' AND {{ on_shop('referer_host') }} AS from_shop_page,
+            cutFragment(pathFull(first_referer)) AS page_path,
+            if(from_shop_page, if(startsWith(page_path, '/'), page_path, concat('/', page_path)), '')
+                AS landing_url,
+            replaceAll(lower(landing_url), '&amp;', '&') AS landing_lower,
+            multiIf(first_page_referrer != '', first_page_referrer, from_shop_page, '', first_referer)
+                AS external_referrer,
+            domainWithoutWWW(lower(external_referrer)) AS referrer_host,
+            {{ tag('utm_source') }} AS utm_source,
+            {{ tag('utm_medium') }} AS utm_medium,
+            {{ tag('utm_campaign') }} AS utm_campaign,
+            {{ tag('utm_content') }} AS utm_content,
+            {{ tag('utm_term') }} AS utm_term,
+            -- The names of the landing page's parameters that have a value.
+            arrayMap(p -> splitByChar('=', p)[1], arrayFilter(p -> match(p, '^[^=]+=.'), extractURLParameters(landing_lower)))
+                AS landing_parameters,
+            arrayFirst(name -> has(landing_parameters, name), {click_id_names:Array(String)}) AS click_id_type,
+            if(click_id_type = '', '',
+               {click_id_channels:Array(String)}[indexOf({click_id_names:Array(String)}, click_id_type)])
+                AS click_channel,
+            (utm_source || utm_medium || utm_campaign || utm_content || utm_term) != '' AS tagged,
+            if(utm_source != '', utm_source, referrer_host) AS source,
+            multiIf(
+                NOT tagged AND click_id_type = '' AND referrer_host != ''
+                    AND ({{ on_shop('referrer_host') }} OR {{ among('payment_gateways', 'referrer_host') }}),
+                'internal',
+                has({email_mediums:Array(String)}, utm_medium) OR {{ among('email_sites', 'source') }}, 'email',
+                has({affiliate_mediums:Array(String)}, utm_medium), 'affiliate',
+                has({display_mediums:Array(String)}, utm_medium), 'display',
+                has({paid_social_mediums:Array(String)}, utm_medium) OR click_channel = 'paid_social'
+                    OR ((has({paid_mediums:Array(String)}, utm_medium) OR click_channel != '')
+                        AND {{ among('social_sites', 'source') }}),
+                'paid_social',
+                has({paid_mediums:Array(String)}, utm_medium) OR click_channel = 'paid_search', 'paid_search',
+                has({social_mediums:Array(String)}, utm_medium) OR {{ among('social_sites', 'source') }},
+                'organic_social',
+                has({organic_mediums:Array(String)}, utm_medium) OR {{ among('search_engines', 'source') }},
+                'organic_search',
+                referrer_host != '' OR tagged, 'referral',
+                'direct') AS channel
+        FROM visit
     ),
     -- The day's sessions and users that have visits on earlier days: looked up by key in
     -- etl.visitors (ordered by key, small granules), which reads the granules of these keys only,
@@ -68,7 +133,7 @@ WITH
         SELECT *,
             min(start_ts) OVER (PARTITION BY session_id) AS first_start_of_session_today,
             min(start_ts) OVER (PARTITION BY last_user_id) AS first_start_of_user_today
-        FROM visit
+        FROM sourced
     )
 SELECT
     v.date AS date,
@@ -106,7 +171,16 @@ SELECT
     v.entry_endpoint AS entry_endpoint,
     v.exit_endpoint AS exit_endpoint,
     (v.catalog_calls + v.product_views + v.favorite_adds + v.cart_adds + v.orders) = 0 AS is_bounce,
-    v.errors AS errors
+    v.errors AS errors,
+    v.landing_url AS landing_url,
+    v.referrer_host AS referrer_host,
+    v.utm_source AS utm_source,
+    v.utm_medium AS utm_medium,
+    v.utm_campaign AS utm_campaign,
+    v.utm_content AS utm_content,
+    v.utm_term AS utm_term,
+    v.click_id_type AS click_id_type,
+    v.channel AS channel
 FROM ranked AS v
 {%- if incremental %}
 LEFT JOIN earlier AS by_session ON by_session.key = 's:' || v.session_id

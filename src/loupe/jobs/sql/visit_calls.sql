@@ -67,12 +67,20 @@
     toUInt64(tupleElement(resp, {response_catalog_total_at:UInt8})) * (event = 'catalog') AS results_total,
     tupleElement(resp, {response_product_price_at:UInt8}) * (event = 'product_view') AS product_price,
     if(event = 'order', tupleElement(req, {request_order_items_at:UInt8}), []) AS order_items,
-    tupleElement(resp, {response_order_total_at:UInt8}) * (event = 'order') AS order_total
+    tupleElement(resp, {response_order_total_at:UInt8}) * (event = 'order') AS order_total,
+    -- The shop page of the call and the page's own referrer: the visit's source
+    -- (jobs/sql/sessions.sql).
+    referer,
+    page_referrer,
+    -- The endpoint's template from the map (`/api/v1/products/{id}`); an unmapped call's endpoint.
+    if(rule = 0 OR {event_routes:Array(String)}[rule] = '', endpoint, {event_routes:Array(String)}[rule])
+        AS route
 {% endset %}
 INSERT INTO etl.{calls:Identifier}
 WITH
     calls AS (
         SELECT event_id, ts, session_id, user_id, user_agent, method, endpoint, status, request, response,
+            referer, page_referrer,
             multiMatchAnyIndex(concat(method, ' ', endpoint), {event_patterns:Array(String)}) AS rule
 {%- if incremental %}
         FROM pd.api_calls
@@ -192,7 +200,8 @@ INNER JOIN visits AS v ON v.event_id = c.event_id AND v.ts = c.ts
     -- Parsed after the join: only the calls of visits that start on the day.
     parsed AS (
         SELECT c.event_id AS event_id, c.ts AS ts, session_id, user_id, user_agent, method, endpoint, status,
-            request, response, rule, v.visit_start AS visit_start, v.call_seq AS seq,
+            request, response, referer, page_referrer, rule, v.visit_start AS visit_start,
+            v.call_seq AS seq,
             {{ parse_inputs }}
         FROM calls AS c
         INNER JOIN visits AS v ON v.event_id = c.event_id AND v.ts = c.ts
