@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import threading
 import time
 import uuid
@@ -180,3 +182,16 @@ def test_spool_ignores_half_written_batches(tmp_path: Path) -> None:
     assert spool.pending() == []
     spool.clean_temporaries()
     assert not (tmp_path / ".tmp-0001-abc").exists()
+
+
+def test_spool_directory_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        directory = tmp_path / "spool"
+        Spool(directory)
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+        directory.chmod(0o755)  # loosened by hand: the next process closes it again
+        Spool(directory)
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    finally:
+        os.umask(previous)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from loupe.privacy.plan import personal_tables, uncovered
 from loupe.warehouse import Warehouse
 
@@ -28,3 +31,21 @@ def test_a_new_table_is_in_the_plan_or_named_as_uncovered(warehouse: Warehouse) 
     tables = {table.name: table for table in personal_tables(warehouse)}
     assert tables["etl.logins"].covered
     assert [table.name for table in uncovered(list(tables.values()))] == ["etl.hits"]
+
+
+def test_the_data_map_names_every_table_of_the_plan(warehouse: Warehouse) -> None:
+    """docs/privacy.md's data map lists every table that holds a person's data: a table added
+    later with a personal column must join it (the staging copies by their family's pattern)."""
+    data_map = (Path(__file__).resolve().parents[2] / "docs" / "privacy.md").read_text()
+    start = data_map.index("## Data map")
+    data_map = data_map[start : data_map.index("\n## ", start + 1)]
+    named = set(re.findall(r"`([a-z_]+\.[a-z_]+)(?:\*)?`", data_map))
+    families = {name[: -len("*")] for name in re.findall(r"`([a-z_]+\.[a-z_]+\*)`", data_map)}
+    missing = [
+        table.name
+        for table in personal_tables(warehouse)
+        if table.name not in named
+        and not any(table.name.startswith(family) for family in families)
+        and not table.name.startswith("etl.previous_")  # "their `previous_*`" in the map
+    ]
+    assert missing == []

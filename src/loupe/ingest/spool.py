@@ -43,11 +43,13 @@ def _read_table(path: Path) -> pa.Table:
 
 
 class Spool:
-    """Durable FIFO of batches on local disk."""
+    """Durable FIFO of batches on local disk, in a directory only its owner can read (the
+    batches hold session ids and bodies, whatever the process's umask)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.chmod(0o700)
 
     def put(self, batch: Batch) -> Path:
         """Write a batch durably; return its directory."""
