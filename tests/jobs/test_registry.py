@@ -15,11 +15,12 @@ def names(selected: list[str] | None) -> list[str]:
 
 
 def test_a_job_brings_what_it_reads_and_its_rollup() -> None:
-    assert names(["sessions"]) == ["visit_calls", "sessions", "daily_funnel"]
+    assert names(["sessions"]) == ["visit_calls", "sessions", "daily_channels", "daily_funnel"]
     assert names(["product_sessions"]) == [
         "visit_calls",
         "sessions",
         "product_sessions",
+        "daily_channels",
         "daily_funnel",
         "daily_product_stats",
     ]

@@ -68,7 +68,7 @@ def build_week(settings: Settings, base: Path) -> None:
             on_day_done=snapshot_each_day(settings, warehouse),
             days=DAYS,
             start=FIRST,
-            visits_per_day=500,
+            visits_per_day=800,
         )
         with open_writer(settings, warehouse) as writer:
             ingest_files(sorted((base / "sim" / "out").glob("calls-*")), writer)
