@@ -90,10 +90,38 @@ def test_funnel_equals_the_truth(demo_warehouse: Warehouse, demo_dir: Path) -> N
     assert steps == {
         "Visits": sum(d["human_visits"] for d in days),
         "Viewed a product": sum(d["visits_with_product_view"] for d in days),
-        "Added to favorites": sum(d["visits_with_favorite"] for d in days),
         "Added to cart": sum(d["visits_with_cart_add"] for d in days),
         "Purchased": sum(d["visits_with_order"] for d in days),
     }
+
+
+def test_order_value_and_abandonment_equal_the_truth(
+    demo_warehouse: Warehouse, demo_dir: Path
+) -> None:
+    funnel = next(d for d in load_dashboards() if d.slug == "funnel")
+    days = truth_days(demo_dir)
+    values = resolve_values(
+        funnel, demo_warehouse, {"start": days[0]["date"], "end": days[-1]["date"]}
+    )
+
+    def total(name: str) -> float:
+        return sum(d[name] for d in days)
+
+    def figure(card_id: str) -> float:
+        return run_card(demo_warehouse, funnel, funnel.card(card_id), values).rows[0][0]
+
+    assert total("order_attempts") >= total("orders") > 0
+    assert figure("average_order_value") == round(total("revenue") / total("orders"), 2)
+    assert figure("units_per_order") == round(total("units") / total("orders"), 2)
+    assert figure("cart_abandonment") == round(
+        100 * total("cart_visits_without_order") / total("visits_with_cart_add"), 2
+    )
+    assert figure("checkout_failures") == round(
+        100 * total("order_failures") / total("order_attempts"), 2
+    )
+    assert figure("favorites") == round(
+        100 * total("visits_with_favorite") / total("human_visits"), 2
+    )
 
 
 def test_filters_change_the_figures(demo_warehouse: Warehouse) -> None:

@@ -165,10 +165,14 @@ def test_daily_funnel_matches_truth(built: Warehouse, run: Run) -> None:
     rows = built.rows(
         "SELECT toString(date) AS date, sum(visits) AS visits, sum(product_view_visits) AS views, "
         "sum(favorite_visits) AS favorites, sum(cart_visits) AS carts, "
-        "sum(order_visits) AS orders, sum(revenue) AS revenue FROM dwh.daily_funnel GROUP BY date"
+        "sum(order_visits) AS orders, sum(revenue) AS revenue, sum(units) AS units, "
+        "sum(cart_visits_without_order) AS abandoned, sum(order_attempts) AS attempts, "
+        "sum(order_failures) AS failures FROM dwh.daily_funnel GROUP BY date"
     )
     got = {row.pop("date"): row for row in rows}
-    for day in run.truth("days.ndjson"):
+    days = run.truth("days.ndjson")
+    assert sum(day["order_failures"] for day in days) > 0
+    for day in days:
         assert got[day["date"]] == {
             "visits": day["human_visits"],
             "views": day["visits_with_product_view"],
@@ -176,6 +180,10 @@ def test_daily_funnel_matches_truth(built: Warehouse, run: Run) -> None:
             "carts": day["visits_with_cart_add"],
             "orders": day["visits_with_order"],
             "revenue": day["revenue"],
+            "units": day["units"],
+            "abandoned": day["cart_visits_without_order"],
+            "attempts": day["order_attempts"],
+            "failures": day["order_failures"],
         }
 
 
