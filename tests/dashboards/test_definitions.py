@@ -197,3 +197,25 @@ def test_a_failing_query_is_reported_not_raised(demo_warehouse: Warehouse) -> No
     )
     result = run_card(demo_warehouse, broken, broken.card("c"), {"start": "2026-11-20"})
     assert result.rows == [] and "dwh.nope" in result.error
+
+
+def test_top_queries_group_variants_under_their_most_frequent_form(
+    demo_warehouse: Warehouse,
+) -> None:
+    search = next(d for d in load_dashboards() if d.slug == "search")
+    values = resolve_values(search, demo_warehouse, {"start": "2000-01-01", "end": "2100-01-01"})
+    result = run_card(demo_warehouse, search, search.card("top_queries"), values)
+    expected = demo_warehouse.rows(
+        "SELECT q_normalized, q, sum(searches) AS n FROM dwh.daily_search_stats "
+        "GROUP BY q_normalized, q"
+    )
+    totals: dict[str, int] = {}
+    shown: dict[str, tuple[int, str]] = {}
+    for row in expected:
+        totals[row["q_normalized"]] = totals.get(row["q_normalized"], 0) + row["n"]
+        shown[row["q_normalized"]] = max(
+            shown.get(row["q_normalized"], (0, "")), (row["n"], row["q"])
+        )
+    top = sorted(totals, key=lambda form: (-totals[form], shown[form][1]))[:20]
+    assert [row[:2] for row in result.rows] == [[shown[form][1], totals[form]] for form in top]
+    assert len(totals) < len(expected)  # some forms did group variants

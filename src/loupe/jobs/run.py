@@ -30,6 +30,7 @@ from loupe.jobs.event_map import load_map
 from loupe.jobs.publish import DROP_DAY_SQL, publish_day, replace_day, undo_interrupted_publishes
 from loupe.jobs.registry import DayJob, plan, query
 from loupe.jobs.routes import write_routes
+from loupe.jobs.search_queries import update_search_queries
 from loupe.jobs.user_agents import update_user_agents
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -169,6 +170,9 @@ def build_day(
             current = job.name
             clock = time.perf_counter()
             rows = _stage(warehouse, job, params, incremental)
+            if job.name == "visit_calls":
+                # The day's new search queries get their normal form (catalog_sessions reads it).
+                update_search_queries(warehouse, day)
             results.append(JobResult(job.name, day, rows, time.perf_counter() - clock))
             if on_job:
                 on_job(results[-1])

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from loupe.simulate.queries import normalize_query
+from loupe.simulate.queries import intended_query, normalize_query
 
 CATALOG = "/api/v1/catalog"
 PRODUCT_PREFIX = "/api/v1/products/"
@@ -204,6 +204,8 @@ def _catalog_row(record: dict, visit: dict) -> tuple[dict, dict[int, int]]:
         "clicked_product_id": 0,
         "clicked_position": 0,
     }
+    if q:
+        row["intended_q"], row["has_typo"] = intended_query(raw_q)
     return row, positions
 
 
