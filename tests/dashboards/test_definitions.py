@@ -219,3 +219,21 @@ def test_top_queries_group_variants_under_their_most_frequent_form(
     top = sorted(totals, key=lambda form: (-totals[form], shown[form][1]))[:20]
     assert [row[:2] for row in result.rows] == [[shown[form][1], totals[form]] for form in top]
     assert len(totals) < len(expected)  # some forms did group variants
+
+
+def test_the_retention_triangle_reads_the_cohort_table(demo_warehouse: Warehouse) -> None:
+    behaviour = next(d for d in load_dashboards() if d.slug == "behaviour")
+    values = resolve_values(behaviour, demo_warehouse, {"start": "2000-01-01", "end": "2100-01-01"})
+    result = run_card(demo_warehouse, behaviour, behaviour.card("retention_triangle"), values)
+    cohorts = demo_warehouse.rows(
+        "SELECT cohort_week, any(visitors) AS v, max(week_offset) AS seen, "
+        "sumIf(returning_visitors, week_offset = 1) AS back "
+        "FROM dwh.retention_weekly GROUP BY cohort_week ORDER BY cohort_week"
+    )
+    rows = [dict(zip(result.columns, row)) for row in result.rows]
+    assert [(r["cohort_week"], r["cohort_size"]) for r in rows] == [
+        (c["cohort_week"].isoformat(), c["v"]) for c in cohorts
+    ]
+    for row, cohort in zip(rows, cohorts):
+        expected = round(100 * cohort["back"] / cohort["v"], 1) if cohort["seen"] >= 1 else None
+        assert row["week_1"] == expected

@@ -146,6 +146,9 @@ def _visit_row(records: list[dict], day: str, device_type: str) -> dict:
         "device_type": device_type,
         "is_bot": device_type == "bot",
         "is_registered": any(record["user_id"] is not None for record in records),
+        "user_id": next(
+            (r["user_id"] for r in reversed(records) if r["user_id"] is not None), None
+        ),
         "calls": len(records),
         "catalog_calls": 0,
         "searches": 0,
