@@ -90,10 +90,38 @@ def test_funnel_equals_the_truth(demo_warehouse: Warehouse, demo_dir: Path) -> N
     assert steps == {
         "Visits": sum(d["human_visits"] for d in days),
         "Viewed a product": sum(d["visits_with_product_view"] for d in days),
-        "Added to favorites": sum(d["visits_with_favorite"] for d in days),
         "Added to cart": sum(d["visits_with_cart_add"] for d in days),
         "Purchased": sum(d["visits_with_order"] for d in days),
     }
+
+
+def test_order_value_and_abandonment_equal_the_truth(
+    demo_warehouse: Warehouse, demo_dir: Path
+) -> None:
+    funnel = next(d for d in load_dashboards() if d.slug == "funnel")
+    days = truth_days(demo_dir)
+    values = resolve_values(
+        funnel, demo_warehouse, {"start": days[0]["date"], "end": days[-1]["date"]}
+    )
+
+    def total(name: str) -> float:
+        return sum(d[name] for d in days)
+
+    def figure(card_id: str) -> float:
+        return run_card(demo_warehouse, funnel, funnel.card(card_id), values).rows[0][0]
+
+    assert total("order_attempts") >= total("orders") > 0
+    assert figure("average_order_value") == round(total("revenue") / total("orders"), 2)
+    assert figure("units_per_order") == round(total("units") / total("orders"), 2)
+    assert figure("cart_abandonment") == round(
+        100 * total("cart_visits_without_order") / total("visits_with_cart_add"), 2
+    )
+    assert figure("checkout_failures") == round(
+        100 * total("order_failures") / total("order_attempts"), 2
+    )
+    assert figure("favorites") == round(
+        100 * total("visits_with_favorite") / total("human_visits"), 2
+    )
 
 
 def test_filters_change_the_figures(demo_warehouse: Warehouse) -> None:
@@ -169,3 +197,43 @@ def test_a_failing_query_is_reported_not_raised(demo_warehouse: Warehouse) -> No
     )
     result = run_card(demo_warehouse, broken, broken.card("c"), {"start": "2026-11-20"})
     assert result.rows == [] and "dwh.nope" in result.error
+
+
+def test_top_queries_group_variants_under_their_most_frequent_form(
+    demo_warehouse: Warehouse,
+) -> None:
+    search = next(d for d in load_dashboards() if d.slug == "search")
+    values = resolve_values(search, demo_warehouse, {"start": "2000-01-01", "end": "2100-01-01"})
+    result = run_card(demo_warehouse, search, search.card("top_queries"), values)
+    expected = demo_warehouse.rows(
+        "SELECT q_normalized, q, sum(searches) AS n FROM dwh.daily_search_stats "
+        "GROUP BY q_normalized, q"
+    )
+    totals: dict[str, int] = {}
+    shown: dict[str, tuple[int, str]] = {}
+    for row in expected:
+        totals[row["q_normalized"]] = totals.get(row["q_normalized"], 0) + row["n"]
+        shown[row["q_normalized"]] = max(
+            shown.get(row["q_normalized"], (0, "")), (row["n"], row["q"])
+        )
+    top = sorted(totals, key=lambda form: (-totals[form], shown[form][1]))[:20]
+    assert [row[:2] for row in result.rows] == [[shown[form][1], totals[form]] for form in top]
+    assert len(totals) < len(expected)  # some forms did group variants
+
+
+def test_the_retention_triangle_reads_the_cohort_table(demo_warehouse: Warehouse) -> None:
+    behaviour = next(d for d in load_dashboards() if d.slug == "behaviour")
+    values = resolve_values(behaviour, demo_warehouse, {"start": "2000-01-01", "end": "2100-01-01"})
+    result = run_card(demo_warehouse, behaviour, behaviour.card("retention_triangle"), values)
+    cohorts = demo_warehouse.rows(
+        "SELECT cohort_week, any(visitors) AS v, max(week_offset) AS seen, "
+        "sumIf(returning_visitors, week_offset = 1) AS back "
+        "FROM dwh.retention_weekly GROUP BY cohort_week ORDER BY cohort_week"
+    )
+    rows = [dict(zip(result.columns, row)) for row in result.rows]
+    assert [(r["cohort_week"], r["cohort_size"]) for r in rows] == [
+        (c["cohort_week"].isoformat(), c["v"]) for c in cohorts
+    ]
+    for row, cohort in zip(rows, cohorts):
+        expected = round(100 * cohort["back"] / cohort["v"], 1) if cohort["seen"] >= 1 else None
+        assert row["week_1"] == expected

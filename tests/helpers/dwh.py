@@ -19,6 +19,8 @@ DWH_TABLES = (
     "daily_product_stats",
     "daily_search_stats",
     "daily_channels",
+    "retention_weekly",
+    "repeat_purchase_weekly",
     "user_agents",
 )
 

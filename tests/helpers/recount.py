@@ -58,7 +58,8 @@ def recount(records: list[dict], device_of: dict[str, str], timezone: str = "UTC
         ]
         favs = [c for c in ok if c["method"] == "POST" and c["endpoint"] == "/api/v1/favorites"]
         carts = [c for c in ok if c["method"] == "POST" and c["endpoint"] == "/api/v1/cart"]
-        orders = [c for c in ok if c["method"] == "POST" and c["endpoint"] == "/api/v1/orders"]
+        attempts = [c for c in calls if c["method"] == "POST" and c["endpoint"] == "/api/v1/orders"]
+        orders = [c for c in attempts if c["status"] < 400]
         searches = [c for c in catalog if _norm(c["request"].get("q") or "")]
         device = device_of[first["user_agent"]]
         visit = {
@@ -100,6 +101,12 @@ def recount(records: list[dict], device_of: dict[str, str], timezone: str = "UTC
             day["visits_with_favorite"] += visit["favorite_adds"] > 0
             day["visits_with_cart_add"] += visit["cart_adds"] > 0
             day["visits_with_order"] += visit["orders"] > 0
+            day["cart_visits_without_order"] += visit["cart_adds"] > 0 and not visit["orders"]
+            day["units"] += sum(line["qty"] for c in orders for line in c["request"]["items"])
+            day["order_attempts"] += len(attempts)
+            day["order_failures"] += sum(
+                c["status"] in (409, 422) or c["status"] >= 500 for c in attempts
+            )
         else:
             day["bot_visits"] += 1
     return {"visits": visits, "products": products, "catalog": catalog_rows, "days": days}

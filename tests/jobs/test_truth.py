@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta, timezone
 from pathlib import Path
@@ -30,7 +31,8 @@ def iso(moment) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return simulate(tmp_path_factory.mktemp("etl_truth"))
+    # Server errors 25 times as often as the default, so that some orders fail.
+    return simulate(tmp_path_factory.mktemp("etl_truth"), server_error_rate=0.1)
 
 
 @pytest.fixture(scope="module")
@@ -161,14 +163,45 @@ def test_searches_and_clicks_match_truth(built: Warehouse, run: Run) -> None:
         assert row["clicked_position"] == expected["clicked_position"], event_id
 
 
+def test_normalised_queries_group_as_the_visitors_meant(built: Warehouse, run: Run) -> None:
+    """Every search's variants (case, spacing, punctuation, inflection) of one intended query land
+    in one group, and the group's count is the intended query's count; typos may stay apart."""
+    truth = [c for c in run.truth("catalog_calls.ndjson") if c["is_search"]]
+    got = {
+        str(r["event_id"]): r["q_normalized"]
+        for r in built.rows("SELECT event_id, q_normalized FROM dwh.catalog_sessions")
+    }
+    groups: dict[str, set[str]] = {}
+    intended_counts: Counter[str] = Counter()
+    for call in truth:
+        if not call["has_typo"]:
+            groups.setdefault(call["intended_q"], set()).add(got[call["event_id"]])
+            intended_counts[call["intended_q"]] += 1
+    assert groups and all(len(forms) == 1 for forms in groups.values()), [
+        (meant, forms) for meant, forms in groups.items() if len(forms) > 1
+    ]
+    # Variants did occur: more distinct typed forms than intended queries.
+    typed = {c["q"] for c in truth if not c["has_typo"]}
+    assert len(typed) > len(groups)
+    group_counts = Counter(got[c["event_id"]] for c in truth)
+    for meant, (form,) in groups.items():
+        merged = [m for m, (f,) in groups.items() if f == form]
+        typos = sum(1 for c in truth if c["has_typo"] and got[c["event_id"]] == form)
+        assert group_counts[form] == sum(intended_counts[m] for m in merged) + typos, meant
+
+
 def test_daily_funnel_matches_truth(built: Warehouse, run: Run) -> None:
     rows = built.rows(
         "SELECT toString(date) AS date, sum(visits) AS visits, sum(product_view_visits) AS views, "
         "sum(favorite_visits) AS favorites, sum(cart_visits) AS carts, "
-        "sum(order_visits) AS orders, sum(revenue) AS revenue FROM dwh.daily_funnel GROUP BY date"
+        "sum(order_visits) AS orders, sum(revenue) AS revenue, sum(units) AS units, "
+        "sum(cart_visits_without_order) AS abandoned, sum(order_attempts) AS attempts, "
+        "sum(order_failures) AS failures FROM dwh.daily_funnel GROUP BY date"
     )
     got = {row.pop("date"): row for row in rows}
-    for day in run.truth("days.ndjson"):
+    days = run.truth("days.ndjson")
+    assert sum(day["order_failures"] for day in days) > 0
+    for day in days:
         assert got[day["date"]] == {
             "visits": day["human_visits"],
             "views": day["visits_with_product_view"],
@@ -176,6 +209,10 @@ def test_daily_funnel_matches_truth(built: Warehouse, run: Run) -> None:
             "carts": day["visits_with_cart_add"],
             "orders": day["visits_with_order"],
             "revenue": day["revenue"],
+            "units": day["units"],
+            "abandoned": day["cart_visits_without_order"],
+            "attempts": day["order_attempts"],
+            "failures": day["order_failures"],
         }
 
 

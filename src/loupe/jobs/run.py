@@ -6,7 +6,8 @@ run the jobs' SQL in dependency order (each fills `etl.<job>` for the day), and 
 them succeeded publish the day (publish.py): write the day's sessions and users to etl.visitors
 (which `is_returning` looks up) and replace the day's partition of each `dwh.<job>` with
 `ALTER TABLE ... REPLACE PARTITION` (atomic per table; readers never see a half-built day), all
-tables or none. A failure leaves `dwh` as it was; a re-run gives identical tables. Each job's run
+tables or none. A build that rebuilt the day's visits then recomputes the weekly cohort tables
+(cohorts.py). A failure leaves `dwh` as it was; a re-run gives identical tables. Each job's run
 is recorded in `etl.job_runs` (loupe/job_runs.py).
 
 An hourly run builds a day incrementally (hourly.py): the visits its calls can change are already
@@ -26,10 +27,12 @@ from datetime import date, datetime, timedelta, timezone
 from loupe import sqlfiles
 from loupe.job_runs import day_bounds, record_run, record_runs
 from loupe.jobs.channels import channel_parameters
+from loupe.jobs.cohorts import refresh_cohorts
 from loupe.jobs.event_map import load_map
 from loupe.jobs.publish import DROP_DAY_SQL, publish_day, replace_day, undo_interrupted_publishes
 from loupe.jobs.registry import DayJob, plan, query
 from loupe.jobs.routes import write_routes
+from loupe.jobs.search_queries import update_search_queries
 from loupe.jobs.user_agents import update_user_agents
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
@@ -169,6 +172,9 @@ def build_day(
             current = job.name
             clock = time.perf_counter()
             rows = _stage(warehouse, job, params, incremental)
+            if job.name == "visit_calls":
+                # The day's new search queries get their normal form (catalog_sessions reads it).
+                update_search_queries(warehouse, day)
             results.append(JobResult(job.name, day, rows, time.perf_counter() - clock))
             if on_job:
                 on_job(results[-1])
@@ -181,6 +187,9 @@ def build_day(
             version=int(started.timestamp() * 1000),
             update_visitors=builds_sessions,
         )
+        if builds_sessions:
+            current = "cohorts"
+            refresh_cohorts(warehouse)
     except Exception as exc:
         record_run(warehouse, current, day, day, started, 0, error=str(exc)[:2000])
         raise

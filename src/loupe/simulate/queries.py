@@ -1,8 +1,9 @@
 """Search: the words the shop understands (English and Russian), and what visitors type.
 
-A query is normalized (trimmed, lower case, whitespace runs collapsed), split into words, and each
-word maps to an item attribute; a word the shop does not know (an untolerated typo, a product the
-shop does not sell) makes the search return zero results. Some common typos are understood.
+A query is normalized (trimmed, lower case, whitespace runs collapsed), split into words
+(punctuation separates words too), and each word maps to an item attribute; a word the shop
+does not know (an untolerated typo, a product the shop does not sell) makes the search return
+zero results. Some common typos are understood.
 """
 
 # The vocabulary is Russian as well as English, so Cyrillic letters in strings are intended.
@@ -11,6 +12,7 @@ shop does not sell) makes the search return zero results. Some common typos are 
 from __future__ import annotations
 
 import random
+import re
 
 from loupe.simulate.catalog import Item
 
@@ -72,6 +74,18 @@ _UNKNOWN_TYPOS = {
     "изумрут": "изумруд",
     "цепочька": "цепочка",
 }
+# Forms that are inflections of another form of the same word: what a visitor means by them.
+_INFLECTIONS = {
+    "rings": "ring",
+    "watches": "watch",
+    "diamonds": "diamond",
+    "pearls": "pearl",
+    "кольца": "кольцо",
+    "золотые": "золотое",
+    "бриллиантами": "бриллиант",
+    "фианитами": "фианит",
+}
+_PUNCTUATION = re.compile(r"[^\w\s]")
 _NOT_SOLD = ("dress", "sneakers", "iphone case", "платье", "кроссовки", "духи", "perfume")
 _STOP_WORDS = frozenset({"with", "and", "for", "the", "women", "men", "с", "и", "для", "из"})
 _CONNECTORS = {True: ("с", "для", "из"), False: ("with", "for")}
@@ -84,10 +98,29 @@ def normalize_query(q: str) -> str:
     return " ".join(q.split()).lower()
 
 
+def _words(q: str) -> list[str]:
+    return normalize_query(_PUNCTUATION.sub(" ", q)).split(" ")
+
+
+def intended_query(q: str) -> tuple[str, bool]:
+    """What a visitor meant by a query: its words in lower case without punctuation, each
+    inflected form as its base form, typos corrected; and whether it had a typo."""
+    typos = {**_TOLERATED_TYPOS, **_UNKNOWN_TYPOS}
+    known = {*_WORDS, *_STOP_WORDS, *(w for phrase in _NOT_SOLD for w in phrase.split())}
+    meant, has_typo = [], False
+    for word in _words(q):
+        if word in typos:
+            word, has_typo = typos[word], True
+        elif word not in known:
+            has_typo = True
+        meant.append(_INFLECTIONS.get(word, word))
+    return " ".join(meant), has_typo
+
+
 def resolve_query(q: str) -> Constraint | None:
     """The attribute constraints of a query, or None when a word is unknown (zero results)."""
     constraints: Constraint = {}
-    for word in normalize_query(q).split(" "):
+    for word in _words(q):
         if not word or word in _STOP_WORDS:
             continue
         meaning = _WORDS.get(word)
@@ -148,6 +181,10 @@ def query_for(item: Item, rng: random.Random) -> str:
     if rng.random() < 0.1:
         _misspell(rng, words)
     text = " ".join(words)
+    if len(words) > 1 and rng.random() < 0.03:
+        text = text.replace(" ", ", ", 1)
+    if rng.random() < 0.05:
+        text += rng.choice("?!.")
     roll = rng.random()
     if roll < 0.1:
         text = text.title()

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from loupe.simulate.queries import normalize_query
+from loupe.simulate.queries import intended_query, normalize_query
 
 CATALOG = "/api/v1/catalog"
 PRODUCT_PREFIX = "/api/v1/products/"
@@ -56,9 +56,11 @@ class TruthWriter:
         listing: dict | None = None
         positions: dict[int, int] = {}
         for record in records:
+            method, endpoint = record["method"], record["endpoint"]
+            if method == "POST" and endpoint == "/api/v1/orders":
+                _count_order_attempt(visit, record)
             if record["status"] >= 400:
                 continue
-            method, endpoint = record["method"], record["endpoint"]
             if method == "GET" and endpoint == CATALOG:
                 self._write_listing(listing)
                 listing, positions = _catalog_row(record, visit)
@@ -76,6 +78,7 @@ class TruthWriter:
             elif method == "POST" and endpoint == "/api/v1/orders":
                 visit["orders"] += 1
                 visit["revenue"] += record["response"]["total"]
+                visit["units"] += sum(line["qty"] for line in record["request"]["items"])
                 for line in record["request"]["items"]:
                     products.setdefault(line["product_id"], [0, 0, 0])[2] += line["qty"]
         self._write_listing(listing)
@@ -113,6 +116,9 @@ class TruthWriter:
         totals["visits_with_favorite"] += visit["favorite_adds"] > 0
         totals["visits_with_cart_add"] += visit["cart_adds"] > 0
         totals["visits_with_order"] += visit["orders"] > 0
+        totals["cart_visits_without_order"] += visit["cart_adds"] > 0 and not visit["orders"]
+        for name in ("units", "order_attempts", "order_failures"):
+            totals[name] += visit[name]
 
     def close_files(self) -> None:
         """Close the per-visit files (also when the run failed half way)."""
@@ -140,6 +146,9 @@ def _visit_row(records: list[dict], day: str, device_type: str) -> dict:
         "device_type": device_type,
         "is_bot": device_type == "bot",
         "is_registered": any(record["user_id"] is not None for record in records),
+        "user_id": next(
+            (r["user_id"] for r in reversed(records) if r["user_id"] is not None), None
+        ),
         "calls": len(records),
         "catalog_calls": 0,
         "searches": 0,
@@ -149,7 +158,17 @@ def _visit_row(records: list[dict], day: str, device_type: str) -> dict:
         "cart_adds": 0,
         "orders": 0,
         "revenue": 0,
+        "units": 0,
+        "order_attempts": 0,
+        "order_failures": 0,
     }
+
+
+def _count_order_attempt(visit: dict, record: dict) -> None:
+    """An order call of any status; a failure is a 409 (stock), 422 (promo) or server error."""
+    visit["order_attempts"] += 1
+    status = record["status"]
+    visit["order_failures"] += status in (409, 422) or status >= 500
 
 
 def _mark_click(listing: dict | None, positions: dict[int, int], product_id: int) -> None:
@@ -188,6 +207,8 @@ def _catalog_row(record: dict, visit: dict) -> tuple[dict, dict[int, int]]:
         "clicked_product_id": 0,
         "clicked_position": 0,
     }
+    if q:
+        row["intended_q"], row["has_typo"] = intended_query(raw_q)
     return row, positions
 
 
@@ -202,4 +223,8 @@ def _empty_day(day: str) -> dict:
         "revenue": 0,
         **dict.fromkeys(_FUNNEL, 0),
         "visits_with_order": 0,
+        "cart_visits_without_order": 0,
+        "units": 0,
+        "order_attempts": 0,
+        "order_failures": 0,
     }

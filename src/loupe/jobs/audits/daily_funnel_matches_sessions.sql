@@ -6,7 +6,8 @@ SELECT device_type, user_type, f.counts AS rollup, s.counts AS from_sessions,
     f.revenue AS rollup_revenue, s.revenue AS sessions_revenue
 FROM (
     SELECT device_type, user_type,
-        (visits, product_view_visits, favorite_visits, cart_visits, order_visits, orders) AS counts,
+        (visits, product_view_visits, favorite_visits, cart_visits, order_visits, orders,
+         cart_visits_without_order) AS counts,
         revenue
     FROM dwh.daily_funnel
     WHERE date = {day:Date}
@@ -14,7 +15,7 @@ FROM (
 FULL OUTER JOIN (
     SELECT device_type, user_type,
         (count(), countIf(product_views > 0), countIf(favorite_adds > 0), countIf(cart_adds > 0),
-         countIf(orders > 0), sum(orders)) AS counts,
+         countIf(orders > 0), sum(orders), countIf(cart_adds > 0 AND orders = 0)) AS counts,
         sum(revenue) AS revenue
     FROM dwh.sessions
     WHERE date = {day:Date} AND NOT is_bot

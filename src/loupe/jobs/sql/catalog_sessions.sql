@@ -6,6 +6,8 @@
 -- led_to_cart: the clicked product was added to the cart after that view.
 -- is_refinement: same query as the visit's previous catalog call, with other filters or sort.
 -- price_band: the filter's upper bound (or lower, if only that) in bands; `any` without one.
+-- q_normalized: the query's normal form from dwh.search_queries (jobs/search_queries.py), which
+-- the day build fills with the day's new queries before this job runs.
 INSERT INTO etl.catalog_sessions
 WITH
     views AS (
@@ -39,6 +41,11 @@ WITH
         FROM catalog AS c
         LEFT JOIN views AS w ON w.visit_id = c.visit_id
         LEFT JOIN carts AS k ON k.visit_id = c.visit_id
+    ),
+    normal_forms AS (
+        SELECT q, any(q_normalized) AS q_normalized FROM dwh.search_queries
+        WHERE q IN (SELECT q FROM catalog WHERE q != '')
+        GROUP BY q
     )
 SELECT
     c.date AS date,
@@ -48,6 +55,7 @@ SELECT
     c.ts AS ts,
     c.seq AS seq,
     c.q AS q,
+    if(c.q = '', '', n.q_normalized) AS q_normalized,
     c.q != '' AS is_search,
     c.section AS section,
     c.material AS material,
@@ -75,6 +83,7 @@ SELECT
     s.user_type AS user_type,
     s.is_bot AS is_bot
 FROM clicks AS c
+LEFT JOIN normal_forms AS n ON n.q = c.q
 -- The visit's columns; an hourly run reads only its rebuilt visits' (the join builds its hash
 -- table from this side, which would otherwise hold the whole day).
 INNER JOIN (

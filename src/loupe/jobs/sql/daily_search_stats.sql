@@ -1,8 +1,10 @@
 -- job: after=catalog_sessions rollup
--- etl.daily_search_stats for one business day, bots excluded. Grain: day x normalised query.
+-- etl.daily_search_stats for one business day, bots excluded. Grain: day x query (`q`, trimmed,
+-- lower case, spaces collapsed), with its normal form `q_normalized` (one per query), by which
+-- the top-query cards group.
 INSERT INTO etl.daily_search_stats
 SELECT
-    c.date, c.q,
+    c.date, c.q, any(c.q_normalized) AS q_normalized,
     count() AS searches,
     countIf(c.is_zero_result) AS zero_result_searches,
     countIf(c.clicked_product_id > 0) AS clicks,
