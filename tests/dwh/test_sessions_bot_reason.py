@@ -78,9 +78,8 @@ def test_paging_through_listings_without_a_product_is_a_sweep(
             for n in range(pages)
         ]
 
-    viewer = sweep("viewer", 12) + [
-        call(at(12, 30), "viewer", endpoint="/api/v1/products/3", response={"id": 3, "price": 1})
-    ]
+    product = call(at(12, 30), "viewer", endpoint="/api/v1/products/3", response={"id": 3})
+    viewer = [*sweep("viewer", 12), product]
     load(warehouse, sweep("scraper", 12) + sweep("reader", 11) + viewer)
     build_day(warehouse, settings, DAY)
     assert reasons(warehouse) == {
