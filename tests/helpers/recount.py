@@ -43,8 +43,15 @@ def _norm(q: str) -> str:
     return " ".join(q.strip().lower().split())
 
 
-def recount(records: list[dict], device_of: dict[str, str], timezone: str = "UTC") -> dict:
-    """Visits, per-product rows, catalog-call rows and day rows, by the documented rules."""
+def recount(
+    records: list[dict],
+    device_of: dict[str, str],
+    timezone: str = "UTC",
+    behaviour_bots: frozenset[tuple[str, str]] = frozenset(),
+) -> dict:
+    """Visits, per-product rows, catalog-call rows and day rows, by the documented rules.
+    `behaviour_bots`: the (session_id, visit_start) of the bots with a browser's agent (their
+    records do not say; the truth's `bot_reason` does)."""
     zone = ZoneInfo(timezone)
     visits, products, catalog_rows = [], [], []
     days: dict[str, dict] = defaultdict(lambda: defaultdict(int))
@@ -95,7 +102,7 @@ def recount(records: list[dict], device_of: dict[str, str], timezone: str = "UTC
         day["calls"] += visit["calls"]
         day["orders"] += visit["orders"]
         day["revenue"] += visit["revenue"]
-        if device != "bot":
+        if device != "bot" and key not in behaviour_bots:
             day["human_visits"] += 1
             day["visits_with_product_view"] += visit["product_views"] > 0
             day["visits_with_favorite"] += visit["favorite_adds"] > 0

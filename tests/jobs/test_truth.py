@@ -70,6 +70,7 @@ def test_every_visit_matches_truth(built: Warehouse, run: Run) -> None:
         assert {name: row[name] for name in counted} == {name: expected[name] for name in counted}
         assert row["device_type"] == expected["device_type"], key
         assert bool(row["is_bot"]) == expected["is_bot"], key
+        assert row["bot_reason"] == expected["bot_reason"], key
         assert row["user_type"] == ("registered" if expected["is_registered"] else "guest"), key
         assert iso(row["end_ts"]) == expected["visit_end"]
         assert str(row["date"]) == expected["date"]

@@ -53,7 +53,12 @@ def test_catalog_rows_match_recount(small_run):
 
 
 def test_days_match_recount(small_run):
-    counted = recount(small_run.records(), DEVICE_OF)["days"]
+    behaviour_bots = frozenset(
+        (row["session_id"], row["visit_start"])
+        for row in small_run.truth("visits.ndjson")
+        if row["bot_reason"].startswith("behaviour:")
+    )
+    counted = recount(small_run.records(), DEVICE_OF, behaviour_bots=behaviour_bots)["days"]
     truth = small_run.truth("days.ndjson")
     assert [row["date"] for row in truth] == ["2026-11-19", "2026-11-20", "2026-11-21"]
     for row in truth:

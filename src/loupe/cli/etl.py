@@ -26,7 +26,7 @@ from loupe.jobs.audit import AuditResult, run_audits, select_audits
 from loupe.jobs.hourly import run_hourly
 from loupe.jobs.registry import plan
 from loupe.jobs.run import JobResult, build_days, days_between, days_without_calls
-from loupe.jobs.user_agents import update_user_agents
+from loupe.jobs.user_agents import reclassify_user_agents, update_user_agents
 from loupe.retention import refuse_days_past_retention
 from loupe.scheduler.lease import etl_lease
 from loupe.schema.ddl import DDL
@@ -203,10 +203,28 @@ def user_agents_command(
     day: DateOption = None,
     first: FromOption = None,
     last: ToOption = None,
+    reclassify: Annotated[
+        bool,
+        typer.Option(
+            "--reclassify",
+            help="Parse every known agent again (after a classifier upgrade); the nightly run "
+            "rebuilds the days whose visits change.",
+        ),
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
     """Parse user agents not seen before (calls of the given days) into dwh.user_agents."""
     settings = setup(verbose)
+    if reclassify:
+        with warehouse_for(settings) as warehouse:
+            done = reclassify_user_agents(warehouse, settings.timezone)
+        days = f"{done.days[0]}..{done.days[-1]}" if done.days else "none"
+        console.print(
+            f"{done.agents} user agents parsed again, {done.changed} changed; days to rebuild "
+            f"({len(done.days)}): {days}; the nightly run rebuilds them, or `loupe etl run`",
+            highlight=False,
+        )
+        return
     days = _days(day, first, last)
     start, _ = day_bounds(days[0], settings.timezone)
     _, end = day_bounds(days[-1], settings.timezone)

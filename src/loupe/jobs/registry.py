@@ -33,6 +33,8 @@ INSERT_SETTINGS = "min_insert_block_size_rows = 0, min_insert_block_size_bytes =
 # build of a 10M-call day went from 30-36 s to 28 s. Each thread writes its own parts, so an
 # hourly run's small inserts keep one thread: more parts would slow its next DELETEs.
 FULL_BUILD_INSERT_SETTINGS = f"{INSERT_SETTINGS}, max_insert_threads = 2"
+# What a job may include (`{% include "behaviour_bots.sql" %}`): jobs/templates/.
+_TEMPLATES = sqlfiles.with_templates("loupe.jobs", "templates")
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,7 @@ class DayJob:
 
     def render(self, incremental: bool) -> str:
         """The job's SQL for a full day build, or for an hourly run's affected visits."""
-        return sqlfiles.render_text(
-            self.sql,
+        return _TEMPLATES.from_string(self.sql).render(
             incremental=incremental,
             insert_settings=INSERT_SETTINGS if incremental else FULL_BUILD_INSERT_SETTINGS,
         )

@@ -49,6 +49,7 @@ OLD_PARSED_DAYS_SQL = query("old_parsed_days")
 DAY_ROWS_SQL = query("day_rows")
 KEEP_TOUCHED_CALLS_SQL = query("keep_touched_calls")
 DAY_HAS_CALLS_SQL = query("day_has_calls")
+CLEAR_AGENT_REBUILDS_SQL = query("clear_agent_rebuilds")
 
 
 @dataclass
@@ -234,6 +235,9 @@ def build_days(
         results.extend(day_results)
         if on_day:
             on_day(day, day_results)
+    if any(result.job == "sessions" for result in results):
+        # These days now follow the current classification of user agents.
+        warehouse.command(CLEAR_AGENT_REBUILDS_SQL, {"days": [str(day) for day in days]})
     drop_old_parsed_days(warehouse, settings.etl_parsed_calls_days)
     return results
 

@@ -1,12 +1,16 @@
-"""dwh.user_agents: classify each user agent once, when it is first seen.
+"""dwh.user_agents: classify each user agent once, when it is first seen, and again on demand.
 
 The classification (browser, OS, device family, device type, bot flag) is
 `loupe.jobs.agent_classifier`: maintained packages chosen by measurement (bench/user_agents.py).
+After an upgrade of them, `reclassify_user_agents` parses every known agent again, keeps the
+changed ones, and asks for the days with their calls to be rebuilt (etl.agent_rebuilds), which
+the nightly run does, so that history and today agree.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import pyarrow as pa
 
@@ -30,16 +34,51 @@ SCHEMA = pa.schema(
 )
 
 NEW_AGENTS_SQL = query("new_user_agents")
+KNOWN_AGENTS_SQL = query("known_user_agents")
+AGENT_DAYS_SQL = query("agent_days")
+ADD_REBUILDS_SQL = query("add_agent_rebuilds")
 
 
 def update_user_agents(warehouse: Warehouse, start: datetime, end: datetime) -> int:
     """Parse the agents of calls in [start, end) not seen before; return how many were added."""
     new_agents = warehouse.query(NEW_AGENTS_SQL, {"start": start, "end": end})
     agents = new_agents.column("user_agent").to_pylist()
-    if agents:
-        parsed_at = now_ms()
-        rows = [
-            {"user_agent": agent, **classify(agent), "parsed_at": parsed_at} for agent in agents
-        ]
-        warehouse.insert_arrow("dwh.user_agents", pa.Table.from_pylist(rows, schema=SCHEMA))
+    _store(warehouse, [{"user_agent": agent, **classify(agent)} for agent in agents])
     return len(agents)
+
+
+@dataclass
+class Reclassified:
+    """What a re-classification did: agents parsed, agents changed, days asked to rebuild."""
+
+    agents: int
+    changed: int
+    days: list[date]
+
+
+def reclassify_user_agents(warehouse: Warehouse, timezone: str) -> Reclassified:
+    """Parse every agent of dwh.user_agents again; store the ones whose classification changed
+    and ask for the business days with their calls to be rebuilt (etl.agent_rebuilds)."""
+    known = warehouse.rows(KNOWN_AGENTS_SQL)
+    changed = []
+    for row in known:
+        parsed = {"user_agent": row["user_agent"], **classify(row["user_agent"])}
+        if any(parsed[name] != row[name] for name in parsed):
+            changed.append(parsed)
+    _store(warehouse, changed)
+    agents = [row["user_agent"] for row in changed]
+    days = []
+    if agents:
+        params = {"agents": agents, "timezone": timezone}
+        days = [row["day"] for row in warehouse.rows(AGENT_DAYS_SQL, params)]
+    if days:
+        warehouse.command(ADD_REBUILDS_SQL, {"days": [str(day) for day in days]})
+    return Reclassified(len(known), len(changed), days)
+
+
+def _store(warehouse: Warehouse, rows: list[dict]) -> None:
+    """Insert classified agents (a later row of an agent supersedes its earlier ones)."""
+    if rows:
+        parsed_at = now_ms()
+        table = pa.Table.from_pylist([{**row, "parsed_at": parsed_at} for row in rows], SCHEMA)
+        warehouse.insert_arrow("dwh.user_agents", table)

@@ -1,11 +1,13 @@
 """The nightly ETL run: yesterday again (late calls), and every earlier day that received calls
-since the previous night, from the earliest such day on, within `nightly_max_days`."""
+since the previous night, from the earliest such day on, within `nightly_max_days`; also the
+days a re-classification of user agents asked to rebuild (jobs/user_agents.py), of any age."""
 
 from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
 
+from loupe.jobs.registry import query
 from loupe.jobs.run import build_days, days_between
 from loupe.scheduler.ledger import sql
 from loupe.settings import Settings
@@ -14,6 +16,7 @@ from loupe.warehouse import Warehouse
 log = logging.getLogger("loupe.scheduler")
 
 LATE_DAYS_SQL = sql("late_days")
+AGENT_REBUILDS_SQL = query("agent_rebuilds")
 
 
 def late_days(
@@ -51,9 +54,12 @@ def run_nightly(
     yesterday: date,
     max_days: int,
 ) -> str:
-    """Rebuild yesterday and the days that received late calls since `previous_slot`."""
+    """Rebuild yesterday, the days that received late calls since `previous_slot`, and the days
+    a re-classification of user agents asked for."""
     late = late_days(warehouse, settings.timezone, previous_slot, slot, yesterday)
     days = days_to_rebuild(yesterday, late, max_days)
-    results = build_days(warehouse, settings, days)
+    reclassified = [row["day"] for row in warehouse.rows(AGENT_REBUILDS_SQL)]
+    results = build_days(warehouse, settings, sorted({*days, *reclassified}))
     span = f"{days[0]}..{days[-1]}" if len(days) > 1 else str(days[0])
-    return f"{span} rebuilt: {sum(r.rows for r in results)} rows"
+    also = f" and {len(reclassified)} re-classified days" if reclassified else ""
+    return f"{span}{also} rebuilt: {sum(r.rows for r in results)} rows"

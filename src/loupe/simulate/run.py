@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from loupe.simulate.behaviour import VisitSimulator
+from loupe.simulate.bots import BotSimulator, BotVisit, plan_bot_visits
 from loupe.simulate.catalog import build_catalog, reprice, restock
 from loupe.simulate.listing import Listings
 from loupe.simulate.options import SimulationOptions, SimulationSummary
 from loupe.simulate.outputs import CallOutput
+from loupe.simulate.recorder import VisitRecorder
 from loupe.simulate.seasonality import local_midnight_ms, visit_starts, visits_on
 from loupe.simulate.shopdb import (
     DatabaseNotEmptyError,
@@ -131,11 +133,13 @@ def _refuse_a_database_with_tables(db_url: str) -> None:
 
 @dataclass(frozen=True)
 class _DayPlan:
-    """One simulated day: its random stream and the start times of its visits."""
+    """One simulated day: its random stream, the start times of its people's and crawlers'
+    visits, and its behaviour bots' visits (from their own stream)."""
 
     day: date
     rng: random.Random
     starts: list[int]
+    bots: list[BotVisit]
 
 
 def _plan_days(options: SimulationOptions, zone: ZoneInfo) -> list[_DayPlan]:
@@ -145,7 +149,9 @@ def _plan_days(options: SimulationOptions, zone: ZoneInfo) -> list[_DayPlan]:
         day = options.start + timedelta(days=n)
         day_rng = random.Random(f"{options.seed}:day:{day.isoformat()}")
         count = visits_on(day, options.visits_per_day, day_rng)
-        plans.append(_DayPlan(day, day_rng, visit_starts(day, count, zone, day_rng)))
+        bot_rng = random.Random(f"{options.seed}:bots:{day.isoformat()}")
+        bots = plan_bot_visits(local_midnight_ms(day, zone), options.visits_per_day, bot_rng)
+        plans.append(_DayPlan(day, day_rng, visit_starts(day, count, zone, day_rng), bots))
     return plans
 
 
@@ -164,7 +170,8 @@ class _Simulation:
         )
         self.listings = Listings(items)
         self.simulator = VisitSimulator(self.shop, self.listings, options.server_error_rate)
-        self.pool = VisitorPool(len(self.shop.users))
+        self.bots = BotSimulator(self.shop, self.listings, options.server_error_rate)
+        self.pool = VisitorPool(len(self.shop.users), random.Random(f"{options.seed}:addresses"))
         self.emitter = _Emitter(options, output)
         truth_dir = options.truth_dir or Path(".loupe/truth") / f"seed-{options.seed}"
         self.truth = TruthWriter(truth_dir, zone)
@@ -172,7 +179,7 @@ class _Simulation:
         self.summary = SimulationSummary(truth_dir=truth_dir, days=options.days)
         self.summary.db_url = redact(options.db_url) if options.db_url else None
         self.plans = _plan_days(options, zone)
-        self.total_visits = sum(len(plan.starts) for plan in self.plans)
+        self.total_visits = sum(len(plan.starts) + len(plan.bots) for plan in self.plans)
 
     def create_database(self) -> None:
         """Create the shop's tables and write the shop as it was before the first day."""
@@ -189,13 +196,24 @@ class _Simulation:
                 self.shop, self.listings, plan.rng, local_midnight_ms(plan.day, self.zone)
             )
         self.simulator.rng = plan.rng
+        self.bots.rng = random.Random(f"{self.options.seed}:bot-visits:{day}")
         self.emitter.rng = random.Random(f"{self.options.seed}:arrival:{day}")
+        bots = iter(plan.bots)
+        bot = next(bots, None)
         for start_ms in plan.starts:
+            while bot is not None and bot.start_ms < start_ms:
+                self.emitter.release_before(bot.start_ms)
+                self.simulate_bot(bot)
+                bot = next(bots, None)
             self.emitter.release_before(start_ms)
             self.simulate_visit(plan.rng, start_ms)
             visits = self.summary.visits
             if self.progress is not None and visits % _PROGRESS_EVERY == 0:
                 self.progress(visits, self.total_visits)
+        while bot is not None:
+            self.emitter.release_before(bot.start_ms)
+            self.simulate_bot(bot)
+            bot = next(bots, None)
         if self.database is not None:
             self.database.write(self.shop.drain())
 
@@ -205,7 +223,17 @@ class _Simulation:
         visitor = self.pool.pick(rng, start_ms, is_bot)
         v = self.simulator.visit(visitor, start_ms)
         self.pool.finished(visitor, v.now_ms)
-        visit = self.truth.add_visit(v.records, v.stamps[0], visitor.agent.device_type, v.source)
+        reason = "user_agent" if is_bot else ""
+        self._record(v, visitor.agent.device_type, reason)
+
+    def simulate_bot(self, bot: BotVisit) -> None:
+        """One visit of a bot with a browser's agent (simulate/bots.py)."""
+        v = self.bots.visit(bot)
+        self._record(v, bot.agent.device_type, bot.reason)
+
+    def _record(self, v: VisitRecorder, device: str, reason: str) -> None:
+        """A visit's calls to the arrival order, its outcome to the truth and summary."""
+        visit = self.truth.add_visit(v.records, v.stamps[0], device, v.source, reason)
         summary = self.summary
         summary.orders += visit["orders"]
         summary.revenue += visit["revenue"]

@@ -37,12 +37,15 @@ class TruthWriter:
         """Make sure a day of the run has a row, even with no visits."""
         self.days.setdefault(day, _empty_day(day))
 
-    def add_visit(self, records: list[dict], first_ms: int, device_type: str, source: dict) -> dict:
+    def add_visit(
+        self, records: list[dict], first_ms: int, device_type: str, source: dict, bot_reason: str
+    ) -> dict:
         """Count one visit (its calls unique and in time order) with its acquisition (landing
         page, referrer host, tags, click id type, channel: simulate/sources.py); return its
-        visit row."""
+        visit row. `bot_reason`: `user_agent` for a crawler's agent, `behaviour:<rule>` for a bot
+        that sends a browser's agent (the ETL rule that must find it), empty for a person."""
         day = datetime.fromtimestamp(first_ms / 1000, self.zone).date().isoformat()
-        visit = {**_visit_row(records, day, device_type), **source}
+        visit = {**_visit_row(records, day, device_type, bot_reason), **source}
         products = self._count_calls(visit, records)
         self._visits.write(orjson.dumps(visit, option=_DUMP))
         self._write_products(visit, products)
@@ -136,7 +139,7 @@ class TruthWriter:
         )
 
 
-def _visit_row(records: list[dict], day: str, device_type: str) -> dict:
+def _visit_row(records: list[dict], day: str, device_type: str, bot_reason: str) -> dict:
     """A visit's row before its calls are counted: who, when, how many calls."""
     return {
         "session_id": records[0]["session_id"],
@@ -144,7 +147,8 @@ def _visit_row(records: list[dict], day: str, device_type: str) -> dict:
         "visit_end": records[-1]["ts"],
         "date": day,
         "device_type": device_type,
-        "is_bot": device_type == "bot",
+        "is_bot": bot_reason != "",
+        "bot_reason": bot_reason,
         "is_registered": any(record["user_id"] is not None for record in records),
         "user_id": next(
             (r["user_id"] for r in reversed(records) if r["user_id"] is not None), None

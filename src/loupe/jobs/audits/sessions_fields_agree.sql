@@ -11,7 +11,10 @@ FROM (
             if(user_type NOT IN ('guest', 'registered') OR (user_type = 'registered') != (user_id > 0),
                'user_type does not follow user_id', ''),
             if(device_type NOT IN ('desktop', 'mobile', 'tablet', 'bot', 'other'), 'unknown device_type', ''),
-            if(is_bot != (device_type = 'bot'), 'is_bot does not follow device_type', ''),
+            if(is_bot != (bot_reason != ''), 'is_bot does not follow bot_reason', ''),
+            if((bot_reason = 'user_agent') != (device_type = 'bot')
+                   OR (bot_reason NOT IN ('', 'user_agent') AND NOT startsWith(bot_reason, 'behaviour:')),
+               'bot_reason does not follow device_type', ''),
             if(calls = 0 OR errors > calls OR catalog_calls + product_views + favorite_adds + cart_adds + orders > calls,
                'more events than calls', ''),
             if(searches > catalog_calls OR zero_result_searches > searches, 'more searches than catalog calls', ''),

@@ -1,7 +1,9 @@
 -- job: after=visit_calls per_visit
 -- etl.sessions for one business day: one row per visit, from etl.visit_calls (grain: visit;
 -- time column: start_ts). Actions count only successful calls (status < 400). Device, OS and
--- browser come from dwh.user_agents by the visit's first user agent. is_returning: an earlier
+-- browser come from dwh.user_agents by the visit's first user agent. bot_reason: `user_agent` when
+-- that agent is a bot's, else the first behaviour rule the visit breaks (jobs/templates/
+-- behaviour_bots.sql), else empty; is_bot when it is not empty. is_returning: an earlier
 -- visit of the same session or user exists (earlier on the day, or on a day already built:
 -- etl.visitors).
 -- Acquisition (landing page, referrer host, UTM tags, click id type, channel) comes from the
@@ -20,6 +22,7 @@ lowerUTF8(trimBoth(decodeURLFormComponent(extractURLParameter(landing_lower, '{{
 {%- endmacro %}
 INSERT INTO etl.sessions
 WITH
+{% include "behaviour_bots.sql" %}
     visit AS (
         SELECT
             date, visit_id, any(session_id) AS session_id,
@@ -157,7 +160,8 @@ SELECT
     if(ua.device_type = '', 'other', ua.device_type) AS device_type,
     ua.os AS os,
     ua.browser AS browser,
-    ua.is_bot AS is_bot,
+    ua.is_bot OR b.reason != '' AS is_bot,
+    if(ua.is_bot, 'user_agent', b.reason) AS bot_reason,
     v.calls AS calls,
     v.catalog_calls AS catalog_calls,
     v.searches AS searches,
@@ -187,4 +191,5 @@ LEFT JOIN earlier AS by_session ON by_session.key = 's:' || v.session_id
 LEFT JOIN earlier AS by_user ON by_user.key = 'u:' || toString(v.last_user_id)
 {%- endif %}
 LEFT JOIN (SELECT * FROM dwh.user_agents FINAL) AS ua ON ua.user_agent = v.first_user_agent
+LEFT JOIN behaviour AS b ON b.visit_id = v.visit_id
 SETTINGS join_use_nulls = 0, {{ insert_settings }}
