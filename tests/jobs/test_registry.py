@@ -15,7 +15,14 @@ def names(selected: list[str] | None) -> list[str]:
 
 
 def test_a_job_brings_what_it_reads_and_its_rollup() -> None:
-    assert names(["sessions"]) == ["visit_calls", "sessions", "daily_channels", "daily_funnel"]
+    assert names(["sessions"]) == [
+        "visit_calls",
+        "sessions",
+        "daily_channels",
+        "daily_funnel",
+        "repeat_purchase_weekly",
+        "retention_weekly",
+    ]
     assert names(["product_sessions"]) == [
         "visit_calls",
         "sessions",
@@ -23,6 +30,8 @@ def test_a_job_brings_what_it_reads_and_its_rollup() -> None:
         "daily_channels",
         "daily_funnel",
         "daily_product_stats",
+        "repeat_purchase_weekly",
+        "retention_weekly",
     ]
 
 

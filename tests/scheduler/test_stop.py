@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from loupe.jobs.registry import all_jobs
 from loupe.jobs.run import build_day, build_days
 from loupe.scheduler import guard
 from loupe.scheduler.guard import StoppableWarehouse, StopRequested
@@ -31,11 +32,30 @@ class StopAfter(threading.Event):
         return self.left < 0
 
 
+WHOLE = [job.name for job in all_jobs().values() if job.whole]  # the weekly cohort tables
+EMPTY_OK = "SETTINGS allow_replace_partition_from_empty_source = 1"
+
+
+def keep_whole_tables(warehouse: Warehouse) -> None:
+    """Copy the tables a day's publish swaps whole (hard links), to put them back later."""
+    for name in WHOLE:
+        warehouse.command(f"CREATE TABLE test_kept_{name} AS dwh.{name}")
+        warehouse.command(
+            f"ALTER TABLE test_kept_{name} REPLACE PARTITION tuple() FROM dwh.{name} {EMPTY_OK}"
+        )
+
+
 def drop_day(warehouse: Warehouse, day: date) -> None:
+    """Put dwh back as it was before `day` was built: its partitions dropped, the whole tables
+    back from their copies."""
     for row in warehouse.rows(
         "SELECT name FROM system.tables WHERE database = 'dwh' AND partition_key = 'date'"
     ):
         warehouse.command(f"ALTER TABLE dwh.{row['name']} DROP PARTITION {{d:Date}}", {"d": day})
+    for name in WHOLE:
+        warehouse.command(
+            f"ALTER TABLE dwh.{name} REPLACE PARTITION tuple() FROM test_kept_{name} {EMPTY_OK}"
+        )
 
 
 @pytest.mark.slow
@@ -45,6 +65,7 @@ def test_stop_at_any_statement_leaves_dwh_before_or_after_never_between(
     load(warehouse, visit_calls(datetime(2026, 11, 20, 9, tzinfo=timezone.utc), "a"))
     build_day(warehouse, settings, DAY)
     before = dwh_fingerprint(warehouse)
+    keep_whole_tables(warehouse)
     load(warehouse, visit_calls(datetime(2026, 11, 21, 9, tzinfo=timezone.utc), "b"))
     counter = StopAfter(10**6)
     build_day(StoppableWarehouse(warehouse, counter), settings, NEXT_DAY)

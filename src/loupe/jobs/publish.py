@@ -1,7 +1,8 @@
 """Publish a built day: its staged partitions replace the day in `dwh`, every table or none.
 
 A swap (`ALTER TABLE dwh.<job> REPLACE PARTITION ... FROM etl.<job>`) is atomic per table and
-moves hard links, not data. A day has one swap per table, so before them the day's current
+moves hard links, not data; a `whole` job's table (the weekly cohorts) is swapped whole the same
+way, with the day. A day has one swap per table, so before them the day's current
 partitions are kept in `etl.previous_<job>` (hard links too), and the keys the build changes are
 written to `etl.visitors` under the build's version. If that write or a swap fails, the tables
 already swapped get their kept partitions back and the build's `etl.visitors` rows are deleted:
@@ -31,6 +32,7 @@ RECORD_PUBLISH_SQL = query("record_publish")
 INTERRUPTED_PUBLISHES_SQL = query("interrupted_publishes")
 UNPUBLISH_VISITORS_SQL = query("unpublish_visitors")
 DROP_DAY_SQL = query("drop_day")
+DROP_WHOLE_SQL = query("drop_whole")
 
 
 def publish_day(
@@ -48,12 +50,12 @@ def publish_day(
     swapped: list[DayJob] = []
     try:
         for job in jobs:
-            _replace(warehouse, job.previous_table, job.dwh_table, publish.day)
+            _replace(warehouse, job, job.previous_table, job.dwh_table, publish.day)
         publish.record(warehouse, "swapping")
         if update_visitors:
             warehouse.command(UPDATE_VISITORS_SQL, {**params, "visitors_version": version})
         for job in jobs:
-            _replace(warehouse, job.dwh_table, job.staging_table, publish.day)
+            _replace(warehouse, job, job.dwh_table, job.staging_table, publish.day)
             swapped.append(job)
     except Exception:
         # If the undo itself fails, the journal still says `swapping` and the kept partitions
@@ -105,7 +107,7 @@ class Publish:
         """Give each table its kept partition of the day back, and delete the etl.visitors rows
         written under the publish's version."""
         for job in self.jobs:
-            _replace(warehouse, job.dwh_table, job.previous_table, self.day)
+            _replace(warehouse, job, job.dwh_table, job.previous_table, self.day)
         if self.wrote_visitors:
             warehouse.command(UNPUBLISH_VISITORS_SQL, {"day": self.day, "v": self.version})
 
@@ -128,12 +130,20 @@ class Publish:
         self.record(warehouse, state)
         for job in self.jobs:
             kept = sqlfiles.names(table=job.previous_table)
-            warehouse.command(DROP_DAY_SQL, {**kept, "day": self.day})
+            if job.whole:
+                warehouse.command(DROP_WHOLE_SQL, kept)
+            else:
+                warehouse.command(DROP_DAY_SQL, {**kept, "day": self.day})
 
 
-def _replace(warehouse: Warehouse, target: str, source: str, day: date) -> None:
-    """Replace the day's partition of `target` with `source`'s (hard links; empty if it is)."""
-    replace_day(warehouse, target, source, {"day": day})
+def _replace(warehouse: Warehouse, job: DayJob, target: str, source: str, day: date) -> None:
+    """Replace the day's partition of `target` with `source`'s, or all of it for a `whole` job
+    (hard links; empty if the source is)."""
+    if job.whole:
+        statement = sqlfiles.render("loupe.jobs", "replace_whole_table", "queries", source=source)
+        warehouse.command(statement, sqlfiles.names(table=target))
+    else:
+        replace_day(warehouse, target, source, {"day": day})
 
 
 def replace_day(warehouse: Warehouse, target: str, source: str, params: dict) -> None:

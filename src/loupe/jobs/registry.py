@@ -9,6 +9,9 @@ header line `-- job: after=OTHER[,OTHER] [stage] [per_visit] [rollup]`:
                and carry the rest of the day over from `dwh`;
   rollup       a summary of its `after` job's table: it is rebuilt whenever that job is, so the
                two always agree.
+  whole        the table holds no days (no PARTITION BY): the job stages all of it, reading the
+               other days from `dwh` and the built day from staging, and the day's publish swaps
+               it whole with the day's partitions (the weekly cohorts, which any day can change).
 A job file is a Jinja template rendered with `incremental` (true in an hourly run) and
 `insert_settings` (for its SETTINGS clause); the jobs read the day's calls from
 `etl.{calls:Identifier}` (visit_calls, or touched_calls in an hourly run).
@@ -47,6 +50,7 @@ class DayJob:
     stage: bool = False
     per_visit: bool = False
     rollup: bool = False
+    whole: bool = False
 
     @property
     def staging_table(self) -> str:
@@ -80,10 +84,18 @@ def _parse_header(name: str, sql: str) -> DayJob:
             after = tuple(part for part in word.removeprefix("after=").split(",") if part)
         else:
             flags.add(word)
-    unknown = flags - {"stage", "per_visit", "rollup"}
+    unknown = flags - {"stage", "per_visit", "rollup", "whole"}
     if unknown:
         raise LoupeError(f"jobs/sql/{name}.sql: unknown header flags {sorted(unknown)}")
-    return DayJob(name, sql, after, "stage" in flags, "per_visit" in flags, "rollup" in flags)
+    return DayJob(
+        name,
+        sql,
+        after,
+        stage="stage" in flags,
+        per_visit="per_visit" in flags,
+        rollup="rollup" in flags,
+        whole="whole" in flags,
+    )
 
 
 def sql_files(folder: str) -> dict[str, str]:

@@ -6,9 +6,9 @@ run the jobs' SQL in dependency order (each fills `etl.<job>` for the day), and 
 them succeeded publish the day (publish.py): write the day's sessions and users to etl.visitors
 (which `is_returning` looks up) and replace the day's partition of each `dwh.<job>` with
 `ALTER TABLE ... REPLACE PARTITION` (atomic per table; readers never see a half-built day), all
-tables or none. A build that rebuilt the day's visits then recomputes the weekly cohort tables
-(cohorts.py). A failure leaves `dwh` as it was; a re-run gives identical tables. Each job's run
-is recorded in `etl.job_runs` (loupe/job_runs.py).
+tables or none; the weekly cohort tables, which any day can change, are staged whole and swapped
+with the day (`whole` jobs). A failure leaves `dwh` as it was; a re-run gives identical tables.
+Each job's run is recorded in `etl.job_runs` (loupe/job_runs.py).
 
 An hourly run builds a day incrementally (hourly.py): the visits its calls can change are already
 staged in `etl.touched_calls`; they join `etl.visit_calls` (which keeps every built day's calls
@@ -27,7 +27,6 @@ from datetime import date, datetime, timedelta, timezone
 from loupe import sqlfiles
 from loupe.job_runs import day_bounds, record_run, record_runs
 from loupe.jobs.channels import channel_parameters
-from loupe.jobs.cohorts import refresh_cohorts
 from loupe.jobs.event_map import load_map
 from loupe.jobs.publish import DROP_DAY_SQL, publish_day, replace_day, undo_interrupted_publishes
 from loupe.jobs.registry import DayJob, plan, query
@@ -105,6 +104,11 @@ def _can_build_incrementally(warehouse: Warehouse, day: date) -> bool:
 
 def _stage(warehouse: Warehouse, job: DayJob, params: dict, incremental: bool) -> int:
     day = params["day"]
+    if job.whole:
+        staging = sqlfiles.names(table=job.staging_table)
+        warehouse.command(sqlfiles.load("loupe", "truncate_table"), staging)
+        warehouse.command(job.render(incremental), params)
+        return int(warehouse.scalar(sqlfiles.load("loupe", "count_rows"), staging) or 0)
     if incremental and job.stage:
         return _keep_touched_calls(warehouse, params)
     if incremental and job.per_visit and _partition_rows(warehouse, job.dwh_table, day):
@@ -188,9 +192,6 @@ def build_day(
             version=int(started.timestamp() * 1000),
             update_visitors=builds_sessions,
         )
-        if builds_sessions:
-            current = "cohorts"
-            refresh_cohorts(warehouse)
     except Exception as exc:
         record_run(warehouse, current, day, day, started, 0, error=str(exc)[:2000])
         raise

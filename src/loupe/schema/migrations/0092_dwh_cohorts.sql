@@ -1,4 +1,4 @@
--- Weekly cohorts, recomputed whole from dwh.sessions after each day build (jobs/cohorts.py).
+-- Weekly cohorts, recomputed whole from dwh.sessions by each day build (`whole` day jobs).
 -- dwh.retention_weekly (grain: first-visit week x weeks since; time column: cohort_week, the
 -- Monday of the business week) and dwh.repeat_purchase_weekly (grain: first-order week x weeks
 -- since). One partition each: the recomputed table replaces it whole (REPLACE PARTITION tuple()

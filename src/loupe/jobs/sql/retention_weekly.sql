@@ -1,15 +1,25 @@
--- etl.retention_weekly, whole, from dwh.sessions (bots excluded). Grain: cohort_week (Monday of
--- the business week of a visitor's first visit) x week_offset (0, 1, ... up to the newest week
+-- job: after=sessions whole rollup
+-- etl.retention_weekly, whole, from the sessions the day's publish leaves (bots excluded).
+-- Grain: cohort_week (Monday of the business week of a visitor's first visit) x week_offset (0, 1, ... up to the newest week
 -- built; every cell of the triangle has a row, zero when nobody came back). A visitor is the
 -- visit's user id when it has one, else its session cookie: a cookie that later logs in is not
 -- merged backwards. `visitors` is the cohort's size on each of its rows; returning_visitors,
 -- buyers, orders and revenue are the cohort's in that week (at offset 0, every member).
 INSERT INTO etl.retention_weekly
 WITH
+    -- The sessions as the day's publish leaves them: the other days from dwh, this day from its
+    -- staging (etl.sessions holds the whole day, in hourly runs too).
+    published_sessions AS (
+        SELECT date, user_id, session_id, orders, revenue, is_bot
+        FROM dwh.sessions WHERE date != {day:Date}
+        UNION ALL
+        SELECT date, user_id, session_id, orders, revenue, is_bot
+        FROM etl.sessions WHERE date = {day:Date}
+    ),
     weekly AS (
         SELECT if(user_id > 0, concat('u:', toString(user_id)), concat('s:', session_id)) AS visitor,
             toMonday(date) AS week, sum(orders) AS week_orders, sum(revenue) AS week_revenue
-        FROM dwh.sessions
+        FROM published_sessions
         WHERE NOT is_bot
         GROUP BY visitor, week
     ),

@@ -1,15 +1,25 @@
--- etl.repeat_purchase_weekly, whole, from dwh.sessions (bots excluded). Grain: cohort_week
--- (Monday of the business week of a buyer's first order) x week_offset (0, 1, ... up to the
+-- job: after=sessions whole rollup
+-- etl.repeat_purchase_weekly, whole, from the sessions the day's publish leaves (bots
+-- excluded). Grain: cohort_week (Monday of the business week of a buyer's first order) x week_offset (0, 1, ... up to the
 -- newest week built; every cell has a row). A buyer is keyed as in retention_weekly.sql (user id,
 -- else session cookie). `buyers` is the cohort's size on each of its rows; repeat_buyers, orders
 -- and revenue are the cohort's orders in that week (at offset 0, every member and all their
 -- orders of the first week).
 INSERT INTO etl.repeat_purchase_weekly
 WITH
+    -- The sessions as the day's publish leaves them: the other days from dwh, this day from its
+    -- staging (etl.sessions holds the whole day, in hourly runs too).
+    published_sessions AS (
+        SELECT date, user_id, session_id, orders, revenue, is_bot
+        FROM dwh.sessions WHERE date != {day:Date}
+        UNION ALL
+        SELECT date, user_id, session_id, orders, revenue, is_bot
+        FROM etl.sessions WHERE date = {day:Date}
+    ),
     weekly AS (
         SELECT if(user_id > 0, concat('u:', toString(user_id)), concat('s:', session_id)) AS buyer,
             toMonday(date) AS week, sum(orders) AS week_orders, sum(revenue) AS week_revenue
-        FROM dwh.sessions
+        FROM published_sessions
         WHERE NOT is_bot AND orders > 0
         GROUP BY buyer, week
     ),
@@ -26,7 +36,7 @@ WITH
     grid AS (
         SELECT cohort_week, repeat_buyers AS buyers,
             arrayJoin(range(toUInt16(intDiv(dateDiff('day', cohort_week,
-                (SELECT toMonday(max(date)) FROM dwh.sessions WHERE NOT is_bot)), 7) + 1)))
+                (SELECT toMonday(max(date)) FROM published_sessions WHERE NOT is_bot)), 7) + 1)))
                 AS offset
         FROM cells
         WHERE cells.week_offset = 0
