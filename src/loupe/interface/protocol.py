@@ -189,12 +189,14 @@ def split(data: bytes | memoryview) -> Iterator[memoryview]:
         yield view[start : start + CHUNK]
 
 
-def encode_stream(parts: Iterable[bytes | memoryview], encoding: str | None) -> Iterator[bytes]:
-    """`parts` as bytes, compressed as one stream when `encoding` is set."""
+def encode_stream(
+    parts: Iterable[bytes | memoryview], encoding: str | None
+) -> Iterator[bytes | memoryview]:
+    """`parts` compressed as one stream when `encoding` is set; else as they are, not copied."""
     writer = _compressor(encoding) if encoding else None
     for part in parts:
-        out = writer.compress(bytes(part)) if writer else bytes(part)
-        if out:
+        out = writer.compress(part) if writer else part
+        if len(out):
             yield out
     if writer:
         yield writer.flush()
