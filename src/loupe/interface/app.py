@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +30,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from loupe import sqlfiles
-from loupe.interface import framing, native, results
+from loupe.interface import context, framing, native, results
 from loupe.interface.guard import ReaderGuard, check_setting_names, denied
 from loupe.interface.protocol import (
     ClickHouseError,
@@ -44,10 +43,10 @@ from loupe.interface.protocol import (
     summary,
 )
 from loupe.interface.running import Running, RunningQueries, progress_headers, progress_of
-from loupe.interface.sessions import Sessions
+from loupe.interface.sessions import Lease, Sessions
 from loupe.interface.statement import (
+    Parsed,
     Statement,
-    analyze,
     infile_statement,
     split_insert,
 )
@@ -67,7 +66,6 @@ NOT_SETTINGS = frozenset(
         "http_native_compression_disable_checksumming_on_decompress", "extremes",
     }
 )  # fmt: skip
-_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -109,6 +107,7 @@ class Interface:
         self.sessions = sessions
         self.guard = guard
         self.running = running
+        self.parsed = Parsed()
 
     def execute(self, call: Call, query_id: str) -> Outcome:
         """Run one request's statement; raise `ClickHouseError` as a server would report it."""
@@ -116,7 +115,7 @@ class Interface:
         # Holds the connection (and the query's registration) until the response is sent, for
         # a streamed result; until the statement has run, otherwise.
         with ExitStack() as stack:
-            connection = stack.enter_context(
+            lease = stack.enter_context(
                 self.sessions.connection(
                     call.user,
                     params.get("session_id"),
@@ -125,7 +124,7 @@ class Interface:
                 )
             )
             try:
-                outcome = self._execute(connection, call, query_id, stack)
+                outcome = self._execute(lease, call, query_id, stack)
             except ClickHouseError as error:
                 if error.message.startswith("default: "):
                     error.message = f"{call.user.name}: " + error.message.removeprefix("default: ")
@@ -134,14 +133,15 @@ class Interface:
                 outcome.close = stack.pop_all().close
             return outcome
 
-    def _execute(self, connection: Any, call: Call, query_id: str, stack: ExitStack) -> Outcome:
+    def _execute(self, lease: Lease, call: Call, query_id: str, stack: ExitStack) -> Outcome:
+        connection, known = lease.connection, lease.known
         params = call.params
         reader = call.user.reader
         database = params.get("database") or call.header_database
         if database:
             if reader is not None and database not in reader.databases:
                 raise denied(f"{reader.name}: Not enough privileges on the database {database}")
-            _run(connection, "USE " + _quote_identifier(database))
+            context.use(connection, known, database)
         settings = {
             name: value
             for name, value in params.items()
@@ -149,10 +149,7 @@ class Interface:
         }
         if reader is not None:
             check_setting_names(reader.name, settings)
-        for name, value in settings.items():
-            if not _SETTING_NAME.match(name):
-                raise ClickHouseError(115, f"Unknown setting '{name}'", "UNKNOWN_SETTING")
-            _run(connection, f"SET {name} = {{value:String}}", params={"value": value})
+        context.apply_settings(connection, known, settings)
         revision = _revision(params.get("client_protocol_version"))
         insert = split_insert(params.get("query"), call.body) if call.method == "POST" else None
         if insert is not None:
@@ -169,7 +166,9 @@ class Interface:
             for name, value in params.items()
             if name.startswith("param_")
         }
-        statement = analyze(connection, sql, query_params)
+        in_force = (call.user.name, known.database, tuple(sorted(known.settings.items())),
+                    known.changed_by_client)  # fmt: skip
+        statement = self.parsed.analyze(connection, sql, query_params, in_force)
         if call.method == "GET" and not statement.reads_only:
             raise ClickHouseError(
                 164,
@@ -177,9 +176,7 @@ class Interface:
                 "method GET implies readonly. You should use method POST for modifying queries",
                 "READONLY",
             )
-        current, timezone = _run(
-            connection, sqlfiles.load("loupe.interface", "session_context")
-        ).split("\t")
+        current, timezone = context.session_context(connection, known)
         headers = {"X-ClickHouse-Query-Id": query_id, "X-ClickHouse-Timezone": timezone}
         fmt = statement.output_format or params.get("default_format") or call.header_format
         fmt = fmt or "TabSeparated"
@@ -188,6 +185,7 @@ class Interface:
             return self._kill(connection, call.user, killed, fmt, headers)
         if reader is not None:
             self.guard.check(reader, statement, current)
+        known.after(statement.kind)
         started = time.monotonic()
         running = stack.enter_context(self.running.run(query_id, call.user.name))
         running.reads_only = statement.reads_only
@@ -279,19 +277,11 @@ def _progress(running: Running, params: dict[str, str]) -> list[str]:
     return progress_headers(running, float(interval) if interval.isdigit() else 100.0)
 
 
-def _run(connection: Any, sql: str, params: dict[str, str] | None = None) -> str:
-    return _query(connection, sql, "TSVRaw", params).bytes().decode().strip()
-
-
 def _query(connection: Any, sql: str, fmt: str, params: dict[str, str] | None = None) -> Any:
     try:
         return connection.query(sql, fmt, params=params or None)
     except Exception as exc:
         raise engine_error(exc) from None
-
-
-def _quote_identifier(name: str) -> str:
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
 def _summary(result: Any, started: float, written: bool) -> str:

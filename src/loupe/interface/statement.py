@@ -5,11 +5,20 @@ statements in one request, as a server's HTTP interface does, and returns the st
 canonical form; `EXPLAIN AST` of that single statement gives its parse tree. From these come the
 output format, whether the statement has a result (a server sends `X-ClickHouse-Format` only
 then), whether it may run over GET, and what the reader guard (guard.py) checks.
+
+`Parsed` keeps the statements parsed lately, so that a dashboard's repeated queries are parsed by
+the engine once: a parse is a function of the text, the query parameters and the settings in
+force (`dialect`, `implicit_select`... change it), so its key holds those, with the user and the
+current database. Only the parse is kept: the guard checks the tree against the catalog as it is
+at every request, so a table replaced by a view since is seen.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +141,36 @@ def analyze(connection: Any, sql: str, params: dict[str, str] | None = None) -> 
     except Exception as exc:
         raise engine_error(exc) from None
     return Statement(sql, normalized, parse_ast(tree))
+
+
+class Parsed:
+    """The statements parsed lately, least recently used dropped first beyond `size`."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._statements: OrderedDict[Hashable, Statement] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def analyze(
+        self, connection: Any, sql: str, params: dict[str, str], context: Hashable
+    ) -> Statement:
+        """`analyze(connection, sql, params)`, parsed once per `context` (the user, the current
+        database and the settings in force): a refused statement is not kept."""
+        key = (context, sql, tuple(sorted(params.items())))
+        with self._lock:
+            statement = self._statements.get(key)
+            if statement is not None:
+                self._statements.move_to_end(key)
+                return statement
+        statement = analyze(connection, sql, params)
+        with self._lock:
+            self._statements[key] = statement
+            while len(self._statements) > self.size:
+                self._statements.popitem(last=False)
+        return statement
+
+    def __len__(self) -> int:
+        return len(self._statements)
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"})
