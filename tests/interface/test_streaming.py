@@ -13,8 +13,7 @@ import pytest
 
 from loupe.interface import framing
 from loupe.interface.results import HEAD_BYTES
-from tests.helpers.interface import READER_PASSWORD, Served
-from tests.interface.test_control import running, wait_until
+from tests.helpers.interface import READER_PASSWORD, Served, running, wait_until
 
 pytestmark = pytest.mark.slow
 
