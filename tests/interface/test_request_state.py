@@ -1,6 +1,7 @@
 """What a request does not ask the engine again: statements parsed once per user, database and
-settings (`Parsed`), and a connection's database, settings and time zone kept by the interface
-(context.py). Each test checks that what is kept never stands for what changed."""
+settings (`Parsed`), a connection's database, settings and time zone kept by the interface
+(context.py), and the guard's catalog facts read in one statement. Each test checks that what is
+kept never stands for what changed."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 import chdb
 import pytest
 
+from loupe.interface.guard import Reader, ReaderGuard
 from loupe.interface.protocol import ClickHouseError
-from loupe.interface.statement import Parsed
+from loupe.interface.statement import Parsed, analyze
 from loupe.warehouse import Warehouse
 from loupe.warehouse.embedded import ENGINE_OPTIONS
 from tests.helpers.interface import Served
@@ -114,3 +116,32 @@ def test_timezone_header_follows_session_timezone(served: Served) -> None:
     )
     default = served.post("SELECT timezone()").text.strip()
     assert served.post("SELECT 1").headers["X-ClickHouse-Timezone"] == default
+
+
+def test_the_guard_reads_the_catalog_in_one_statement(engine: Counting) -> None:
+    for sql in (
+        "CREATE TABLE dwh.guard_a (n UInt8) ENGINE = Memory",
+        "CREATE TABLE dwh.`guard-b` (n UInt8) ENGINE = Memory",
+        "CREATE TABLE pd.guard_secret (email String) ENGINE = Memory",
+        "CREATE VIEW dwh.guard_view AS SELECT email FROM pd.guard_secret",
+    ):
+        engine.query(sql)
+    guard = ReaderGuard(engine)
+    reader = Reader("reader", ("dwh",))
+
+    def statements(sql: str) -> int:
+        statement = analyze(engine.connection, sql)
+        before = engine.statements
+        guard.check(reader, statement, "dwh")
+        return engine.statements - before
+
+    assert statements("SELECT * FROM dwh.guard_a AS a, guard_a AS b WHERE n IN dwh.guard_a") == 1
+    assert statements("SELECT * FROM dwh.`guard-b`") == 2  # not a plain name: on its own
+    for refused in (
+        "SELECT * FROM dwh.guard_view",
+        "SELECT 1 WHERE 'x' IN pd.guard_secret",
+        "SELECT * FROM dwh.guard_a WHERE n IN (SELECT length(email) FROM pd.guard_secret)",
+    ):
+        with pytest.raises(ClickHouseError) as denied:
+            guard.check(reader, analyze(engine.connection, refused), "dwh")
+        assert denied.value.code == 497, refused
