@@ -95,3 +95,30 @@ def test_client_gone_mid_body_releases_the_query_and_its_session(served: Served)
     assert wait_until(
         lambda: served.post("SELECT 1", session_id=session, session_check="1").text == "1\n"
     )
+
+
+def test_insert_body_written_as_it_arrives(served: Served) -> None:
+    """An INSERT whose statement is in the URL: its body goes to a file as it arrives, and the
+    rows land only once the whole body is there."""
+    table = f"dwh.interface_spooled_{uuid.uuid4().hex[:8]}"
+    served.post(f"CREATE TABLE {table} (n UInt64, s String) ENGINE = Memory", user="admin")
+    rows = b"".join(b"%d\tvalue %d\n" % (n, n) for n in range(200_000))
+    insert = f"INSERT INTO {table} FORMAT TabSeparated"
+    assert served.post(rows, user="admin", query=insert).status_code == 200
+    assert served.post(f"SELECT count(), sum(n) FROM {table}", user="admin").text == (
+        f"200000\t{sum(range(200_000))}\n"
+    )
+    cut = f"INSERT INTO {table} FORMAT TabSeparated"
+    sock = socket.create_connection((served.host, served.port))
+    sock.sendall(
+        f"POST /?{urlencode({'query': cut})} HTTP/1.1\r\nHost: {served.host}\r\n"
+        f"Content-Length: {len(rows)}\r\nX-ClickHouse-User: admin\r\n"
+        f"X-ClickHouse-Key: {served.admin_password}\r\n\r\n".encode()
+        + rows[: len(rows) // 2].rsplit(b"\n", 1)[0]
+        + b"\n"
+    )
+    sock.close()  # half the body, cut at a row's end: nothing of it may land
+    assert not wait_until(
+        lambda: served.post(f"SELECT count() FROM {table}", user="admin").text != "200000\n",
+        seconds=3,
+    )

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -40,6 +40,7 @@ from loupe.interface.protocol import (
     native_header,
     response_encoding,
     split,
+    spool,
     summary,
 )
 from loupe.interface.running import Running, RunningQueries, progress_headers, progress_of
@@ -47,25 +48,12 @@ from loupe.interface.sessions import Lease, Sessions
 from loupe.interface.statement import (
     Parsed,
     Statement,
+    data_file,
     infile_statement,
     split_insert,
+    spooled_insert,
 )
 from loupe.interface.users import User, Users, credentials
-from loupe.warehouse.embedded import _memory_file
-
-# URL parameters of the HTTP interface that are not settings; a server accepts them all.
-NOT_SETTINGS = frozenset(
-    {
-        "query", "database", "default_format", "user", "password", "quota_key", "query_id",
-        "session_id", "session_timeout", "session_check", "compress", "decompress",
-        "buffer_size", "wait_end_of_query", "stacktrace", "close_session", "role",
-        "client_protocol_version", "max_result_bytes", "max_result_rows", "result_overflow_mode",
-        "http_response_buffer_size", "enable_http_compression", "http_zlib_compression_level",
-        "send_progress_in_http_headers", "http_headers_progress_interval_ms",
-        "cancel_http_readonly_queries_on_client_close", "http_wait_end_of_query",
-        "http_native_compression_disable_checksumming_on_decompress", "extremes",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -78,6 +66,7 @@ class Call:
     header_format: str | None
     header_database: str | None
     body: bytes
+    spooled: BinaryIO | None = None  # an INSERT's data, when written to a file as it arrived
 
 
 @dataclass
@@ -142,11 +131,7 @@ class Interface:
             if reader is not None and database not in reader.databases:
                 raise denied(f"{reader.name}: Not enough privileges on the database {database}")
             context.use(connection, known, database)
-        settings = {
-            name: value
-            for name, value in params.items()
-            if name not in NOT_SETTINGS and not name.startswith("param_")
-        }
+        settings = context.settings_of(params)
         if reader is not None:
             check_setting_names(reader.name, settings)
         context.apply_settings(connection, known, settings)
@@ -195,7 +180,7 @@ class Interface:
         progress = params.get("send_progress_in_http_headers") == "1"
         with progress_of(connection, running, progress):
             if insert is not None:
-                with _memory_file(insert.data) as path:
+                with data_file(insert.data, call.spooled) as path:
                     sql = running.marked(infile_statement(statement.normalized, path))
                     result = _query(connection, sql, "Null")
             else:
@@ -315,11 +300,16 @@ def create_interface_app(users: Users, interface: Interface) -> Starlette:
     async def handle(request: Request) -> Response:
         params = dict(request.query_params)
         query_id = params.get("query_id") or str(uuid.uuid4())
+        spooled = None
         try:
             user = users.authenticate(*credentials(request))
             if request.headers.get("content-type", "").startswith("multipart/form-data"):
                 raise ClickHouseError(48, "external data is not supported", "NOT_IMPLEMENTED")
-            body = decode_body(await request.body(), request.headers.get("content-encoding"))
+            encoded = request.headers.get("content-encoding", "identity").lower() != "identity"
+            if spooled_insert(request.method, params) and not encoded:
+                body, spooled = b"", await spool(request.stream())
+            else:
+                body = decode_body(await request.body(), request.headers.get("content-encoding"))
             if params.get("decompress") == "1":
                 checking = params.get("http_native_compression_disable_checksumming_on_decompress")
                 body = framing.decompress_body(body, verify=checking != "1")
@@ -331,6 +321,7 @@ def create_interface_app(users: Users, interface: Interface) -> Starlette:
                 header_format=request.headers.get("x-clickhouse-format"),
                 header_database=request.headers.get("x-clickhouse-database"),
                 body=body,
+                spooled=spooled,
             )
             outcome = await _watched(request, interface, call, query_id)
         except ClickHouseError as error:
@@ -342,6 +333,9 @@ def create_interface_app(users: Users, interface: Interface) -> Starlette:
                     "X-ClickHouse-Query-Id": query_id,
                 },
             )
+        finally:
+            if spooled is not None:
+                spooled.close()
         encoding = response_encoding(
             request.headers.get("accept-encoding"), params.get("enable_http_compression") == "1"
         )

@@ -24,6 +24,19 @@ from typing import Any
 from loupe import sqlfiles
 from loupe.interface.protocol import ClickHouseError, engine_error
 
+# URL parameters of the HTTP interface that are not settings; a server accepts them all.
+NOT_SETTINGS = frozenset(
+    {
+        "query", "database", "default_format", "user", "password", "quota_key", "query_id",
+        "session_id", "session_timeout", "session_check", "compress", "decompress",
+        "buffer_size", "wait_end_of_query", "stacktrace", "close_session", "role",
+        "client_protocol_version", "max_result_bytes", "max_result_rows", "result_overflow_mode",
+        "http_response_buffer_size", "enable_http_compression", "http_zlib_compression_level",
+        "send_progress_in_http_headers", "http_headers_progress_interval_ms",
+        "cancel_http_readonly_queries_on_client_close", "http_wait_end_of_query",
+        "http_native_compression_disable_checksumming_on_decompress", "extremes",
+    }
+)  # fmt: skip
 _SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TOKENS = itertools.count(1)
 
@@ -52,6 +65,15 @@ def use(connection: Any, known: Known, database: str) -> None:
     if known.database != database:
         run(connection, "USE " + quote_identifier(database))
         known.database = database
+
+
+def settings_of(params: dict[str, str]) -> dict[str, str]:
+    """The settings among a request's URL parameters."""
+    return {
+        name: value
+        for name, value in params.items()
+        if name not in NOT_SETTINGS and not name.startswith("param_")
+    }
 
 
 def apply_settings(connection: Any, known: Known, settings: dict[str, str]) -> None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
+import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
-from typing import Protocol
+from collections.abc import AsyncIterable, Iterable, Iterator
+from typing import BinaryIO, Protocol
 
 import lz4.frame
 import zstandard
@@ -177,6 +179,25 @@ def _lz4_frames(body: bytes) -> bytes:
             raise ValueError("truncated LZ4 frame")
         body = decompressor.unused_data
     return b"".join(out)
+
+
+async def spool(chunks: AsyncIterable[bytes]) -> BinaryIO:
+    """A request body written, as it arrives, into an anonymous in-memory file (Linux `memfd`;
+    else an unlinked temporary file), for `INSERT ... FROM INFILE '/dev/fd/N'`: the copy into
+    the file overlaps the upload, and the body is never held whole in Python. The caller closes
+    it; a body cut short raises here, before anything is inserted."""
+    if hasattr(os, "memfd_create"):
+        stream: BinaryIO = open(os.memfd_create("loupe-http-insert", os.MFD_CLOEXEC), "wb")  # noqa: SIM115
+    else:
+        stream = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        async for chunk in chunks:
+            stream.write(chunk)
+        stream.flush()
+    except BaseException:
+        stream.close()
+        raise
+    return stream
 
 
 CHUNK = 1 << 20

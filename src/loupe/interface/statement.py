@@ -19,11 +19,13 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from loupe import sqlfiles
 from loupe.interface.protocol import ClickHouseError, engine_error
+from loupe.warehouse.embedded import _memory_file
 
 FORMAT_QUERY_SQL = sqlfiles.load("loupe.interface", "format_query")
 
@@ -244,3 +246,18 @@ def infile_statement(normalized_head: str, path: str) -> str:
             break
     fmt = f" FORMAT {input_format.group(1)}" if input_format else ""
     return f"{head[:settings_at].rstrip()} FROM INFILE '{path}' {head[settings_at:]}{fmt}"
+
+
+def spooled_insert(method: str, params: dict[str, str]) -> bool:
+    """Whether the request is an INSERT whose statement is in the URL, so that its body is all
+    data: written to a file as it arrives (protocol.spool), unless it needs decompressing."""
+    return (
+        method == "POST"
+        and params.get("decompress") != "1"
+        and split_insert(params.get("query"), b"") is not None
+    )
+
+
+def data_file(data: bytes, spooled: BinaryIO | None) -> AbstractContextManager[str]:
+    """The path an INSERT reads its data from: the spooled body's, or an in-memory file."""
+    return nullcontext(f"/dev/fd/{spooled.fileno()}") if spooled else _memory_file(data)
