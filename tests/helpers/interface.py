@@ -3,6 +3,8 @@ reader's passwords, clients of each role."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,3 +54,22 @@ class Served:
         if user is None:
             return None
         return (user, self.admin_password if user == "admin" else READER_PASSWORD)
+
+
+def running(served: Served, token: str) -> int:
+    """How many engine queries carry `token` (the counting query itself excluded)."""
+    sql = (
+        "SELECT count() FROM system.processes WHERE position(query, {t:String}) > 0 "
+        "AND position(query, 'system.processes') = 0"
+    )
+    return int(served.client().query(sql, parameters={"t": token}).result_rows[0][0])
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30) -> bool:
+    """Whether `condition` holds within `seconds`, polled every 50 ms."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 import uuid
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from tests.helpers.interface import READER_PASSWORD, Served
+from tests.helpers.interface import READER_PASSWORD, Served, running, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -22,24 +21,6 @@ pytestmark = pytest.mark.slow
 def long_query(token: str) -> str:
     """A read that would scan for many minutes, found in system.processes by `token`."""
     return f"SELECT count() FROM numbers(100000000000) WHERE sipHash64(number, '{token}') % 7 = 3"
-
-
-def running(served: Served, token: str) -> int:
-    """How many engine queries carry `token` (the counting query itself excluded)."""
-    sql = (
-        "SELECT count() FROM system.processes WHERE position(query, {t:String}) > 0 "
-        "AND position(query, 'system.processes') = 0"
-    )
-    return int(served.client().query(sql, parameters={"t": token}).result_rows[0][0])
-
-
-def wait_until(condition, seconds: float = 30) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_closed_connection_cancels_a_read(served: Served) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -14,7 +15,7 @@ import pytest
 
 from loupe.errors import ConfigError
 from loupe.interface import ADMIN_FILE
-from loupe.interface.server import serve_interface
+from loupe.interface.server import bind, serve_interface
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import load_settings
@@ -100,6 +101,29 @@ def test_started_in_process_and_stopped_with_its_file_removed(
         assert not (settings.data_dir / ADMIN_FILE).exists()
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/ping")
+
+
+def test_accepted_connections_send_without_waiting_for_acks() -> None:
+    """TCP_NODELAY on every connection the event loop accepts from the listening socket: without
+    it, a response's body waits behind its headers for the client's delayed ACK."""
+
+    async def accepted_nodelay() -> int:
+        listening = bind("127.0.0.1", 0)
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(accepted, sock=listening)
+        async with server:
+            _, writer = await asyncio.open_connection(*listening.getsockname()[:2])
+            value = await asyncio.wait_for(seen, 10)
+            writer.close()
+        return value
+
+    assert asyncio.run(accepted_nodelay()) != 0
 
 
 def test_turned_off_by_port_zero_and_absent_on_the_server_engine(loupe_env: Path) -> None:

@@ -14,22 +14,23 @@ query can be cancelled by its client closing the connection or by `KILL QUERY` (
 from __future__ import annotations
 
 import asyncio
-import json
-import re
+import itertools
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from loupe import sqlfiles
-from loupe.interface import framing, native
+from loupe.interface import context, framing, native, results
 from loupe.interface.guard import ReaderGuard, check_setting_names, denied
 from loupe.interface.protocol import (
     ClickHouseError,
@@ -39,38 +40,20 @@ from loupe.interface.protocol import (
     native_header,
     response_encoding,
     split,
+    spool,
     summary,
 )
 from loupe.interface.running import Running, RunningQueries, progress_headers, progress_of
-from loupe.interface.sessions import Sessions
+from loupe.interface.sessions import Lease, Sessions
 from loupe.interface.statement import (
+    Parsed,
     Statement,
-    analyze,
+    data_file,
     infile_statement,
     split_insert,
+    spooled_insert,
 )
 from loupe.interface.users import User, Users, credentials
-from loupe.warehouse.embedded import _memory_file
-
-# URL parameters of the HTTP interface that are not settings; a server accepts them all.
-NOT_SETTINGS = frozenset(
-    {
-        "query", "database", "default_format", "user", "password", "quota_key", "query_id",
-        "session_id", "session_timeout", "session_check", "compress", "decompress",
-        "buffer_size", "wait_end_of_query", "stacktrace", "close_session", "role",
-        "client_protocol_version", "max_result_bytes", "max_result_rows", "result_overflow_mode",
-        "http_response_buffer_size", "enable_http_compression", "http_zlib_compression_level",
-        "send_progress_in_http_headers", "http_headers_progress_interval_ms",
-        "cancel_http_readonly_queries_on_client_close", "http_wait_end_of_query",
-        "http_native_compression_disable_checksumming_on_decompress", "extremes",
-    }
-)  # fmt: skip
-_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-CONTENT_TYPES = {
-    "TabSeparated": "text/tab-separated-values; charset=UTF-8",
-    "CSV": "text/csv; charset=UTF-8; header=absent",
-    "JSON": "application/json; charset=UTF-8",
-}
 
 
 @dataclass(frozen=True)
@@ -83,16 +66,27 @@ class Call:
     header_format: str | None
     header_database: str | None
     body: bytes
+    spooled: BinaryIO | None = None  # an INSERT's data, when written to a file as it arrived
 
 
 @dataclass
 class Outcome:
-    """What a statement produced: the body (kept alive with its chDB result) and headers."""
+    """What a statement produced: the body (kept alive with its chDB result) and headers; for
+    a streamed result, the body's first parts, the rest as the engine produces it, and what
+    ends the query (its connection is held until then)."""
 
     data: Any
     headers: dict[str, str]
     keep: Any = None
     progress: list[str] | None = None
+    rest: Iterable[bytes | memoryview] | None = None
+    close: Callable[[], None] | None = None
+
+    def parts(self) -> Iterator[bytes | memoryview]:
+        """The body in parts of at most 1 MiB."""
+        head = self.data if isinstance(self.data, list) else [self.data]
+        parts = itertools.chain(head, self.rest or ())  # the rest fetched as it is sent
+        return itertools.chain.from_iterable(split(part) for part in parts)
 
 
 class Interface:
@@ -102,42 +96,45 @@ class Interface:
         self.sessions = sessions
         self.guard = guard
         self.running = running
+        self.parsed = Parsed()
 
     def execute(self, call: Call, query_id: str) -> Outcome:
         """Run one request's statement; raise `ClickHouseError` as a server would report it."""
         params = call.params
-        with self.sessions.connection(
-            call.user,
-            params.get("session_id"),
-            params.get("session_timeout"),
-            params.get("session_check") == "1",
-        ) as connection:
+        # Holds the connection (and the query's registration) until the response is sent, for
+        # a streamed result; until the statement has run, otherwise.
+        with ExitStack() as stack:
+            lease = stack.enter_context(
+                self.sessions.connection(
+                    call.user,
+                    params.get("session_id"),
+                    params.get("session_timeout"),
+                    params.get("session_check") == "1",
+                )
+            )
             try:
-                return self._execute(connection, call, query_id)
+                outcome = self._execute(lease, call, query_id, stack)
             except ClickHouseError as error:
                 if error.message.startswith("default: "):
                     error.message = f"{call.user.name}: " + error.message.removeprefix("default: ")
                 raise
+            if outcome.rest is not None:
+                outcome.close = stack.pop_all().close
+            return outcome
 
-    def _execute(self, connection: Any, call: Call, query_id: str) -> Outcome:
+    def _execute(self, lease: Lease, call: Call, query_id: str, stack: ExitStack) -> Outcome:
+        connection, known = lease.connection, lease.known
         params = call.params
         reader = call.user.reader
         database = params.get("database") or call.header_database
         if database:
             if reader is not None and database not in reader.databases:
                 raise denied(f"{reader.name}: Not enough privileges on the database {database}")
-            _run(connection, "USE " + _quote_identifier(database))
-        settings = {
-            name: value
-            for name, value in params.items()
-            if name not in NOT_SETTINGS and not name.startswith("param_")
-        }
+            context.use(connection, known, database)
+        settings = context.settings_of(params)
         if reader is not None:
             check_setting_names(reader.name, settings)
-        for name, value in settings.items():
-            if not _SETTING_NAME.match(name):
-                raise ClickHouseError(115, f"Unknown setting '{name}'", "UNKNOWN_SETTING")
-            _run(connection, f"SET {name} = {{value:String}}", params={"value": value})
+        context.apply_settings(connection, known, settings)
         revision = _revision(params.get("client_protocol_version"))
         insert = split_insert(params.get("query"), call.body) if call.method == "POST" else None
         if insert is not None:
@@ -154,7 +151,9 @@ class Interface:
             for name, value in params.items()
             if name.startswith("param_")
         }
-        statement = analyze(connection, sql, query_params)
+        in_force = (call.user.name, known.database, tuple(sorted(known.settings.items())),
+                    known.changed_by_client)  # fmt: skip
+        statement = self.parsed.analyze(connection, sql, query_params, in_force)
         if call.method == "GET" and not statement.reads_only:
             raise ClickHouseError(
                 164,
@@ -162,9 +161,7 @@ class Interface:
                 "method GET implies readonly. You should use method POST for modifying queries",
                 "READONLY",
             )
-        current, timezone = _run(
-            connection, sqlfiles.load("loupe.interface", "session_context")
-        ).split("\t")
+        current, timezone = context.session_context(connection, known)
         headers = {"X-ClickHouse-Query-Id": query_id, "X-ClickHouse-Timezone": timezone}
         fmt = statement.output_format or params.get("default_format") or call.header_format
         fmt = fmt or "TabSeparated"
@@ -173,17 +170,21 @@ class Interface:
             return self._kill(connection, call.user, killed, fmt, headers)
         if reader is not None:
             self.guard.check(reader, statement, current)
+        known.after(statement.kind)
         started = time.monotonic()
-        with self.running.run(query_id, call.user.name) as running:
-            running.reads_only = statement.reads_only
-            progress = params.get("send_progress_in_http_headers") == "1"
-            with progress_of(connection, running, progress):
-                if insert is not None:
-                    with _memory_file(insert.data) as path:
-                        sql = running.marked(infile_statement(statement.normalized, path))
-                        result = _query(connection, sql, "Null")
-                else:
-                    result = _query(connection, running.marked(statement.text), fmt, query_params)
+        running = stack.enter_context(self.running.run(query_id, call.user.name))
+        running.reads_only = statement.reads_only
+        if results.streamed(fmt, params, statement.kind):
+            return self._streamed(connection, statement, fmt, query_params, revision, headers,
+                                  running, stack, started)  # fmt: skip
+        progress = params.get("send_progress_in_http_headers") == "1"
+        with progress_of(connection, running, progress):
+            if insert is not None:
+                with data_file(insert.data, call.spooled) as path:
+                    sql = running.marked(infile_statement(statement.normalized, path))
+                    result = _query(connection, sql, "Null")
+            else:
+                result = _query(connection, running.marked(statement.text), fmt, query_params)
         shown = _progress(running, params) if progress else None
         if insert is not None:
             headers["X-ClickHouse-Summary"] = _summary(result, started, written=True)
@@ -192,12 +193,34 @@ class Interface:
         data: Any = result.get_memview().view() if result.size() else b""
         if statement.has_result:
             headers["X-ClickHouse-Format"] = fmt
-            headers["Content-Type"] = _content_type(fmt)
+            headers["Content-Type"] = results.content_type(fmt)
             if fmt == "Native" and not result.size():
-                data = native_header(_columns(connection, statement))
+                data = native_header(results.columns(connection, statement))
             if fmt == "Native":
                 data = native.for_revision(data, revision)
         return Outcome(data, headers, keep=result, progress=shown)
+
+    def _streamed(
+        self, connection: Any, statement: Statement, fmt: str, query_params: dict[str, str],
+        revision: int, headers: dict[str, str], running: Running, stack: ExitStack,
+        started: float,
+    ) -> Outcome:  # fmt: skip
+        """A SELECT whose result is streamed (results.py): sent whole when it is small."""
+        fetched = results.fetch(connection, running.marked(statement.text), fmt, query_params)
+        stack.callback(fetched.close)
+        headers["X-ClickHouse-Summary"] = summary(
+            read_rows=fetched.rows_read, read_bytes=fetched.bytes_read, written_rows=0,
+            written_bytes=0, result_rows=fetched.rows_read, result_bytes=fetched.size,
+            elapsed=time.monotonic() - started,
+        )  # fmt: skip
+        headers["X-ClickHouse-Format"] = fmt
+        headers["Content-Type"] = results.content_type(fmt)
+        if not fetched.head and fmt == "Native":
+            header = native_header(results.columns(connection, statement))
+            return Outcome(native.for_revision(header, revision), headers)
+        data = [results.bytes_of(chunk, fmt, revision) for chunk in fetched.head]
+        rest = fetched.rest and results.body_of(fetched.rest, fmt, revision)
+        return Outcome(data, headers, keep=fetched.head, rest=rest)
 
     def _kill(
         self, connection: Any, user: User, killed: tuple[str, str], fmt: str,
@@ -222,7 +245,7 @@ class Interface:
         data: Any = result.get_memview().view() if result.size() else b""
         if fmt == "Native" and not result.size():
             data = native_header([(name, "String") for name in KILL_COLUMNS])
-        headers.update({"X-ClickHouse-Format": fmt, "Content-Type": _content_type(fmt)})
+        headers.update({"X-ClickHouse-Format": fmt, "Content-Type": results.content_type(fmt)})
         return Outcome(data, headers, keep=result)
 
 
@@ -239,32 +262,11 @@ def _progress(running: Running, params: dict[str, str]) -> list[str]:
     return progress_headers(running, float(interval) if interval.isdigit() else 100.0)
 
 
-def _run(connection: Any, sql: str, params: dict[str, str] | None = None) -> str:
-    return _query(connection, sql, "TSVRaw", params).bytes().decode().strip()
-
-
 def _query(connection: Any, sql: str, fmt: str, params: dict[str, str] | None = None) -> Any:
     try:
         return connection.query(sql, fmt, params=params or None)
     except Exception as exc:
         raise engine_error(exc) from None
-
-
-def _quote_identifier(name: str) -> str:
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
-
-
-def _columns(connection: Any, statement: Statement) -> list[tuple[str, str]]:
-    """The columns of a statement's (empty) result, for the Native header block: a SELECT is
-    described without running it again; other statements (SHOW...) are cheap to rerun."""
-    text = re.sub(r"\s*FORMAT\s+\w+\s*;?\s*\Z", "", statement.normalized)
-    if statement.kind in ("SelectWithUnionQuery", "SelectIntersectExceptQuery"):
-        describe = sqlfiles.render("loupe.interface", "describe", statement=text)
-        rows = _run(connection, describe).splitlines()
-        return [(row.split("\t")[0], row.split("\t")[1]) for row in rows if row]
-    result = _query(connection, text, "JSONCompact")
-    meta = json.loads(result.bytes()).get("meta", [])
-    return [(column["name"], column["type"]) for column in meta]
 
 
 def _summary(result: Any, started: float, written: bool) -> str:
@@ -278,13 +280,6 @@ def _summary(result: Any, started: float, written: bool) -> str:
         result_bytes=size,
         elapsed=time.monotonic() - started,
     )
-
-
-def _content_type(fmt: str) -> str:
-    for prefix, content_type in CONTENT_TYPES.items():
-        if fmt.startswith(prefix) or (prefix == "TabSeparated" and fmt.startswith("TSV")):
-            return content_type
-    return "application/octet-stream"
 
 
 def create_interface_app(users: Users, interface: Interface) -> Starlette:
@@ -305,11 +300,16 @@ def create_interface_app(users: Users, interface: Interface) -> Starlette:
     async def handle(request: Request) -> Response:
         params = dict(request.query_params)
         query_id = params.get("query_id") or str(uuid.uuid4())
+        spooled = None
         try:
             user = users.authenticate(*credentials(request))
             if request.headers.get("content-type", "").startswith("multipart/form-data"):
                 raise ClickHouseError(48, "external data is not supported", "NOT_IMPLEMENTED")
-            body = decode_body(await request.body(), request.headers.get("content-encoding"))
+            encoded = request.headers.get("content-encoding", "identity").lower() != "identity"
+            if spooled_insert(request.method, params) and not encoded:
+                body, spooled = b"", await spool(request.stream())
+            else:
+                body = decode_body(await request.body(), request.headers.get("content-encoding"))
             if params.get("decompress") == "1":
                 checking = params.get("http_native_compression_disable_checksumming_on_decompress")
                 body = framing.decompress_body(body, verify=checking != "1")
@@ -321,6 +321,7 @@ def create_interface_app(users: Users, interface: Interface) -> Starlette:
                 header_format=request.headers.get("x-clickhouse-format"),
                 header_database=request.headers.get("x-clickhouse-database"),
                 body=body,
+                spooled=spooled,
             )
             outcome = await _watched(request, interface, call, query_id)
         except ClickHouseError as error:
@@ -332,6 +333,9 @@ def create_interface_app(users: Users, interface: Interface) -> Starlette:
                     "X-ClickHouse-Query-Id": query_id,
                 },
             )
+        finally:
+            if spooled is not None:
+                spooled.close()
         encoding = response_encoding(
             request.headers.get("accept-encoding"), params.get("enable_http_compression") == "1"
         )
@@ -340,14 +344,20 @@ def create_interface_app(users: Users, interface: Interface) -> Starlette:
             headers["Content-Encoding"] = encoding
         framed = params.get("compress") == "1"
 
-        def chunks() -> Iterator[bytes]:
+        def chunks() -> Iterator[bytes | memoryview]:
             # `outcome` holds chDB's result while its memory (`get_memview`) is streamed.
-            parts = split(outcome.data)
-            if framed:
-                parts = framing.compress_stream(parts, method)
-            yield from encode_stream(parts, encoding)
+            try:
+                parts = outcome.parts()
+                if framed:
+                    parts = framing.compress_stream(parts, method)
+                yield from encode_stream(parts, encoding)
+            finally:
+                if outcome.close is not None:
+                    outcome.close()
 
-        response = StreamingResponse(chunks(), headers=headers)
+        # The background task ends a streamed query whose client went away mid-body.
+        closing = BackgroundTask(outcome.close) if outcome.close is not None else None
+        response = StreamingResponse(chunks(), headers=headers, background=closing)
         for value in outcome.progress or ():
             response.raw_headers.append((b"x-clickhouse-progress", value.encode()))
         return response

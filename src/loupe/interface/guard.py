@@ -146,8 +146,35 @@ class ReaderGuard:
             raise denied(f"{reader.name}: Identifier query parameters are not allowed")
         self._check_tree(reader, statement, database, depth=0)
 
+    def _catalog(
+        self, tables: list[tuple[str, str]], permitted: set[str]
+    ) -> tuple[set[str], dict[tuple[str, str], tuple[str, str]]]:
+        """The databases that exist, and the engine and view SELECT of those of `tables` the
+        reader may name, in one engine statement. A name that is not a plain identifier is left
+        out (looked up on its own by `_table`): the names go in Array(String) parameters."""
+        wanted = [
+            (db, table) for db, table in tables
+            if db in permitted and db not in METADATA_DATABASES
+            and _PLAIN_NAME.match(db) and _PLAIN_NAME.match(table)
+        ]  # fmt: skip
+        params = {
+            "d": "[" + ",".join(f"'{db}'" for db, _ in wanted) + "]",
+            "n": "[" + ",".join(f"'{table}'" for _, table in wanted) + "]",
+        }
+        existing: set[str] = set()
+        engines: dict[tuple[str, str], tuple[str, str]] = {}
+        for kind, db, table, engine, as_select in self._rows(
+            sqlfiles.load("loupe.interface", "catalog"), params
+        ):
+            if kind == "database":
+                existing.add(db)
+            else:
+                engines[(db, table)] = (engine, as_select)
+        for db, table in wanted:
+            engines.setdefault((db, table), ("", ""))  # no such table: nothing to check
+        return existing, engines
+
     def _check_tree(self, reader: Reader, statement: Statement, database: str, depth: int) -> None:
-        existing = {row[0] for row in self._rows(sqlfiles.load("loupe.interface", "databases"), {})}
         permitted = {*reader.databases, *METADATA_DATABASES}
         tables: list[tuple[str, str]] = []
         nodes = statement.nodes
@@ -164,6 +191,11 @@ class ReaderGuard:
             elif names:
                 tables.append((database, names[0]))
         for node in nodes:
+            if node.kind == "TableIdentifier":
+                db, dot, table = node.argument.partition(".")
+                tables.append((db, table) if dot else (database, node.argument))
+        existing, engines = self._catalog(tables, permitted)
+        for node in nodes:
             name = node.argument
             if node.kind == "Function":
                 lowered = name.lower()
@@ -171,22 +203,22 @@ class ReaderGuard:
                     raise denied(f"{reader.name}: the function {name} is not allowed")
                 if lowered in self._table_functions and lowered not in TABLE_FUNCTIONS_ALLOWED:
                     raise denied(f"{reader.name}: the table function {name} is not allowed")
-            elif node.kind == "TableIdentifier":
-                db, dot, table = name.partition(".")
-                tables.append((db, table) if dot else (database, name))
             elif node.kind == "Identifier" and "." in name:
                 first = name.split(".")[0]
                 if first in existing and first not in permitted:
                     raise denied(f"{reader.name}: Not enough privileges to read {name}")
         for db, table in tables:
-            self._table(reader, db, table, permitted, depth)
+            self._table(reader, db, table, permitted, depth, engines)
 
     @staticmethod
     def _database(reader: Reader, name: str, permitted: set[str]) -> None:
         if name not in permitted:
             raise denied(f"{reader.name}: Not enough privileges on the database {name}")
 
-    def _table(self, reader: Reader, db: str, table: str, permitted: set[str], depth: int) -> None:
+    def _table(
+        self, reader: Reader, db: str, table: str, permitted: set[str], depth: int,
+        engines: dict[tuple[str, str], tuple[str, str]],
+    ) -> None:  # fmt: skip
         self._database(reader, db, permitted)
         if db == "system":
             if table not in SYSTEM_TABLES:
@@ -194,10 +226,15 @@ class ReaderGuard:
             return
         if db in METADATA_DATABASES:
             return
-        rows = self._rows(sqlfiles.load("loupe.interface", "table_engine"), {"d": db, "t": table})
-        if not rows:
+        found = engines.get((db, table))
+        if found is None:
+            rows = self._rows(
+                sqlfiles.load("loupe.interface", "table_engine"), {"d": db, "t": table}
+            )
+            found = (rows[0][0], rows[0][1]) if rows else ("", "")
+        engine, as_select = found
+        if not engine:
             return  # a WITH name, an alias, or no such table (the engine says so)
-        engine, as_select = rows[0]
         if not (engine.endswith("MergeTree") or engine in _LOCAL_ENGINES):
             raise denied(f"{reader.name}: {db}.{table} ({engine}) reaches beyond the warehouse")
         if engine == "View":

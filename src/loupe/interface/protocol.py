@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
+import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
-from typing import Protocol
+from collections.abc import AsyncIterable, Iterable, Iterator
+from typing import BinaryIO, Protocol
 
 import lz4.frame
 import zstandard
@@ -179,6 +181,25 @@ def _lz4_frames(body: bytes) -> bytes:
     return b"".join(out)
 
 
+async def spool(chunks: AsyncIterable[bytes]) -> BinaryIO:
+    """A request body written, as it arrives, into an anonymous in-memory file (Linux `memfd`;
+    else an unlinked temporary file), for `INSERT ... FROM INFILE '/dev/fd/N'`: the copy into
+    the file overlaps the upload, and the body is never held whole in Python. The caller closes
+    it; a body cut short raises here, before anything is inserted."""
+    if hasattr(os, "memfd_create"):
+        stream: BinaryIO = open(os.memfd_create("loupe-http-insert", os.MFD_CLOEXEC), "wb")  # noqa: SIM115
+    else:
+        stream = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        async for chunk in chunks:
+            stream.write(chunk)
+        stream.flush()
+    except BaseException:
+        stream.close()
+        raise
+    return stream
+
+
 CHUNK = 1 << 20
 
 
@@ -189,12 +210,14 @@ def split(data: bytes | memoryview) -> Iterator[memoryview]:
         yield view[start : start + CHUNK]
 
 
-def encode_stream(parts: Iterable[bytes | memoryview], encoding: str | None) -> Iterator[bytes]:
-    """`parts` as bytes, compressed as one stream when `encoding` is set."""
+def encode_stream(
+    parts: Iterable[bytes | memoryview], encoding: str | None
+) -> Iterator[bytes | memoryview]:
+    """`parts` compressed as one stream when `encoding` is set; else as they are, not copied."""
     writer = _compressor(encoding) if encoding else None
     for part in parts:
-        out = writer.compress(bytes(part)) if writer else bytes(part)
-        if out:
+        out = writer.compress(part) if writer else part
+        if len(out):
             yield out
     if writer:
         yield writer.flush()

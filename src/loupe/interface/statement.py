@@ -5,16 +5,27 @@ statements in one request, as a server's HTTP interface does, and returns the st
 canonical form; `EXPLAIN AST` of that single statement gives its parse tree. From these come the
 output format, whether the statement has a result (a server sends `X-ClickHouse-Format` only
 then), whether it may run over GET, and what the reader guard (guard.py) checks.
+
+`Parsed` keeps the statements parsed lately, so that a dashboard's repeated queries are parsed by
+the engine once: a parse is a function of the text, the query parameters and the settings in
+force (`dialect`, `implicit_select`... change it), so its key holds those, with the user and the
+current database. Only the parse is kept: the guard checks the tree against the catalog as it is
+at every request, so a table replaced by a view since is seen.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from loupe import sqlfiles
 from loupe.interface.protocol import ClickHouseError, engine_error
+from loupe.warehouse.embedded import _memory_file
 
 FORMAT_QUERY_SQL = sqlfiles.load("loupe.interface", "format_query")
 
@@ -134,6 +145,36 @@ def analyze(connection: Any, sql: str, params: dict[str, str] | None = None) -> 
     return Statement(sql, normalized, parse_ast(tree))
 
 
+class Parsed:
+    """The statements parsed lately, least recently used dropped first beyond `size`."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._statements: OrderedDict[Hashable, Statement] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def analyze(
+        self, connection: Any, sql: str, params: dict[str, str], context: Hashable
+    ) -> Statement:
+        """`analyze(connection, sql, params)`, parsed once per `context` (the user, the current
+        database and the settings in force): a refused statement is not kept."""
+        key = (context, sql, tuple(sorted(params.items())))
+        with self._lock:
+            statement = self._statements.get(key)
+            if statement is not None:
+                self._statements.move_to_end(key)
+                return statement
+        statement = analyze(connection, sql, params)
+        with self._lock:
+            self._statements[key] = statement
+            while len(self._statements) > self.size:
+                self._statements.popitem(last=False)
+        return statement
+
+    def __len__(self) -> int:
+        return len(self._statements)
+
+
 _ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"})
 
 
@@ -205,3 +246,18 @@ def infile_statement(normalized_head: str, path: str) -> str:
             break
     fmt = f" FORMAT {input_format.group(1)}" if input_format else ""
     return f"{head[:settings_at].rstrip()} FROM INFILE '{path}' {head[settings_at:]}{fmt}"
+
+
+def spooled_insert(method: str, params: dict[str, str]) -> bool:
+    """Whether the request is an INSERT whose statement is in the URL, so that its body is all
+    data: written to a file as it arrives (protocol.spool), unless it needs decompressing."""
+    return (
+        method == "POST"
+        and params.get("decompress") != "1"
+        and split_insert(params.get("query"), b"") is not None
+    )
+
+
+def data_file(data: bytes, spooled: BinaryIO | None) -> AbstractContextManager[str]:
+    """The path an INSERT reads its data from: the spooled body's, or an in-memory file."""
+    return nullcontext(f"/dev/fd/{spooled.fileno()}") if spooled else _memory_file(data)
