@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         "`Replicated*` engines and `Distributed` tables.",
     )
     timezone: str = Field("UTC", description="Business timezone: dates of days are taken in it.")
+    currency: str = Field(
+        "RUB",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of the shop's money: shown on every money figure of the "
+        "dashboards (web UI and Metabase cards).",
+    )
 
     # -- production database ---------------------------------------------------------------
     production_url: SecretStr = Field(

@@ -21,6 +21,8 @@ from tests.helpers.dashboards import (
     CHROMIUM,
     CHROMIUM_ARGS,
     DEMO_DAYS,
+    LAPTOP,
+    Page,
     extra_dashboards,
     unavailable,
 )
@@ -82,3 +84,13 @@ def dashboards_url(demo_warehouse: Warehouse) -> Iterator[str]:
     boards = [*load_dashboards(), *extra_dashboards()]
     with serve_asgi(create_dashboards_app(demo_warehouse, boards)) as url:
         yield url
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Page]:
+    """A fresh laptop-sized tab of the browser."""
+    context = browser.new_context(viewport=LAPTOP)
+    try:
+        yield Page(context.new_page())
+    finally:
+        context.close()

@@ -304,6 +304,30 @@ def test_payload_mapping_of_a_small_dashboard() -> None:
     assert payloads.card_payload(dashboard, dashboard.cards[0], 1, 2) == pie
 
 
+def test_money_columns_carry_the_currency(
+    tmp_path: Path, served: str, double: MetabaseDouble
+) -> None:
+    funnel = next(d for d in load_dashboards() if d.slug == "funnel")
+    revenue = payloads.card_payload(funnel, funnel.card("revenue"), 1, 2, "EUR")
+    assert revenue["visualization_settings"]["column_settings"] == {
+        '["name", "revenue"]': {"number_style": "currency", "currency": "EUR"}
+    }
+    visits = payloads.card_payload(funnel, funnel.card("visits"), 1, 2, "EUR")
+    assert "column_settings" not in visits["visualization_settings"]
+    # Pushed through the double (every body checked against the API description), and exported.
+    with MetabaseClient(served, api_key=double.api_key) as client:
+        push(client, [funnel], CONNECTION, "Loupe", "EUR")
+    sent = [body for method, path, body in double.log if method == "POST" and path == "/api/card"]
+    money = [b for b in sent if b["name"] == funnel.card("revenue").title]
+    assert (
+        money[0]["visualization_settings"]["column_settings"]
+        == (revenue["visualization_settings"]["column_settings"])
+    )
+    export(tmp_path, [funnel], CONNECTION, "Loupe", "EUR")
+    exported = json.loads((tmp_path / "cards" / "funnel" / "revenue.json").read_text())
+    assert '"EUR"' in json.dumps(exported["visualization_settings"])
+
+
 def test_export_writes_payloads_without_secrets(tmp_path: Path) -> None:
     files = export(tmp_path / "out", load_dashboards(), CONNECTION, "Loupe")
     names = {f.relative_to(tmp_path / "out").as_posix() for f in files}

@@ -4,65 +4,16 @@ Screenshots (1366x768 laptop viewport, full page) go to test-artifacts/screensho
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
 from loupe.dashboards.definitions import load_dashboards
-from tests.helpers.dashboards import SCREENSHOTS
+from tests.helpers.dashboards import LAPTOP, SCREENSHOTS, Page
 
 BOARDS = load_dashboards()
 CHARTS = ("funnel", "bar", "line", "area", "row", "pie")
-LAPTOP = {"width": 1366, "height": 768}
-
-
-class Page:
-    """A browser tab that records console errors and uncaught exceptions."""
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-
-    def open(self, url: str) -> list[dict]:
-        """Load a dashboard page and wait until every card has rendered (or said why not)."""
-        from playwright.sync_api import expect
-
-        self.page.goto(url)
-        expect(self.page.locator(".card")).not_to_have_count(0)
-        expect(self.page.locator('.card[data-state="loading"]')).to_have_count(0, timeout=30_000)
-        return self.cards()
-
-    def cards(self) -> list[dict]:
-        return self.page.eval_on_selector_all(
-            ".card",
-            """cards => cards.map(card => {
-                const chart = card.querySelector('.chart');
-                const instance = chart && echarts.getInstanceByDom(chart);
-                const series = instance ? instance.getOption().series : [];
-                return {
-                    id: card.dataset.card, display: card.dataset.display,
-                    state: card.dataset.state, rows: Number(card.dataset.rows),
-                    value: card.dataset.value ?? null,
-                    text: card.querySelector('.body').innerText.trim(),
-                    canvas: !!card.querySelector('.chart canvas'),
-                    points: series.map(s => s.data.filter(d => d != null).length),
-                    height: card.getBoundingClientRect().height,
-                };
-            })""",
-        )
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport=LAPTOP)
-    try:
-        yield Page(context.new_page())
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("slug", [b.slug for b in BOARDS])

@@ -22,6 +22,7 @@ CHROMIUM_ARGS = [
 ]
 # The demo warehouse the dashboards tests read: simulated days from DEMO_START.
 DEMO_DAYS = 3
+LAPTOP = {"width": 1366, "height": 768}  # the viewport of the browser tests
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
@@ -99,3 +100,44 @@ def extra_dashboards() -> list[Any]:
     from loupe.dashboards.definitions import Dashboard
 
     return [Dashboard.model_validate(d) for d in TEST_DASHBOARDS]
+
+
+class Page:
+    """A browser tab that records console errors and uncaught exceptions."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+
+    def open(self, url: str) -> list[dict]:
+        """Load a dashboard page and wait until every card has rendered (or said why not)."""
+        from playwright.sync_api import expect
+
+        self.page.goto(url)
+        expect(self.page.locator(".card")).not_to_have_count(0)
+        expect(self.page.locator('.card[data-state="loading"]')).to_have_count(0, timeout=30_000)
+        return self.cards()
+
+    def cards(self) -> list[dict]:
+        return self.page.eval_on_selector_all(
+            ".card",
+            """cards => cards.map(card => {
+                const chart = card.querySelector('.chart');
+                const instance = chart && echarts.getInstanceByDom(chart);
+                const series = instance ? instance.getOption().series : [];
+                return {
+                    id: card.dataset.card, display: card.dataset.display,
+                    state: card.dataset.state, rows: Number(card.dataset.rows),
+                    value: card.dataset.value ?? null,
+                    previous: card.dataset.previous ?? null,
+                    change: card.dataset.change ?? null,
+                    names: series.map(s => s.name),
+                    text: card.querySelector('.body').innerText.trim(),
+                    canvas: !!card.querySelector('.chart canvas'),
+                    points: series.map(s => s.data.filter(d => d != null).length),
+                    height: card.getBoundingClientRect().height,
+                };
+            })""",
+        )

@@ -37,7 +37,7 @@ def dashboards_command(
             sqlfiles.load("loupe", "table_exists"), {"d": "dwh", "n": "sessions"}
         ):
             raise LoupeError("the warehouse has no dwh tables: run `loupe init` first")
-        web = create_dashboards_app(warehouse)
+        web = create_dashboards_app(warehouse, currency=settings.currency)
         console.print(f"dashboards on http://{host}:{port}/ (Ctrl-C or SIGTERM stops)")
         server = uvicorn.Server(
             uvicorn.Config(

@@ -183,7 +183,7 @@ def push_command(
             "--db-password"
         )
     with MetabaseClient(url, api_key=api_key, user=user, password=password) as client:
-        report = push(client, load_dashboards(), connection, collection)
+        report = push(client, load_dashboards(), connection, collection, settings.currency)
     for label in report.created:
         console.print(f"created {label}", highlight=False)
     for label in report.updated:
@@ -208,5 +208,5 @@ def export_command(
     settings = setup(verbose)
     connection = _connection(settings, _Asked(db_name, db_host, db_port, db_user, "", db_ssl))
     connection = dataclasses.replace(connection, password="")  # never written
-    files = export(directory, load_dashboards(), connection, collection)
+    files = export(directory, load_dashboards(), connection, collection, settings.currency)
     console.print(f"{len(files)} files written to {directory}", highlight=False)

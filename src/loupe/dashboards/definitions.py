@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
+import pyarrow as pa
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,6 +27,7 @@ from loupe.warehouse import Warehouse
 GRID_COLUMNS = 24
 CLICKHOUSE_TYPES = {"date": "Date", "category": "String"}
 LATEST_DATA_SQL = sqlfiles.load("loupe.dashboards", "latest_data")
+RANGE = ("start", "end")  # the date parameters of a dashboard's range, when it has them
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.S)
@@ -66,6 +68,10 @@ class Card(_Frozen):
         if sql.count("[[") != sql.count("]]"):
             raise ValueError("unbalanced [[ ]] optional block")
         return sql
+
+    def money_columns(self) -> list[str]:
+        """The columns holding money (`settings.money`), shown with the currency."""
+        return list(self.settings.get("money") or [])
 
     def parameter_names(self) -> list[str]:
         """The parameters the query uses, in order of first use."""
@@ -150,14 +156,24 @@ def resolve_values(
         elif parameter.choices and text not in parameter.choices:
             raise LoupeError(f"{parameter.label}: {text[:40]!r} is not one of {parameter.choices}")
         values[parameter.name] = text
+    _check_range(dashboard, values)
     return values
 
 
+def _check_range(dashboard: Dashboard, values: Mapping[str, str]) -> None:
+    """A reversed range (`start` after `end`) is refused with one message, not run."""
+    start, end = values.get(RANGE[0]), values.get(RANGE[1])
+    if start and end and start > end:
+        first, last = (dashboard.parameter(name).label for name in RANGE)
+        raise LoupeError(f"{first} is after {last}")
+
+
 def render_sql(
-    card: Card, dashboard: Dashboard, values: Mapping[str, str]
+    card: Card, dashboard: Dashboard, values: Mapping[str, str], prefix: str = ""
 ) -> tuple[str, dict[str, Any]]:
     """The card's SQL for ClickHouse: optional blocks kept only when all their parameters have
-    a value, `{{name}}` turned into `{name:Type}`, and the bound values."""
+    a value, `{{name}}` turned into `{<prefix>name:Type}`, and the bound values (their names
+    prefixed too, so two renderings can share one query)."""
 
     def optional(match: re.Match[str]) -> str:
         names = _PLACEHOLDER.findall(match.group(1))
@@ -171,8 +187,9 @@ def render_sql(
         value = values.get(parameter.name, "")
         if not value:
             raise LoupeError(f"{parameter.label} is required by {card.title!r}")
-        params[parameter.name] = date.fromisoformat(value) if parameter.type == "date" else value
-        return f"{{{parameter.name}:{CLICKHOUSE_TYPES[parameter.type]}}}"
+        name = prefix + parameter.name
+        params[name] = date.fromisoformat(value) if parameter.type == "date" else value
+        return f"{{{name}:{CLICKHOUSE_TYPES[parameter.type]}}}"
 
     return _PLACEHOLDER.sub(placeholder, sql), params
 
@@ -194,5 +211,11 @@ def run_card(
         table = warehouse.query(sql, params)
     except (QueryError, LoupeError) as exc:
         return CardResult(error=str(exc))
+    columns, rows = rows_of(table)
+    return CardResult(columns=columns, rows=rows)
+
+
+def rows_of(table: pa.Table) -> tuple[list[str], list[list[Any]]]:
+    """A query result's column names and rows (dates as ISO text, NaN as None)."""
     rows = [[_plain(value) for value in row.values()] for row in table.to_pylist()]
-    return CardResult(columns=list(table.column_names), rows=rows)
+    return list(table.column_names), rows

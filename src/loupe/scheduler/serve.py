@@ -73,7 +73,10 @@ def serve(settings: Settings, options: SchedulerOptions) -> None:
                 routes=[
                     status_route(warehouse, settings, scheduler.specs, options.max_lag_minutes),
                     Route("/dashboards", lambda request: RedirectResponse("/dashboards/")),
-                    Mount("/dashboards", app=create_dashboards_app(warehouse)),
+                    Mount(
+                        "/dashboards",
+                        app=create_dashboards_app(warehouse, currency=settings.currency),
+                    ),
                     Mount("/", app=collector),
                 ]
             )

@@ -27,6 +27,7 @@ def export(
     dashboards: Iterable[Dashboard],
     connection: DatabaseConnection,
     collection_name: str,
+    currency: str = "RUB",
 ) -> list[Path]:
     """Write `database.json`, `collection.json`, `cards/<dashboard>/<card>.json` and
     `dashboards/<dashboard>.create.json` / `.update.json`; return the files written."""
@@ -41,7 +42,7 @@ def export(
         card_ids: dict[str, payloads.Ref] = {}
         for card in dashboard.cards:
             card_ids[card.id] = f"$card:{dashboard.slug}/{card.id}"
-            body = payloads.card_payload(dashboard, card, "$database", "$collection")
+            body = payloads.card_payload(dashboard, card, "$database", "$collection", currency)
             written.append(_write(directory / "cards" / dashboard.slug / f"{card.id}.json", body))
         base = directory / "dashboards" / dashboard.slug
         written.append(

@@ -15,6 +15,7 @@ dashboard's filters map to those tags through `parameter_mappings`.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -95,8 +96,9 @@ def collection_payload(name: str) -> dict:
     return {"name": name, "description": "Loupe dashboards (created by `loupe metabase push`)."}
 
 
-def visualization_settings(card: Card) -> dict[str, Any]:
-    """The definition's `settings` in Metabase's visualization-settings keys."""
+def visualization_settings(card: Card, currency: str = "RUB") -> dict[str, Any]:
+    """The definition's `settings` in Metabase's visualization-settings keys; its money columns
+    (`settings.money`) formatted as `currency` (ISO 4217)."""
     settings = card.settings
     dimension = settings.get("dimension")
     metrics = list(settings.get("metrics") or [])
@@ -116,6 +118,13 @@ def visualization_settings(card: Card) -> dict[str, Any]:
             result["stackable.stack_type"] = "stacked"
     elif card.display == "scalar" and metrics:
         result["scalar.field"] = metrics[0]
+    money = card.money_columns()
+    if money:
+        # Metabase keys a column's settings by `["name", <column>]`, as a JSON string.
+        result["column_settings"] = {
+            json.dumps(["name", column]): {"number_style": "currency", "currency": currency}
+            for column in money
+        }
     return result
 
 
@@ -154,8 +163,11 @@ def card_description(dashboard: Dashboard, card: Card) -> str:
     return f"{card.description} {marker(dashboard.slug, card.id)}".strip()
 
 
-def card_payload(dashboard: Dashboard, card: Card, database_id: Ref, collection_id: Ref) -> dict:
-    """`POST /api/card` body: a native query in the legacy shape (accepted by 0.50 and newer)."""
+def card_payload(
+    dashboard: Dashboard, card: Card, database_id: Ref, collection_id: Ref, currency: str = "RUB"
+) -> dict:
+    """`POST /api/card` body: a native query in the legacy shape (accepted by 0.50 and newer);
+    money columns shown in `currency`."""
     return {
         "name": card.title,
         "description": card_description(dashboard, card),
@@ -167,7 +179,7 @@ def card_payload(dashboard: Dashboard, card: Card, database_id: Ref, collection_
             "native": {"query": card.sql, "template-tags": template_tags(dashboard, card)},
         },
         "parameters": card_parameters(dashboard, card),
-        "visualization_settings": visualization_settings(card),
+        "visualization_settings": visualization_settings(card, currency),
         "entity_id": entity_id(dashboard.slug, card.id),
     }
 

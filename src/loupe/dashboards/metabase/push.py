@@ -122,8 +122,9 @@ def push(
     dashboards: Iterable[Dashboard],
     connection: DatabaseConnection,
     collection_name: str,
+    currency: str = "RUB",
 ) -> PushReport:
-    """Create or update everything; see the module docstring."""
+    """Create or update everything, money shown in `currency`; see the module docstring."""
     dashboards = list(dashboards)
     report = PushReport()
     report.database_id = _database(client, connection, report)
@@ -131,7 +132,8 @@ def push(
     items = _Items(client, report.collection_id)
     for dashboard in dashboards:
         card_ids = {
-            card.id: _card(client, dashboard, card, items, report) for card in dashboard.cards
+            card.id: _card(client, dashboard, card, items, report, currency)
+            for card in dashboard.cards
         }
         report.dashboard_ids[dashboard.slug] = _dashboard(
             client, dashboard, card_ids, items, report
@@ -215,8 +217,12 @@ def _find(items: list[dict[str, Any]], model: str, entity: str | None, tag: str,
     return None
 
 
-def _card(client, dashboard: Dashboard, card, items: _Items, report: PushReport) -> int:
-    body = payloads.card_payload(dashboard, card, report.database_id, report.collection_id)
+def _card(
+    client, dashboard: Dashboard, card, items: _Items, report: PushReport, currency: str
+) -> int:
+    body = payloads.card_payload(
+        dashboard, card, report.database_id, report.collection_id, currency
+    )
     label = f"card {dashboard.slug}/{card.id}"
     keys = (body["entity_id"], payloads.marker(dashboard.slug, card.id), body["name"])
     found = _find(items.live, "card", *keys)

@@ -2,8 +2,10 @@
 
 `GET /` lists the dashboards; `GET /d/{slug}` is one dashboard: its filter form (a GET form, so
 the filters live in the URL) and a grid of cards; the page's script fetches each card from
-`GET /api/d/{slug}/cards/{card_id}` (JSON rows) and draws it with ECharts, which is served from
-`/static/vendor` like every other asset (no CDN, no network at run time).
+`GET /api/d/{slug}/cards/{card_id}` (JSON rows; a KPI or a daily trend with its previous period:
+dashboards/comparison.py) and draws it with ECharts, which is served from `/static/vendor` like
+every other asset (no CDN, no network at run time). `GET /api/d/{slug}/cards/{card_id}/csv` is
+the card's rows as a CSV download, with the same filters. Money columns show `currency`.
 
 Read-only: only defined cards run, only the dashboard's own parameters are read from the query
 string, and their values are validated and bound as query parameters by `run_card`.
@@ -11,6 +13,8 @@ string, and their values are validated and bound as query parameters by `run_car
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +35,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from loupe.dashboards.comparison import Previous, compares, run_compared
 from loupe.dashboards.definitions import (
+    RANGE,
     Card,
     CardResult,
     Dashboard,
@@ -98,6 +104,7 @@ class _Site:
 
     warehouse: Warehouse
     boards: tuple[Dashboard, ...]
+    currency: str
 
     def board(self, slug: str) -> Dashboard | None:
         """The dashboard with this slug, if any."""
@@ -105,22 +112,23 @@ class _Site:
 
 
 def create_dashboards_app(
-    warehouse: Warehouse, dashboards: Sequence[Dashboard] | None = None
+    warehouse: Warehouse, dashboards: Sequence[Dashboard] | None = None, currency: str = "RUB"
 ) -> Starlette:
     """The dashboards web app over one open warehouse (`dashboards` defaults to the packaged
-    ones; tests pass their own)."""
+    ones; tests pass their own); money in `currency` (ISO 4217)."""
     app = Starlette(
         routes=[
             Route("/", index, methods=["GET"], name="index"),
             Route("/d/{slug}", dashboard_page, methods=["GET"], name="dashboard"),
             Route("/api/d/{slug}/cards/{card_id}", card_data, methods=["GET"], name="card"),
+            Route("/api/d/{slug}/cards/{card_id}/csv", card_csv, methods=["GET"], name="csv"),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         ],
         # echarts.min.js is 1.1 MB; about a third of that over the wire.
         middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
     )
     boards = load_dashboards() if dashboards is None else dashboards
-    app.state.site = _Site(warehouse, tuple(boards))
+    app.state.site = _Site(warehouse, tuple(boards), currency)
     return app
 
 
@@ -163,11 +171,12 @@ async def dashboard_page(request: Request) -> Response:
     except LoupeError as exc:
         return _html("dashboard.html", 400, values=raw, error=one_line(str(exc)), **context)
     query = urlencode(values)
-    return _html("dashboard.html", values=values, error=None, query=query, **context)
+    context.update(currency=site.currency, query=query)
+    return _html("dashboard.html", values=values, error=None, **context)
 
 
-async def card_data(request: Request) -> Response:
-    """One card's rows as JSON, with the resolved filter values it ran with."""
+async def _card_request(request: Request) -> tuple[Dashboard, Card, dict[str, str]] | Response:
+    """The dashboard, card and resolved filter values a card request names, or its error."""
     site = _site(request)
     board = site.board(request.path_params["slug"])
     if board is None:
@@ -181,8 +190,45 @@ async def card_data(request: Request) -> Response:
         values = await run_in_threadpool(resolve_values, board, site.warehouse, raw)
     except LoupeError as exc:
         return _json({"error": one_line(str(exc))}, 400)
-    result = await run_in_threadpool(run_card, site.warehouse, board, card, values)
-    return _json(_card_payload(card, values, result))
+    return board, card, values
+
+
+async def card_data(request: Request) -> Response:
+    """One card's rows as JSON, with the resolved filter values it ran with, and for a KPI or
+    a daily trend its previous period."""
+    found = await _card_request(request)
+    if isinstance(found, Response):
+        return found
+    board, card, values = found
+    warehouse = _site(request).warehouse
+    if compares(card):
+        result, previous = await run_in_threadpool(run_compared, warehouse, board, card, values)
+    else:
+        result = await run_in_threadpool(run_card, warehouse, board, card, values)
+        previous = None
+    payload = _card_payload(card, values, result)
+    if previous is not None and result.error is None:
+        payload["previous"] = _previous_payload(previous)
+    return _json(payload)
+
+
+async def card_csv(request: Request) -> Response:
+    """One card's rows (all of them) as a CSV download, run with the same filters."""
+    found = await _card_request(request)
+    if isinstance(found, Response):
+        return found
+    board, card, values = found
+    result = await run_in_threadpool(run_card, _site(request).warehouse, board, card, values)
+    if result.error is not None:
+        return _json({"error": one_line(result.error)}, 500)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(result.columns)
+    writer.writerows([_json_value(v) for v in row] for row in result.rows)
+    dates = [values[name] for name in RANGE if values.get(name)]
+    name = "_".join([board.slug, card.id, *dates])
+    headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}.csv"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 def _card_payload(card: Card, values: dict[str, str], result: CardResult) -> dict[str, Any]:
@@ -197,13 +243,27 @@ def _card_payload(card: Card, values: dict[str, str], result: CardResult) -> dic
         # 200: the request was fine, the card shows the query's error (a 5xx would only add
         # a browser console error on top of the message on the card).
         return {**payload, "columns": [], "rows": [], "error": one_line(result.error)}
-    rows = [[_json_value(v) for v in row] for row in result.rows[:MAX_ROWS]]
     return {
         **payload,
         "columns": result.columns,
-        "rows": rows,
+        "rows": _json_rows(result),
         "total_rows": len(result.rows),
         "error": None,
+    }
+
+
+def _json_rows(result: CardResult) -> list[list[Any]]:
+    return [[_json_value(v) for v in row] for row in result.rows[:MAX_ROWS]]
+
+
+def _previous_payload(previous: Previous) -> dict[str, Any]:
+    """The previous period: its dates, and its rows (null when the data starts later)."""
+    return {
+        "start": previous.start.isoformat(),
+        "end": previous.end.isoformat(),
+        "shift_days": previous.shift_days,
+        "first_day": _json_value(previous.first_day),
+        "rows": None if previous.result is None else _json_rows(previous.result),
     }
 
 

@@ -1,10 +1,28 @@
 // Loupe dashboards: fetch each card's rows and draw them (ECharts, an HTML table or a number).
-// Each card ends with data-state="ready" (data-rows = row count), "empty" or "error".
+// Each card ends with data-state="ready" (data-rows = row count), "empty" or "error"; a KPI
+// with its previous period also has data-previous and data-change.
 "use strict";
 
 (function () {
   const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
   const charts = [];
+  // ECharts' default palette; a category keeps its colour whatever the filters (settings.categories
+  // fixes the order; other values take a colour from their name).
+  const palette = ["#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452",
+    "#9a60b4", "#ea7ccc"];
+  let moneyFormat = numberFormat;
+
+  function colorOf(name, settings) {
+    const fixed = (settings.categories || []).indexOf(name);
+    if (fixed >= 0) return palette[fixed % palette.length];
+    let hash = 0;
+    for (const char of String(name)) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+    return palette[hash % palette.length];
+  }
+
+  function isMoney(data, column) {
+    return ((data.settings || {}).money || []).includes(column);
+  }
 
   function label(column) {
     const text = String(column).replace(/_pct$/, " %").replace(/_/g, " ");
@@ -29,6 +47,39 @@
     }
     if (!isNumber(value) || /(^|_)id$/.test(column || "")) return String(value);
     return numberFormat.format(value);
+  }
+
+  // Seconds as a duration: "12 d 11 h", "3 h 5 min", "7 min", "42 s".
+  function duration(seconds) {
+    if (seconds < 60) return `${Math.round(seconds)} s`;
+    const minutes = Math.floor(seconds / 60);
+    const hours = Math.floor(minutes / 60);
+    const days = Math.floor(hours / 24);
+    if (days) return `${days} d ${hours % 24} h`;
+    return hours ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+  }
+
+  // A value of a card's column: money with the currency sign, a duration (settings.durations,
+  // in seconds) in days and hours, a rate with "%".
+  function formatOf(data, value, column) {
+    if (isNumber(value) && isMoney(data, column)) return moneyFormat.format(value);
+    const durations = (data.settings || {}).durations || [];
+    if (isNumber(value) && durations.includes(column)) return duration(value);
+    const text = format(value, column);
+    return /_pct$/.test(column || "") && isNumber(value) ? `${text} %` : text;
+  }
+
+  // The change from the previous period: points for a rate, else relative (none from zero).
+  function changeOf(value, before, metric) {
+    if (!isNumber(value) || !isNumber(before)) return "–";
+    const sign = (x) => (x > 0 ? "+" : x < 0 ? "-" : "±");
+    if (/_pct$/.test(metric)) {
+      const diff = value - before;
+      return `${sign(diff)}${Math.abs(diff).toFixed(1)} pp`;
+    }
+    if (before === 0) return "–";
+    const relative = (100 * (value - before)) / Math.abs(before);
+    return `${sign(relative)}${Math.abs(relative).toFixed(1)}%`;
   }
 
   function message(card, state, text) {
@@ -56,12 +107,36 @@
 
   function renderScalar(card, data) {
     const metric = metricsOf(data)[0] || data.columns[0];
-    const value = data.rows[0][column(data, metric, 0)];
+    const at = column(data, metric, 0);
+    const value = data.rows[0][at];
     if (value === null || value === undefined) return false;
     const div = document.createElement("div");
     div.className = "scalar";
-    div.textContent = format(value, metric) + (/_pct$/.test(metric) && isNumber(value) ? " %" : "");
     div.title = label(metric);
+    const shown = document.createElement("span");
+    shown.className = "value";
+    shown.textContent = formatOf(data, value, metric);
+    div.appendChild(shown);
+    const previous = data.previous;
+    if (previous) {
+      const line = document.createElement("span");
+      line.className = "previous";
+      const range = `${previous.start} – ${previous.end}`;
+      if (previous.rows === null) {
+        line.textContent = `${range}: no data (data from ${previous.first_day})`;
+      } else {
+        const before = previous.rows.length ? previous.rows[0][at] : null;
+        const change = changeOf(value, before, metric);
+        line.textContent = `${range}: ${formatOf(data, before, metric)} `;
+        const badge = document.createElement("span");
+        badge.className = "change";
+        badge.textContent = change;
+        line.appendChild(badge);
+        card.dataset.previous = before === null ? "" : String(before);
+        card.dataset.change = change;
+      }
+      div.appendChild(line);
+    }
     card.querySelector(".body").replaceChildren(div);
     card.dataset.value = String(value);
     return true;
@@ -82,7 +157,7 @@
       const tr = body.insertRow();
       row.forEach((value, i) => {
         const td = tr.insertCell();
-        td.textContent = format(value, data.columns[i]);
+        td.textContent = formatOf(data, value, data.columns[i]);
         if (numeric[i]) td.className = "num";
       });
     }
@@ -99,29 +174,42 @@
     return true;
   }
 
-  // Category-axis series: one per metric, or one per value of settings.series (first metric).
-  function axisSeries(data) {
+  // Category-axis series: one per metric, or one per value of settings.series (first metric),
+  // each with its colour; `rows` default to the card's (the previous period's rows, moved onto
+  // the range's days, give the faint lines).
+  function axisSeries(data, rows = data.rows, categories = null) {
     const settings = data.settings || {};
     const d = column(data, settings.dimension, 0);
-    const categories = [...new Set(data.rows.map((r) => String(r[d])))];
+    categories = categories || [...new Set(rows.map((r) => String(r[d])))];
     const metrics = metricsOf(data);
     if (settings.series && data.columns.includes(settings.series)) {
       const s = column(data, settings.series);
       const m = column(data, metrics[0]);
-      const names = [...new Set(data.rows.map((r) => String(r[s])))];
+      const names = [...new Set(rows.map((r) => String(r[s])))];
       const series = names.map((name) => {
         const byCategory = new Map();
-        data.rows.filter((r) => String(r[s]) === name).forEach((r) => byCategory.set(String(r[d]), r[m]));
-        return { name, data: categories.map((c) => (byCategory.has(c) ? byCategory.get(c) : null)) };
+        rows.filter((r) => String(r[s]) === name).forEach((r) => byCategory.set(String(r[d]), r[m]));
+        return { name, color: colorOf(name, settings),
+          data: categories.map((c) => (byCategory.has(c) ? byCategory.get(c) : null)) };
       });
       return { categories, series };
     }
-    const series = metrics.map((metric) => {
+    const series = metrics.map((metric, i) => {
       const m = column(data, metric);
-      const byCategory = new Map(data.rows.map((r) => [String(r[d]), r[m]]));
-      return { name: label(metric), data: categories.map((c) => byCategory.get(c)) };
+      const byCategory = new Map(rows.map((r) => [String(r[d]), r[m]]));
+      return { name: label(metric), color: palette[i % palette.length],
+        data: categories.map((c) => (byCategory.has(c) ? byCategory.get(c) : null)) };
     });
     return { categories, series };
+  }
+
+  // The previous period of a trend as faint dashed lines, in the colours of the current ones.
+  function previousSeries(data, categories) {
+    const previous = data.previous;
+    if (!previous || !previous.rows || !previous.rows.length) return [];
+    return axisSeries(data, previous.rows, categories).series
+      .filter((s) => s.data.some((v) => v !== null))
+      .map((s) => ({ ...s, name: `${s.name} (previous period)`, previous: true }));
   }
 
   function chartOption(display, data) {
@@ -135,13 +223,15 @@
     if (display === "pie" || display === "funnel") {
       const d = column(data, settings.dimension, 0);
       const m = column(data, metricsOf(data)[0], 1);
-      const items = data.rows.map((r) => ({ name: String(r[d]), value: r[m] }));
+      const metric = data.columns[m];
+      const items = data.rows.map((r) => ({ name: String(r[d]), value: r[m],
+        itemStyle: display === "pie" ? { color: colorOf(String(r[d]), settings) } : undefined }));
       if (display === "pie") {
         return {
           ...base,
           legend: { type: "scroll", top: 0 },
           tooltip: { trigger: "item", confine: true,
-            formatter: (p) => `${p.name}: ${format(p.value)} (${p.percent}%)` },
+            formatter: (p) => `${p.name}: ${formatOf(data, p.value, metric)} (${p.percent}%)` },
           series: [{ type: "pie", radius: ["30%", "60%"], center: ["50%", "55%"], data: items,
             label: { formatter: "{d}%" } }],
         };
@@ -156,23 +246,28 @@
       };
     }
     const { categories, series } = axisSeries(data);
+    const faint = display === "line" || display === "area" ? previousSeries(data, categories) : [];
     const horizontal = display === "row";
     const categoryAxis = { type: "category", data: categories, inverse: horizontal,
       axisLabel: { hideOverlap: true } };
     const valueAxis = { type: "value" };
     return {
       ...base,
-      legend: series.length > 1 ? { type: "scroll", top: 0 } : undefined,
-      grid: { ...base.grid, top: series.length > 1 ? 36 : 16 },
+      legend: series.length + faint.length > 1 ? { type: "scroll", top: 0 } : undefined,
+      grid: { ...base.grid, top: series.length + faint.length > 1 ? 36 : 16 },
       xAxis: horizontal ? valueAxis : categoryAxis,
       yAxis: horizontal ? categoryAxis : valueAxis,
-      series: series.map((s) => ({
+      series: [...series, ...faint].map(({ previous, color, ...s }) => ({
         ...s,
         type: display === "line" || display === "area" ? "line" : "bar",
-        areaStyle: display === "area" ? {} : undefined,
-        stack: settings.stacked ? "total" : undefined,
-        showSymbol: categories.length < 40,
+        areaStyle: display === "area" && !previous ? {} : undefined,
+        stack: settings.stacked && !previous ? "total" : undefined,
+        showSymbol: categories.length < 40 && !previous,
         connectNulls: false,
+        silent: !!previous,
+        z: previous ? 1 : 2,
+        itemStyle: { color, opacity: previous ? 0.35 : 1 },
+        lineStyle: previous ? { color, opacity: 0.35, type: "dashed", width: 1.5 } : { color },
       })),
     };
   }
@@ -227,6 +322,12 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    const grid = document.querySelector(".grid[data-currency]");
+    if (grid) {
+      moneyFormat = new Intl.NumberFormat("en-US", { style: "currency",
+        currency: grid.dataset.currency, currencyDisplay: "narrowSymbol",
+        minimumFractionDigits: 0, maximumFractionDigits: 2 });
+    }
     autoSubmit();
     document.querySelectorAll(".card[data-url]").forEach(loadCard);
     let pending = null;
