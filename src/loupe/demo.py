@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from loupe import sqlfiles
 from loupe.errors import LoupeError
-from loupe.history.run import SnapshotReport, snapshot_each_day, take_snapshot
+from loupe.history.run import SnapshotReport, snapshot_each_commit, take_snapshot
 from loupe.ingest.writer import open_writer
 from loupe.jobs.audit import AuditResult, run_audits
 from loupe.jobs.run import JobResult, build_days, days_between
@@ -127,17 +127,18 @@ def _simulate(
     options: SimulationOptions,
     progress: Progress | None,
 ) -> list[SnapshotReport]:
-    """Simulate the shop's calls into the warehouse; return the history snapshot taken after
-    each simulated day's database commit (none without a production database)."""
+    """Simulate the shop's calls into the warehouse; return the history snapshots taken as of
+    each of the simulator's (at least hourly) database commits, in simulated time (none without
+    a production database)."""
     snapshots: list[SnapshotReport] = []
     output = WriterOutput(open_writer(settings, warehouse, source="demo"))
-    on_day_done = snapshot_each_day(settings, warehouse, snapshots) if options.db_url else None
+    on_commit = snapshot_each_commit(settings, warehouse, snapshots) if options.db_url else None
     try:
         run_simulation(
             options,
             output,
             progress=lambda done, total: progress and progress("simulating", done, total),
-            on_day_done=on_day_done,
+            on_commit=on_commit,
         )
     finally:
         output.close()

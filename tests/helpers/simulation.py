@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import orjson
@@ -58,6 +58,7 @@ def simulate(
     compress: bool = False,
     db_url: str | None = None,
     on_day_done: Callable[[str], None] | None = None,
+    on_commit: Callable[[datetime], None] | None = None,
     **overrides,
 ) -> Run:
     """Run the simulator into `base` (out/, truth/, shop.sqlite)."""
@@ -68,5 +69,5 @@ def simulate(
         truth_dir=base / "truth",
     )
     output = NdjsonOutput(base / "out", options.timezone, compress=compress)
-    summary = run_simulation(options, output, on_day_done=on_day_done)
+    summary = run_simulation(options, output, on_day_done=on_day_done, on_commit=on_commit)
     return Run(options, summary, base / "out", base / "truth", db_path)

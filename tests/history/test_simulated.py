@@ -1,13 +1,15 @@
-"""A simulated shop, snapshotted after each day: history answers as the database was that day."""
+"""A simulated shop, snapshotted as of each of its hourly commits in simulated time: history
+answers as the database was at each commit's instant, on the calls' timeline."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from loupe.history import as_of
-from loupe.history.run import SnapshotReport, snapshot_each_day, take_snapshot
+from loupe.errors import LoupeError
+from loupe.history.run import SnapshotReport, snapshot_each_commit, take_snapshot
 from loupe.ingest.writer import open_writer
 from loupe.settings import Settings
 from loupe.simulate import SimulationOptions, WriterOutput, run_simulation
@@ -22,7 +24,7 @@ STATE_SQL = {
 
 
 @pytest.mark.slow
-def test_daily_snapshots_of_a_simulated_shop(
+def test_hourly_snapshots_of_a_simulated_shop(
     linked: Warehouse, shop: Shop, linked_settings: Settings
 ) -> None:
     options = SimulationOptions(
@@ -36,27 +38,36 @@ def test_daily_snapshots_of_a_simulated_shop(
     )
     reports: list[SnapshotReport] = []
     states: list[dict[str, set]] = []
-    snapshot = snapshot_each_day(linked_settings, linked, reports)
+    instants: list[datetime] = []
+    snapshot = snapshot_each_commit(linked_settings, linked, reports)
 
-    def on_day_done(day: str) -> None:
-        snapshot(day)
+    def on_commit(instant: datetime) -> None:
+        snapshot(instant)
+        instants.append(instant)
         states.append({name: set(shop.fetch(sql)) for name, sql in STATE_SQL.items()})
 
     output = WriterOutput(open_writer(linked_settings, linked, source="test"))
     try:
-        run_simulation(options, output, on_day_done=on_day_done)
+        run_simulation(options, output, on_commit=on_commit)
     finally:
         output.close()
 
-    assert len(reports) == 3
-    for report, state in zip(reports, states):
-        instant = datetime.fromtimestamp(report.snapshots[0].snapshot_id / 1000, timezone.utc)
+    # A commit in each simulated hour with changes (most hours of a day), instants growing.
+    assert len(instants) > 1 + 3 * 12
+    assert all(later > earlier for earlier, later in zip(instants, instants[1:]))
+    # A version is never dated before the change it holds (the simulated call's time).
+    early = linked.scalar(
+        "SELECT count() FROM history.stock_versions WHERE valid_from < updated_at"
+    )
+    assert early == 0
+    for report, instant, state in zip(reports, instants, states):
+        assert report.snapshots[0].snapshot_id == int(instant.timestamp() * 1000)
         for name, sql in STATE_SQL.items():
             columns = [part.strip() for part in sql[len("SELECT ") :].split(" FROM ")[0].split(",")]
             table = as_of(linked, name, instant).select(columns)
             assert set(zip(*table.to_pydict().values())) == state[name], (name, instant)
-    assert all(len(state["cart"]) > 0 for state in states)
-    # Versions written = keys added, changed or gone since the day before, nothing else.
+    assert all(len(state["cart"]) > 0 for state in states[1:])
+    # Versions written = keys added, changed or gone since the commit before, nothing else.
     previous: dict = {}
     for report, state in zip(reports, states):
         current = {row[:2]: row[2:] for row in state["cart"]}
@@ -66,6 +77,12 @@ def test_daily_snapshots_of_a_simulated_shop(
         assert report.snapshots[2].written == expected
         previous = current
 
+    with pytest.raises(LoupeError, match="later than now"):
+        take_snapshot(
+            linked_settings, linked, as_of=datetime.now(timezone.utc) + timedelta(hours=1)
+        )
+    with pytest.raises(LoupeError, match="already holds a snapshot"):
+        take_snapshot(linked_settings, linked, as_of=instants[-1])
     final = take_snapshot(linked_settings, linked, reconcile_days=3)
     assert all(result.written == 0 for result in final.snapshots)
     assert final.reconciliation is not None

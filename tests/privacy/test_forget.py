@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from loupe.cli import app
-from loupe.history.run import snapshot_each_day
+from loupe.history.run import snapshot_each_commit
 from loupe.ingest.files import ingest_files
 from loupe.ingest.writer import open_writer
 from loupe.jobs.run import build_days, days_between
@@ -59,13 +59,14 @@ def cli(*args: str, code: int = 0) -> str:
 
 
 def build_week(settings: Settings, base: Path) -> None:
-    """Simulate the week (a snapshot after each day), ingest its calls, build every day."""
+    """Simulate the week (history snapshotted as of each commit), ingest its calls, build every
+    day."""
     with open_warehouse(settings) as warehouse:
         migrate(warehouse, DDL())
         simulate(
             base / "sim",
             db_url=settings.production_url.get_secret_value(),
-            on_day_done=snapshot_each_day(settings, warehouse),
+            on_commit=snapshot_each_commit(settings, warehouse),
             days=DAYS,
             start=FIRST,
             visits_per_day=800,

@@ -50,15 +50,17 @@ def take_snapshot(
     entities: list[str] | None = None,
     full: bool = False,
     reconcile_days: int = 7,
+    as_of: datetime | None = None,
 ) -> SnapshotReport:
     """Snapshot the entities, recreate the live views, refresh the copies, reconcile orders.
 
     Orders are reconciled over the `reconcile_days` business days ending at the newest order's.
+    `as_of` dates the new versions at that instant (never later than now): `run_snapshot`.
     """
     ensure_link(settings, warehouse)
     ddl = DDL(settings.cluster)
     key = hash_key(settings)
-    report = SnapshotReport(run_snapshot(warehouse, entities, full, ddl, key))
+    report = SnapshotReport(run_snapshot(warehouse, entities, full, ddl, key, as_of))
     report.views = create_live_views(warehouse)
     keep_from = Limits.at(settings, datetime.now(timezone.utc)).dwh
     report.dimensions = refresh_dimensions(warehouse, settings.timezone, ddl, keep_from, key)
@@ -69,14 +71,22 @@ def take_snapshot(
     return report
 
 
-def snapshot_each_day(
+def snapshot_each_commit(
     settings: Settings, warehouse: Warehouse, reports: list[SnapshotReport] | None = None
-) -> Callable[[str], None]:
-    """An `on_day_done` callback for `run_simulation`: a snapshot after each simulated day."""
+) -> Callable[[datetime], None]:
+    """An `on_commit` callback for `run_simulation`: history snapshotted as of each commit's
+    simulated instant, so that history and the simulated calls share one timeline.
 
-    def on_day_done(day: str) -> None:
-        report = take_snapshot(settings, warehouse, reconcile_days=1)
+    Only the history tables are written; the live views, the copies and the reconciliation are
+    a `take_snapshot` after the run.
+    """
+    ddl = DDL(settings.cluster)
+    key = hash_key(settings)
+
+    def on_commit(instant: datetime) -> None:
+        ensure_link(settings, warehouse)
+        report = SnapshotReport(run_snapshot(warehouse, ddl=ddl, key=key, as_of=instant))
         if reports is not None:
             reports.append(report)
 
-    return on_day_done
+    return on_commit

@@ -43,13 +43,29 @@ class SnapshotResult:
     seconds: float
 
 
-def next_snapshot_id(warehouse: Warehouse) -> int:
-    """The run's id: now in epoch milliseconds, above every id already in history."""
+def next_snapshot_id(warehouse: Warehouse, as_of: datetime | None = None) -> int:
+    """The run's id: now (or `as_of`) in epoch milliseconds, above every id already in history.
+
+    An `as_of` instant (a simulated or backfilled run's) must not be later than now nor at or
+    before a snapshot already in history: `LoupeError` otherwise, before anything is read.
+    """
     newest = 0
     for name in load_config():
         versions = sqlfiles.names(table=f"history.{name}_versions")
         newest = max(newest, warehouse.scalar(sql("max_snapshot_id"), versions) or 0)
-    return max(int(time.time() * 1000), newest + 1)
+    now_ms = int(time.time() * 1000)
+    if as_of is None:
+        return max(now_ms, newest + 1)
+    at_ms = int(as_of.timestamp() * 1000)
+    if at_ms > now_ms:
+        raise LoupeError(f"snapshot as of {as_of.isoformat()}: that is later than now")
+    if at_ms <= newest:
+        newest_at = datetime.fromtimestamp(newest / 1000, timezone.utc).isoformat()
+        raise LoupeError(
+            f"snapshot as of {as_of.isoformat()}: history already holds a snapshot as of "
+            f"{newest_at}, and versions are only appended after it"
+        )
+    return at_ms
 
 
 def _since(warehouse: Warehouse, entity: Entity) -> str | None:
@@ -138,16 +154,18 @@ def run_snapshot(
     full: bool = False,
     ddl: DDL = DDL(),
     key: bytes | None = None,
+    as_of: datetime | None = None,
 ) -> list[SnapshotResult]:
     """Snapshot the given (default: every configured) entity under one snapshot id.
 
     Entities run in order; the first failure is recorded and raised, and the entities done before
     it keep their new versions. `key` is the hash key, which reads the erasure list (needed once
-    it is not empty).
+    it is not empty). `as_of` (UTC) dates the versions at that instant instead of now, for
+    simulated and backfilled runs: see `next_snapshot_id` for what it may be.
     """
     names = entity_names(entities)
     erased = ErasedKeys.load(warehouse, key)
-    snapshot_id = next_snapshot_id(warehouse)
+    snapshot_id = next_snapshot_id(warehouse, as_of)
     results = []
     for name in names:
         started = datetime.now(timezone.utc)

@@ -3,6 +3,12 @@
 Visits are generated in start order, one day after another; a call's arrival time is its `ts`,
 except for the late ones (minutes to hours later, a few more than 6 hours later). Calls wait in a
 heap keyed by arrival until no visit still to come can arrive before them, then go out in order.
+
+The production database is written at least hourly in simulated time: before the first visit
+that starts in a new hour, the changes of every visit started before it are committed, as of the
+latest change simulated so far (so a commit never predates a change it holds), and
+`on_commit(instant)` is told (e.g. to snapshot history as of that instant). Items are repriced
+and restocked overnight, and a delivery restocks the ones running low at 13:00 each day.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,7 +44,9 @@ from loupe.simulate.visitors import VisitorPool
 
 ProgressCallback = Callable[[int, int], None]
 DayCallback = Callable[[str], None]
+CommitCallback = Callable[[datetime], None]
 _HOUR_MS = 3_600_000
+_DELIVERY_HOUR = 13
 _DAY_MS = 24 * _HOUR_MS
 _PROGRESS_EVERY = 500
 
@@ -101,17 +109,20 @@ def run_simulation(
     output: CallOutput,
     progress: ProgressCallback | None = None,
     on_day_done: DayCallback | None = None,
+    on_commit: CommitCallback | None = None,
 ) -> SimulationSummary:
     """Generate the run's traffic into `output`, its truth files and its production database.
 
-    `progress(visits_done, visits_total)` is called now and then; `on_day_done(date)` after
-    each day's database changes are committed (e.g. to snapshot the database). A database
-    that already has tables is refused (`DatabaseNotEmptyError`) unless `options.replace_db`.
+    `progress(visits_done, visits_total)` is called now and then; `on_commit(instant)` after
+    each commit of database changes (at least hourly in simulated time; `instant` is UTC and
+    grows strictly from one commit to the next), `on_day_done(date)` after each day's last
+    commit. A database that already has tables is refused (`DatabaseNotEmptyError`) unless
+    `options.replace_db`.
     """
     if options.db_url and not options.replace_db:
         # Before anything is written: a refused run leaves the database and the files alone.
         _refuse_a_database_with_tables(options.db_url)
-    run = _Simulation(options, output, progress)
+    run = _Simulation(options, output, progress, on_commit)
     try:
         run.create_database()
         for index, plan in enumerate(run.plans):
@@ -159,15 +170,24 @@ class _Simulation:
     """One run's moving parts: the shop, its visitors, the arrival order, truth and database."""
 
     def __init__(
-        self, options: SimulationOptions, output: CallOutput, progress: ProgressCallback | None
+        self,
+        options: SimulationOptions,
+        output: CallOutput,
+        progress: ProgressCallback | None,
+        on_commit: CommitCallback | None = None,
     ) -> None:
         self.options, self.output, self.progress = options, output, progress
+        self.on_commit = on_commit
         self.zone = zone = ZoneInfo(options.timezone)
         run_start_ms = local_midnight_ms(options.start, zone)
         items = build_catalog(options.items, random.Random(f"{options.seed}:catalog"))
-        self.shop = ShopState(
-            items, existing_users(options, run_start_ms), run_start_ms - 30 * _DAY_MS
-        )
+        # The time of the latest change simulated so far (the first: the shop as it was before
+        # the run, its catalog and stock written 30 days earlier), and of the latest commit.
+        self.clock_ms = run_start_ms - 30 * _DAY_MS
+        self.committed_ms = 0
+        self.next_commit_ms = run_start_ms
+        self.delivery_ms: int | None = None
+        self.shop = ShopState(items, existing_users(options, run_start_ms), self.clock_ms)
         self.listings = Listings(items)
         self.simulator = VisitSimulator(self.shop, self.listings, options.server_error_rate)
         self.bots = BotSimulator(self.shop, self.listings, options.server_error_rate)
@@ -185,16 +205,49 @@ class _Simulation:
         """Create the shop's tables and write the shop as it was before the first day."""
         if self.database is not None:
             self.database.create(replace=self.options.replace_db)
-            self.database.write(self.shop.drain())
+            self.commit(self.clock_ms)
+
+    def commit(self, at_ms: int) -> None:
+        """Write the changes since the last commit, as of `at_ms` or just after the last commit
+        (nothing when nothing changed), and tell `on_commit`."""
+        if self.database is None:
+            return
+        changes = self.shop.drain()
+        if not changes:
+            return
+        self.committed_ms = max(at_ms, self.committed_ms + 1)
+        self.database.write(changes)
+        if self.on_commit is not None:
+            self.on_commit(datetime.fromtimestamp(self.committed_ms / 1000, timezone.utc))
+
+    def deliver(self, now_ms: int) -> None:
+        """The day's delivery (items running low restocked) once its hour has come."""
+        if self.delivery_ms is None or now_ms < self.delivery_ms:
+            return
+        day = datetime.fromtimestamp(self.delivery_ms / 1000, self.zone).date().isoformat()
+        restocked = restock(self.shop.items, random.Random(f"{self.options.seed}:delivery:{day}"))
+        self.shop.mark_stock([item for item, _ in restocked], self.delivery_ms)
+        self.clock_ms = max(self.clock_ms, self.delivery_ms)
+        self.delivery_ms = None
+
+    def advance(self, now_ms: int) -> None:
+        """Before a visit starting at `now_ms`: the day's delivery once its hour has come, and a
+        commit once an hour boundary has passed since the last one."""
+        self.deliver(now_ms)
+        if now_ms >= self.next_commit_ms:
+            hour_ms = now_ms - now_ms % _HOUR_MS
+            self.commit(max(self.clock_ms, hour_ms))
+            self.next_commit_ms = hour_ms + _HOUR_MS
 
     def simulate_day(self, plan: _DayPlan, overnight: bool) -> None:
-        """One day's visits in start order, then the day's changes to the database."""
+        """One day's visits in start order (committed at least hourly), then its last commit."""
         day = plan.day.isoformat()
         self.truth.add_day(day)
+        midnight_ms = local_midnight_ms(plan.day, self.zone)
         if overnight:
-            _overnight_changes(
-                self.shop, self.listings, plan.rng, local_midnight_ms(plan.day, self.zone)
-            )
+            _overnight_changes(self.shop, self.listings, plan.rng, midnight_ms)
+            self.clock_ms = max(self.clock_ms, midnight_ms)
+        self.delivery_ms = midnight_ms + _DELIVERY_HOUR * _HOUR_MS
         self.simulator.rng = plan.rng
         self.bots.rng = random.Random(f"{self.options.seed}:bot-visits:{day}")
         self.emitter.rng = random.Random(f"{self.options.seed}:arrival:{day}")
@@ -203,19 +256,22 @@ class _Simulation:
         for start_ms in plan.starts:
             while bot is not None and bot.start_ms < start_ms:
                 self.emitter.release_before(bot.start_ms)
+                self.advance(bot.start_ms)
                 self.simulate_bot(bot)
                 bot = next(bots, None)
             self.emitter.release_before(start_ms)
+            self.advance(start_ms)
             self.simulate_visit(plan.rng, start_ms)
             visits = self.summary.visits
             if self.progress is not None and visits % _PROGRESS_EVERY == 0:
                 self.progress(visits, self.total_visits)
         while bot is not None:
             self.emitter.release_before(bot.start_ms)
+            self.advance(bot.start_ms)
             self.simulate_bot(bot)
             bot = next(bots, None)
-        if self.database is not None:
-            self.database.write(self.shop.drain())
+        self.deliver(midnight_ms + _DAY_MS)
+        self.commit(self.clock_ms)
 
     def simulate_visit(self, rng: random.Random, start_ms: int) -> None:
         """One visit: its calls to the arrival order, its outcome to the truth and summary."""
@@ -234,6 +290,10 @@ class _Simulation:
     def _record(self, v: VisitRecorder, device: str, reason: str) -> None:
         """A visit's calls to the arrival order, its outcome to the truth and summary."""
         visit = self.truth.add_visit(v.records, v.stamps[0], device, v.source, reason)
+        for record, ts_ms in zip(reversed(v.records), reversed(v.stamps)):
+            if record["method"] != "GET" and record["status"] < 400:
+                self.clock_ms = max(self.clock_ms, ts_ms)  # the visit's last change
+                break
         summary = self.summary
         summary.orders += visit["orders"]
         summary.revenue += visit["revenue"]

@@ -1,7 +1,7 @@
 """The shop's state as the traffic changes it: users, stock, carts, favorites, orders.
 
 It lives in memory while a run goes and records what changed, so that `shopdb` can write the
-production database a day at a time. Carts are keyed by `u:<user_id>` for logged-in visitors and
+production database an hour at a time. Carts are keyed by `u:<user_id>` for logged-in visitors and
 `s:<session_id>` for guests; a guest's cart moves to the user's cart on login or registration.
 """
 
@@ -62,6 +62,11 @@ class Changes:
     favorites_removed: list[tuple[int, int]] = field(default_factory=list)
     favorite_rows: list[tuple[int, int, int]] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        """Whether anything changed."""
+        return any((self.users, self.items, self.stock, self.cart_removed, self.favorites_removed,
+                    self.orders))  # fmt: skip
 
 
 class ShopState:
