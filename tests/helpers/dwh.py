@@ -19,6 +19,7 @@ DWH_TABLES = (
     "daily_product_stats",
     "daily_search_stats",
     "daily_channels",
+    "daily_promos",
     "retention_weekly",
     "repeat_purchase_weekly",
     "user_agents",

@@ -67,6 +67,7 @@ BREAKS = {
     "daily_search_stats_match_catalog_sessions": change_one(
         "daily_search_stats", "UPDATE clicks = clicks + 1", key="q"
     ),
+    "daily_promos_match_sessions": change_one("daily_promos", "UPDATE discount = -1", key="promo"),
 }
 
 

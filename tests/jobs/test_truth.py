@@ -217,6 +217,18 @@ def test_daily_funnel_matches_truth(built: Warehouse, run: Run) -> None:
         }
 
 
+def test_daily_promos_match_truth(built: Warehouse, run: Run) -> None:
+    rows = built.rows(
+        "SELECT toString(date) AS date, promo, orders, revenue, discount, refused "
+        "FROM dwh.daily_promos ORDER BY date, promo"
+    )
+    truth = run.truth("promos.ndjson")
+    assert {row["promo"] for row in truth} >= {"", "WELCOME10", "JEWEL5", "FREESHIP"}
+    assert any(row["refused"] for row in truth) and any(row["discount"] for row in truth)
+    assert rows == [{**row, "revenue": float(row["revenue"]), "discount": float(row["discount"])}
+                    for row in truth]  # fmt: skip
+
+
 def test_rerun_gives_identical_tables(built: Warehouse, settings: Settings) -> None:
     before = checksums(built)
     assert before["sessions"][0] > 0

@@ -76,10 +76,12 @@ class OrderRule(_Strict):
     request_items: str
     item: dict[str, str]
     response_total: str
+    request_promo: str
 
 
 class ProductViewRule(_Strict):
     response_price: str
+    response_stock: str
 
 
 class ShopApiMap(_Strict):
@@ -117,6 +119,7 @@ class ShopApiMap(_Strict):
             "response_catalog_total_at": positions["catalog_total"],
             "response_product_price_at": positions["product_price"],
             "response_order_total_at": positions["order_total"],
+            "response_product_stock_at": positions["product_stock"],
             "response_list_items_at": positions["list_items"],
             "default_page": self.catalog.default_page,
             "default_per_page": self.catalog.default_per_page,
@@ -183,25 +186,30 @@ def _request_key(api: ShopApiMap, role: str) -> str:
 
 def _request_type(api: ShopApiMap) -> tuple[str, dict[str, int]]:
     """Request bodies parse into one tuple: the catalog fields in `CATALOG_FIELDS` order, the
-    order's lines, the product id and the quantity; return it and the position of each field in
-    it (`order_items`, `product_id` and `qty` for the last three)."""
+    order's lines, the product id, the quantity and the order's promo code; return it and the
+    position of each field in it (`order_items`, `product_id`, `qty`, `promo` for the last)."""
     catalog_keys, order = api.catalog.request, api.order
     items_type = _tuple_type(order.item, ORDER_ITEM_FIELDS)
-    extra = [order.request_items, _request_key(api, "product_id"), _request_key(api, "qty")]
-    if len(set(extra)) != 3 or set(extra) & set(catalog_keys.values()):
-        raise ValueError("the order's items, product id and qty request keys must differ")
+    extra = [
+        order.request_items,
+        _request_key(api, "product_id"),
+        _request_key(api, "qty"),
+        order.request_promo,
+    ]
+    if len(set(extra)) != 4 or set(extra) & set(catalog_keys.values()):
+        raise ValueError("the order's items, product id, qty and promo request keys must differ")
     fields = _tuple_type(catalog_keys, CATALOG_FIELDS).removeprefix("Tuple(").removesuffix(")")
     tuple_type = (
         f"Tuple({fields}, `{_key(extra[0])}` Array({items_type}), "
-        f"`{_key(extra[1])}` UInt64, `{_key(extra[2])}` Int64)"
+        f"`{_key(extra[1])}` UInt64, `{_key(extra[2])}` Int64, `{_key(extra[3])}` String)"
     )
-    names = [*CATALOG_FIELDS, "order_items", "product_id", "qty"]
+    names = [*CATALOG_FIELDS, "order_items", "product_id", "qty", "promo"]
     return tuple_type, {name: at for at, name in enumerate(names, start=1)}
 
 
 def _response_type(api: ShopApiMap) -> tuple[str, dict[str, int], list[str]]:
     """Response bodies parse into one tuple of their distinct keys; return it, the position of
-    each role (catalog total, product price, order total, list items) in it, and the product-id
+    each role (catalog total, product price and stock, order total, list items) in it, and the product-id
     keys of list items (a list item parses into a tuple of those, all UInt64)."""
     list_keys = {rule.list_items for rule in api.events.values() if rule.list_items}
     if len(list_keys) != 1:
@@ -211,6 +219,7 @@ def _response_type(api: ShopApiMap) -> tuple[str, dict[str, int], list[str]]:
     roles = {
         "catalog_total": (api.catalog.response_total, "Float64"),
         "product_price": (api.product_view.response_price, "Float64"),
+        "product_stock": (api.product_view.response_stock, "Nullable(Int64)"),
         "order_total": (api.order.response_total, "Float64"),
         "list_items": (list_keys.pop(), f"Array(Tuple({item_type}))"),
     }

@@ -1,7 +1,8 @@
 """Ground truth of a run, counted from each visit's calls by the definitions in docs/simulator.md.
 
 Files (NDJSON, one object a line, in visit start order): `visits.ndjson`,
-`visit_products.ndjson`, `catalog_calls.ndjson`, then `days.ndjson` and `run.json` at the end.
+`visit_products.ndjson`, `catalog_calls.ndjson`, then `days.ndjson`, `promos.ndjson` and
+`run.json` at the end.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class TruthWriter:
         self.directory = directory
         self.zone = zone
         self.days: dict[str, dict] = {}
+        # (date, promo) -> [orders, revenue, discount, refused], people's visits only.
+        self.promos: dict[tuple[str, str], list[int]] = {}
         self._visits: IO[bytes] = open(directory / "visits.ndjson", "wb")  # noqa: SIM115
         self._products: IO[bytes] = open(directory / "visit_products.ndjson", "wb")  # noqa: SIM115
         self._catalog: IO[bytes] = open(directory / "catalog_calls.ndjson", "wb")  # noqa: SIM115
@@ -62,6 +65,8 @@ class TruthWriter:
             method, endpoint = record["method"], record["endpoint"]
             if method == "POST" and endpoint == "/api/v1/orders":
                 _count_order_attempt(visit, record)
+                if not visit["is_bot"]:
+                    self._count_promo(visit["date"], record)
             if record["status"] >= 400:
                 continue
             if method == "GET" and endpoint == CATALOG:
@@ -86,6 +91,22 @@ class TruthWriter:
                     products.setdefault(line["product_id"], [0, 0, 0])[2] += line["qty"]
         self._write_listing(listing)
         return products
+
+    def _count_promo(self, day: str, record: dict) -> None:
+        """An order call by its promo code ('' without one): a success counts as an order with
+        its total and discount (its lines' subtotal less the total), a 422 as a refused code."""
+        status, request = record["status"], record["request"]
+        if status >= 400 and status != 422:
+            return
+        totals = self.promos.setdefault((day, request.get("promo") or ""), [0, 0, 0, 0])
+        if status == 422:
+            totals[3] += 1
+            return
+        total = record["response"]["total"]
+        subtotal = sum(line["qty"] * line["price"] for line in request["items"])
+        totals[0] += 1
+        totals[1] += total
+        totals[2] += subtotal - total
 
     def _write_listing(self, listing: dict | None) -> None:
         if listing is not None:
@@ -134,6 +155,11 @@ class TruthWriter:
         with open(self.directory / "days.ndjson", "wb") as days:
             for day in sorted(self.days):
                 days.write(orjson.dumps(self.days[day], option=_DUMP))
+        with open(self.directory / "promos.ndjson", "wb") as promos:
+            for (day, promo), counts in sorted(self.promos.items()):
+                names = ("orders", "revenue", "discount", "refused")
+                row = {"date": day, "promo": promo, **dict(zip(names, counts))}
+                promos.write(orjson.dumps(row, option=_DUMP))
         (self.directory / "run.json").write_bytes(
             orjson.dumps(run_info, option=orjson.OPT_INDENT_2 | _DUMP)
         )

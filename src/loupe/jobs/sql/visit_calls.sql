@@ -69,6 +69,9 @@
     tupleElement(resp, {response_product_price_at:UInt8}) * (event = 'product_view') AS product_price,
     if(event = 'order', tupleElement(req, {request_order_items_at:UInt8}), []) AS order_items,
     tupleElement(resp, {response_order_total_at:UInt8}) * (event = 'order') AS order_total,
+    if(event = 'order', tupleElement(req, {request_promo_at:UInt8}), '') AS promo,
+    -- NULL unless the call is a product page that answered with its stock.
+    if(event = 'product_view', tupleElement(resp, {response_product_stock_at:UInt8}), NULL) AS stock,
     -- The shop page of the call and the page's own referrer: the visit's source
     -- (jobs/sql/sessions.sql).
     referer,
