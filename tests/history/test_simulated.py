@@ -4,11 +4,12 @@ answers as the database was at each commit's instant, on the calls' timeline."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from itertools import pairwise
 
 import pytest
 
-from loupe.history import as_of
 from loupe.errors import LoupeError
+from loupe.history import as_of
 from loupe.history.run import SnapshotReport, snapshot_each_commit, take_snapshot
 from loupe.ingest.writer import open_writer
 from loupe.settings import Settings
@@ -54,7 +55,7 @@ def test_hourly_snapshots_of_a_simulated_shop(
 
     # A commit in each simulated hour with changes (most hours of a day), instants growing.
     assert len(instants) > 1 + 3 * 12
-    assert all(later > earlier for earlier, later in zip(instants, instants[1:]))
+    assert all(later > earlier for earlier, later in pairwise(instants))
     # A version is never dated before the change it holds (the simulated call's time).
     early = linked.scalar(
         "SELECT count() FROM history.stock_versions WHERE valid_from < updated_at"

@@ -209,8 +209,8 @@ def _request_type(api: ShopApiMap) -> tuple[str, dict[str, int]]:
 
 def _response_type(api: ShopApiMap) -> tuple[str, dict[str, int], list[str]]:
     """Response bodies parse into one tuple of their distinct keys; return it, the position of
-    each role (catalog total, product price and stock, order total, list items) in it, and the product-id
-    keys of list items (a list item parses into a tuple of those, all UInt64)."""
+    each role (catalog total, product price and stock, order total, list items) in it, and the
+    product-id keys of list items (a list item parses into a tuple of those, all UInt64)."""
     list_keys = {rule.list_items for rule in api.events.values() if rule.list_items}
     if len(list_keys) != 1:
         raise ValueError("list calls must share one response key for their items")

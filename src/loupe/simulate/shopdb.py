@@ -2,9 +2,10 @@
 
 A run creates the tables (`shopdb_schema.sql`), then writes each commit's changes (at least
 hourly in simulated time) in one transaction with batched statements (`shopdb_queries.sql`), so
-the database always matches the traffic simulated so far and a rerun with the same seed gives the same contents. A database that
-already has tables (any table: it may be a real shop's) is written only when the run is told to
-replace them; then the shop's tables are dropped and created again.
+the database always matches the traffic simulated so far and a rerun with the same seed gives
+the same contents. A database that already has tables (any table: it may be a real shop's) is
+written only when the run is told to replace them; then the shop's tables are dropped and
+created again.
 """
 
 from __future__ import annotations
