@@ -20,6 +20,7 @@ DWH_TABLES = (
     "daily_search_stats",
     "daily_channels",
     "daily_promos",
+    "search_gaps",
     "retention_weekly",
     "repeat_purchase_weekly",
     "user_agents",

@@ -67,6 +67,9 @@ BREAKS = {
     "daily_search_stats_match_catalog_sessions": change_one(
         "daily_search_stats", "UPDATE clicks = clicks + 1", key="q"
     ),
+    "search_gaps_match_catalog_sessions": change_one(
+        "search_gaps", "UPDATE no_click = searches + 1", key="material"
+    ),
     "daily_promos_match_sessions": change_one("daily_promos", "UPDATE discount = -1", key="promo"),
 }
 

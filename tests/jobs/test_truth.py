@@ -229,6 +229,29 @@ def test_daily_promos_match_truth(built: Warehouse, run: Run) -> None:
                     for row in truth]  # fmt: skip
 
 
+def test_search_gaps_match_truth(built: Warehouse, run: Run) -> None:
+    rows = built.rows(
+        "SELECT toString(date) AS date, section, material, metal, stone, price_band, searches, "
+        "zero_result, no_click FROM dwh.search_gaps"
+    )
+    got = {tuple(row.values())[:6]: tuple(row.values())[6:] for row in rows}
+    people = {(v["session_id"], v["visit_start"]): v for v in run.truth("visits.ndjson")}
+    expected: dict[tuple, list[int]] = {}
+    for call in run.truth("catalog_calls.ndjson"):
+        visit = people[(call["session_id"], call["visit_start"])]
+        if visit["is_bot"] or call["page"] != 1:
+            continue
+        key = (visit["date"], *(call[name] for name in ("section", "material", "metal")),
+               call["stone"], call["price_band"])  # fmt: skip
+        counts = expected.setdefault(key, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += call["zero_result"]
+        counts[2] += not call["zero_result"] and not call["clicked_product_id"]
+    assert got == {key: tuple(counts) for key, counts in expected.items()}
+    assert any(counts[1] for counts in expected.values())
+    assert any("|" in key[2] for key in expected)
+
+
 def test_rerun_gives_identical_tables(built: Warehouse, settings: Settings) -> None:
     before = checksums(built)
     assert before["sessions"][0] > 0

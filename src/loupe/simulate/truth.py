@@ -236,10 +236,31 @@ def _catalog_row(record: dict, visit: dict) -> tuple[dict, dict[int, int]]:
         "zero_result": response["total"] == 0,
         "clicked_product_id": 0,
         "clicked_position": 0,
+        "page": request.get("page", 1),
+        **_filters(request),
     }
     if q:
         row["intended_q"], row["has_typo"] = intended_query(raw_q)
     return row, positions
+
+
+def _filters(request: dict) -> dict:
+    """A catalog call's filter combination: list filters sorted and joined with `|`, and the
+    price band of the price filter's upper bound (or lower, if only that)."""
+    bound = request.get("price_max", request.get("price_min"))
+    band = "any"
+    if bound is not None:
+        band = next((name for name, top in _PRICE_BANDS if bound <= top), "50k_plus")
+    return {
+        "section": request.get("section", ""),
+        **{
+            name: "|".join(sorted(request.get(name, []))) for name in ("material", "metal", "stone")
+        },
+        "price_band": band,
+    }
+
+
+_PRICE_BANDS = (("up_to_5k", 5000), ("5k_20k", 20000), ("20k_50k", 50000))
 
 
 def _empty_day(day: str) -> dict:
