@@ -20,6 +20,7 @@ def test_a_job_brings_what_it_reads_and_its_rollup() -> None:
         "sessions",
         "daily_channels",
         "daily_funnel",
+        "daily_promos",
         "repeat_purchase_weekly",
         "retention_weekly",
     ]
@@ -30,6 +31,7 @@ def test_a_job_brings_what_it_reads_and_its_rollup() -> None:
         "daily_channels",
         "daily_funnel",
         "daily_product_stats",
+        "daily_promos",
         "repeat_purchase_weekly",
         "retention_weekly",
     ]
