@@ -58,6 +58,12 @@ def test_snapshot_command(app: typer.Typer, sqlite_shop: Shop) -> None:
     assert second.exit_code == 0, second.output
     assert "history.items: 0 versions written" in second.output
     assert "history.stock: 1 versions written (2 source rows read, changed rows)" in second.output
+
+    # A backfill dated before the newest snapshot is refused in one line, history unchanged.
+    backfill = runner.invoke(app, ["snapshot", "--as-of", "2026-11-21T00:00:00"])
+    assert backfill.exit_code == 1
+    assert "history already holds a snapshot as of" in backfill.output
+    assert len(backfill.output.strip().splitlines()) == 1
     assert "history.cart" not in second.output
 
     full = runner.invoke(app, ["snapshot", "--entities", "stock", "--full"])

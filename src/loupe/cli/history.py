@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from loupe.cli.app import Verbose, app, console, setup, stop_on_sigterm, warehouse_for
+from loupe.cli.params import parse_instant
 from loupe.history.entities import entity_names
 from loupe.history.run import take_snapshot
 from loupe.scheduler.lease import command_lease
@@ -35,6 +37,16 @@ def snapshot(
             "--days", min=1, help="Business days of orders to reconcile, ending at the newest."
         ),
     ] = 7,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            parser=parse_instant,
+            metavar="INSTANT",
+            help="Date the new versions at this ISO instant (UTC without an offset) instead of "
+            "now, for a backfill: not later than now, after every snapshot in history.",
+        ),
+    ] = None,
     verbose: Verbose = False,
 ) -> None:
     """Snapshot the production database into history, refresh dwh copies, reconcile orders."""
@@ -47,7 +59,7 @@ def snapshot(
         command_lease(warehouse, settings, "snapshot", "snapshot"),
     ):
         # The scheduler's snapshot job takes the same lease (in a `loupe serve` too).
-        report = take_snapshot(settings, warehouse, names or None, full, days)
+        report = take_snapshot(settings, warehouse, names or None, full, days, as_of)
     for result in report.snapshots:
         mode = "changed rows" if result.incremental else "all rows"
         console.print(
