@@ -20,18 +20,23 @@ choice against public labelled agents; docs/benchmarks.md has the figures):
   decide. Its types map to `mobile` (smartphone, phablet, feature phone, wearable), `tablet`,
   `desktop`, and `other` (TV, console, car browser, smart display, media player...).
 - client hints (Sec-CH-UA-Mobile, Sec-CH-UA-Platform, Sec-CH-UA-Model), when the browser sent
-  them, go to Device Detector with the agent: a hint `?1` is a phone unless the model is a
-  tablet; `?0` on a desktop platform is a desktop.
+  them, come first: `?1` is `mobile`; `?0` on Windows, macOS, Linux or Chrome OS is `desktop`;
+  `?0` on Android is `tablet` unless Device Detector, given the model, finds another type (a TV,
+  a phone in "desktop site" mode). Other hints go to Device Detector with the agent.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import crawleruseragents
 from crawlerdetect import CrawlerDetect
 from ua_parser import parse
+
+if TYPE_CHECKING:
+    from device_detector import DeviceDetector
 
 _IOS_PHONE = re.compile(r"\((?:iPhone|iPod)")
 _IPAD = re.compile(r"\(iPad")
@@ -76,15 +81,16 @@ def is_bot(user_agent: str) -> bool:
     return not found.device_brand()
 
 
-def _detector_type(user_agent: str, hints: dict[str, str] | None) -> str:
+def _detect(user_agent: str, hints: dict[str, str] | None) -> DeviceDetector:
     from device_detector import DeviceDetector
 
-    headers = None
-    if hints:
-        headers = {f"sec-ch-ua-{name}": value for name, value in hints.items() if value}
-    found = DeviceDetector(
-        user_agent, skip_bot_detection=True, headers=headers, check_cache=False
+    headers = {f"sec-ch-ua-{name}": value for name, value in (hints or {}).items() if value}
+    return DeviceDetector(
+        user_agent, skip_bot_detection=True, headers=headers or None, check_cache=False
     ).parse()
+
+
+def _detector_type(found: DeviceDetector) -> str:
     kind = str(found.device_type())
     if not kind:
         os_name = found.os_name().lower()
@@ -94,26 +100,37 @@ def _detector_type(user_agent: str, hints: dict[str, str] | None) -> str:
     return _DD_TYPES.get(kind, "other")
 
 
-def _hinted_type(hints: dict[str, str]) -> str | None:
-    """The type the hints alone settle: a desktop platform with `?0`; else None."""
+def _hinted_type(user_agent: str, hints: dict[str, str]) -> str | None:
+    """The type the hints settle (see the module docstring), or None."""
+    mobile = hints.get("mobile")
     platform = hints.get("platform", "").strip('"').lower()
-    if hints.get("mobile") == "?0" and platform in _DESKTOP_PLATFORMS:
+    if mobile == "?1":
+        return "mobile"
+    if mobile != "?0":
+        return None
+    if platform in _DESKTOP_PLATFORMS:
         return "desktop"
+    if platform == "android":
+        if hints.get("model"):
+            found = _detect(user_agent, hints)
+            if found.device_brand():
+                return _detector_type(found)
+        return "tablet"
     return None
 
 
 def device_type(user_agent: str, hints: dict[str, str] | None = None) -> str:
-    """`mobile`, `tablet`, `desktop` or `other` for an agent that is not a bot."""
+    """`mobile`, `tablet`, `desktop` or `other` for an agent that is not a bot, by its client
+    hints first (`mobile`, `platform`, `model`: the values of the Sec-CH-UA- headers)."""
     if hints:
-        hinted = _hinted_type(hints)
-        return hinted or _detector_type(user_agent, hints)
+        return _hinted_type(user_agent, hints) or _detector_type(_detect(user_agent, hints))
     if _IOS_PHONE.search(user_agent):
         return "mobile"
     if _IPAD.search(user_agent):
         return "tablet"
     if _DESKTOP_PLATFORM.search(user_agent) and not _NOT_PLAIN_DESKTOP.search(user_agent):
         return "desktop"
-    return _detector_type(user_agent, None)
+    return _detector_type(_detect(user_agent, None))
 
 
 def _version(*parts: str | None) -> str:
