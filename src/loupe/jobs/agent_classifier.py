@@ -70,22 +70,21 @@ def listed_bot(user_agent: str) -> bool:
 
 def is_bot(user_agent: str) -> bool:
     """Whether the agent is a bot, by the three lists (see the module docstring)."""
-    from device_detector import DeviceDetector
     from device_detector.parser import Bot
 
     if not user_agent.strip() or Bot(user_agent, None).parse().ua_data:
         return True
     if not listed_bot(user_agent):
         return False
-    found = DeviceDetector(user_agent, skip_bot_detection=True, check_cache=False).parse()
-    return not found.device_brand()
+    return not _detect(user_agent, None).device_brand()
 
 
 def _detect(user_agent: str, hints: dict[str, str] | None) -> DeviceDetector:
-    from device_detector import DeviceDetector
+    """Device Detector's device (and OS) of the agent and hints (`device_lookup`)."""
+    from loupe.jobs.device_lookup import DeviceLookup
 
     headers = {f"sec-ch-ua-{name}": value for name, value in (hints or {}).items() if value}
-    return DeviceDetector(
+    return DeviceLookup(
         user_agent, skip_bot_detection=True, headers=headers or None, check_cache=False
     ).parse()
 
