@@ -269,3 +269,30 @@ def test_movers_compare_the_range_with_the_days_before(demo_warehouse: Warehouse
     first = {"start": DEMO_START.isoformat(), "end": DEMO_START.isoformat()}
     values = resolve_values(products, demo_warehouse, first)
     assert run_card(demo_warehouse, products, movers, values).rows == []
+
+
+def test_bot_share_per_day_and_reason_equals_the_truth(
+    demo_warehouse: Warehouse, demo_dir: Path
+) -> None:
+    """The health page's bot share: per day and reason, bot visits over all the day's visits."""
+    path = demo_dir / ".loupe" / "truth" / "seed-3" / "visits.ndjson"
+    visits: dict[str, int] = {}
+    bots: dict[tuple[str, str], int] = {}
+    for visit in (json.loads(line) for line in path.read_text().splitlines()):
+        visits[visit["date"]] = visits.get(visit["date"], 0) + 1
+        if visit["bot_reason"]:
+            key = (visit["date"], visit["bot_reason"])
+            bots[key] = bots.get(key, 0) + 1
+    health = next(d for d in load_dashboards() if d.slug == "health")
+    values = resolve_values(health, demo_warehouse, {"start": min(visits), "end": max(visits)})
+    result = run_card(demo_warehouse, health, health.card("bot_share"), values)
+    got = {
+        (row["date"], row["reason"]): (row["bot_pct"], row["bot_visits"], row["visits"])
+        for row in (dict(zip(result.columns, row, strict=True)) for row in result.rows)
+    }
+    assert got == {
+        (day, reason): (round(100 * count / visits[day], 2), count, visits[day])
+        for (day, reason), count in bots.items()
+    }
+    reasons = {reason for _, reason in got}
+    assert "user_agent" in reasons and any(r.startswith("behaviour:") for r in reasons)

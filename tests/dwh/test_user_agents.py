@@ -3,10 +3,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import orjson
+from click.testing import Result
+from typer.testing import CliRunner
+
+from loupe.cli import app
 from loupe.jobs.run import build_day
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 from tests.helpers.calls import DAY, GOOGLEBOT, IPHONE, at, call, load
+
+
+def run(*args: str) -> Result:
+    """A `loupe` command through Typer's runner, which must succeed."""
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
 
 AGENTS_SQL = (
     "SELECT user_agent, os, device_type, is_bot, parsed_at FROM dwh.user_agents FINAL "
@@ -27,6 +42,10 @@ def test_each_user_agent_is_parsed_once(warehouse: Warehouse, settings: Settings
     assert warehouse.rows(AGENTS_SQL) == agents
 
 
+PEOPLE_DESKTOP = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
 PEOPLE = {
     # Phone and TV brands whose names contain "bot", and a company in an IE agent.
     "Mozilla/5.0 (Linux; Android 10; CUBOT J9) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -43,8 +62,7 @@ PEOPLE = {
     "(KHTML, like Gecko) Version/4.0 Chrome/119.0.6045.163 Mobile Safari/537.36 "
     "Instagram 309.0.0.40.113 Android": "mobile",
     IPHONE: "mobile",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/120.0.0.0 Safari/537.36": "desktop",
+    PEOPLE_DESKTOP: "desktop",
 }
 BOTS = [
     GOOGLEBOT,
@@ -77,3 +95,88 @@ def test_crawlers_monitors_and_tools_are_bots(warehouse: Warehouse, settings: Se
     assert {agent: (found[agent]["device_type"], found[agent]["is_bot"]) for agent in BOTS} == {
         agent: ("bot", 1) for agent in BOTS
     }
+
+
+# Chrome's reduced agent: "K" for the model, "Mobile" on phones and on some tablets alike.
+REDUCED = (
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Mobile Safari/537.36"
+)
+TABLET_HINTS = {"mobile": "?0", "platform": '"Android"', "model": '"SM-X200"'}
+HINTED_VISITS = {
+    "tablet": [call(at(9), session="tablet", user_agent=REDUCED, client_hints=TABLET_HINTS)],
+    # A phone asking for the desktop site (`?0`): only its model, which arrives once the shop's
+    # Accept-CH was seen, tells it from a tablet; the visit takes the hints with the model.
+    "desktop-site": [
+        call(
+            at(9),
+            session="desktop-site",
+            user_agent=REDUCED,
+            client_hints=TABLET_HINTS | {"model": None},
+        ),
+        call(
+            at(9, 1),
+            session="desktop-site",
+            user_agent=REDUCED,
+            client_hints=TABLET_HINTS | {"model": "Pixel 7"},
+        ),
+    ],
+    "phone": [
+        call(
+            at(9),
+            session="phone",
+            user_agent=REDUCED,
+            client_hints={"mobile": "?1", "platform": "Android"},
+        )
+    ],
+    "no-hints": [call(at(9), session="no-hints", user_agent=REDUCED)],
+    "desktop": [
+        call(
+            at(9),
+            session="desktop",
+            user_agent=PEOPLE_DESKTOP,
+            client_hints={"mobile": "?0", "platform": '"Windows"', "model": '""'},
+        )
+    ],
+}
+VISIT_TYPES = {
+    "tablet": "tablet",
+    "desktop-site": "mobile",
+    "phone": "mobile",
+    "no-hints": "mobile",
+    "desktop": "desktop",
+}
+SESSION_TYPES_SQL = "SELECT session_id, device_type FROM dwh.sessions ORDER BY session_id"
+
+
+def test_client_hints_decide_the_device_type(warehouse: Warehouse, settings: Settings) -> None:
+    """The same agent is a tablet by its hints and a phone without them; each pair of agent and
+    hints is classified once."""
+    load(warehouse, [record for visit in HINTED_VISITS.values() for record in visit])
+    build_day(warehouse, settings, DAY)
+    assert {r["session_id"]: r["device_type"] for r in warehouse.rows(SESSION_TYPES_SQL)} == (
+        VISIT_TYPES
+    )
+    pairs = warehouse.rows(
+        "SELECT client_hints, device_type FROM dwh.user_agents FINAL "
+        "WHERE user_agent = {ua:String} ORDER BY client_hints",
+        {"ua": REDUCED},
+    )
+    assert [(r["client_hints"], r["device_type"]) for r in pairs] == [
+        ("", "mobile"),
+        ('{"mobile":"?0","model":"Pixel 7","platform":"Android"}', "mobile"),
+        ('{"mobile":"?0","model":"SM-X200","platform":"Android"}', "tablet"),
+        ('{"mobile":"?0","platform":"Android"}', "tablet"),
+        ('{"mobile":"?1","platform":"Android"}', "mobile"),
+    ]
+
+
+def test_client_hints_through_loupe_ingest(loupe_env: Path) -> None:
+    """Records with client hints from a file, by `loupe ingest`, then a day build."""
+    run("init")
+    lines = [orjson.dumps(record) for visit in HINTED_VISITS.values() for record in visit]
+    (loupe_env / "calls.ndjson").write_bytes(b"\n".join(lines))
+    assert "0 rejected" in run("ingest", "calls.ndjson").output
+    run("etl", "run", "--date", DAY.isoformat())
+    shown = run("sql", SESSION_TYPES_SQL, "--format", "TSV").stdout
+    assert dict(line.split("\t") for line in shown.strip().splitlines()) == VISIT_TYPES

@@ -17,9 +17,15 @@ from starlette.routing import Route
 from loupe.ingest.middleware import ApiCallASGIMiddleware, ApiCallWSGIMiddleware, CaptureOptions
 from loupe.ingest.sinks import WarehouseSink
 from loupe.ingest.writer import BatchWriter
+from loupe.jobs.run import build_day
+from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 from tests.helpers.servers import serve_asgi, serve_wsgi
 
+REDUCED_ANDROID = (
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Mobile Safari/537.36"
+)
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 Safari/604.1"
 
 
@@ -33,7 +39,7 @@ def captured(warehouse: Warehouse, writer: BatchWriter) -> list[dict]:
     writer.flush(timeout=30)
     return warehouse.rows(
         "SELECT method, endpoint, status, user_id, session_id, request, response, user_agent, ip, "
-        "referer, page_referrer FROM pd.api_calls ORDER BY ts, endpoint"
+        "referer, page_referrer, client_hints FROM pd.api_calls ORDER BY ts, endpoint"
     )
 
 
@@ -75,6 +81,9 @@ def test_asgi_middleware_records_a_real_call(warehouse: Warehouse, writer: Batch
                 "User-Agent": BROWSER,
                 "Referer": "https://shop.example/product/123?utm_source=vk&utm_medium=cpc",
                 "X-Page-Referrer": "https://vk.com/feed",
+                "Sec-CH-UA-Mobile": "?0",
+                "Sec-CH-UA-Platform": '"Android"',
+                "Sec-CH-UA-Model": '"SM-X200"',
             },
         )
         assert answer.status_code == 201 and answer.json()["cart_id"] == 7
@@ -90,8 +99,13 @@ def test_asgi_middleware_records_a_real_call(warehouse: Warehouse, writer: Batch
     assert cart["user_agent"] == BROWSER and cart["ip"] == "127.0.0.1"
     assert cart["referer"] == "https://shop.example/product/123?utm_source=vk&utm_medium=cpc"
     assert cart["page_referrer"] == "https://vk.com/feed"
+    assert json.loads(cart["client_hints"]) == {
+        "mobile": "?0",
+        "platform": "Android",
+        "model": "SM-X200",
+    }
     assert json.loads(catalog["request"]) == {"material": ["gold", "silver"]}
-    assert (catalog["referer"], catalog["page_referrer"]) == ("", "")
+    assert (catalog["referer"], catalog["page_referrer"], catalog["client_hints"]) == ("", "", "")
 
 
 def test_asgi_shop_error_is_recorded_and_still_raised(
@@ -138,7 +152,7 @@ def test_wsgi_middleware_records_a_real_call(warehouse: Warehouse, writer: Batch
         shop.wsgi_app, writer, CaptureOptions(session_header="X-Session-Id")
     )
     with serve_wsgi(shop) as url:
-        headers = {"X-Session-Id": "sess-wsgi", "User-Agent": BROWSER}
+        headers = {"X-Session-Id": "sess-wsgi", "User-Agent": BROWSER, "Sec-CH-UA-Mobile": "?1"}
         posted = httpx.post(f"{url}/api/v1/favorites", json={"product_id": 5}, headers=headers)
         assert posted.json() == {"ok": True, "product_id": 5}
         httpx.get(f"{url}/api/v1/products/77", headers=headers)
@@ -148,3 +162,27 @@ def test_wsgi_middleware_records_a_real_call(warehouse: Warehouse, writer: Batch
     assert product["endpoint"] == "/api/v1/products/77" and product["user_id"] == 0
     assert orjson.loads(product["response"]) == {"id": 77, "price": 199.0, "stock": 3}
     assert {favorite["session_id"], product["session_id"]} == {"sess-wsgi"}
+    assert {favorite["client_hints"], product["client_hints"]} == {'{"mobile":"?1"}'}
+
+
+def test_a_call_with_client_hints_is_classified_by_them(
+    warehouse: Warehouse, writer: BatchWriter, settings: Settings
+) -> None:
+    """An Android agent saying "Mobile", from a tablet by its hints; without hints a phone."""
+    app = ApiCallASGIMiddleware(starlette_shop(), writer)
+    hints = {"Sec-CH-UA-Mobile": "?0", "Sec-CH-UA-Platform": '"Android"'}
+    with serve_asgi(app) as url:
+        for session, extra in (("hinted", {**hints, "Sec-CH-UA-Model": '"SM-X200"'}), ("bare", {})):
+            headers = {"User-Agent": REDUCED_ANDROID, **extra}
+            httpx.get(f"{url}/api/v1/catalog", cookies={"session_id": session}, headers=headers)
+    captured(warehouse, writer)
+    [day] = warehouse.rows(
+        "SELECT DISTINCT toDate(ts, {tz:String}) AS day FROM pd.api_calls",
+        {"tz": settings.timezone},
+    )
+    build_day(warehouse, settings, day["day"])
+    visits = warehouse.rows("SELECT session_id, device_type FROM dwh.sessions ORDER BY session_id")
+    assert [(v["session_id"], v["device_type"]) for v in visits] == [
+        ("bare", "mobile"),
+        ("hinted", "tablet"),
+    ]

@@ -87,6 +87,22 @@ def test_null_user_and_missing_optionals_get_defaults() -> None:
     assert row["user_id"] == 0 and row["request"] == "{}" and row["referer"] == ""
 
 
+def test_client_hints_are_stored_as_canonical_json_without_header_quotes() -> None:
+    hints = {"platform": '"Android"', "mobile": "?0", "model": '"SM-X200"', "arch": '"arm"'}
+    row = row_of(api_call(client_hints=hints))
+    assert row["client_hints"] == '{"mobile":"?0","model":"SM-X200","platform":"Android"}'
+    # The same hints in another order or form are the same value: one classification.
+    same = {"model": "SM-X200", "platform": "Android", "mobile": "?0"}
+    assert row_of(api_call(client_hints=same))["client_hints"] == row["client_hints"]
+    # A desktop browser's empty model is no hint; no hints at all is empty.
+    desktop = row_of(
+        api_call(client_hints={"mobile": "?0", "platform": '"Windows"', "model": '""'})
+    )
+    assert desktop["client_hints"] == '{"mobile":"?0","platform":"Windows"}'
+    assert row_of(api_call())["client_hints"] == ""
+    assert row_of(api_call(client_hints={"model": '""'}))["client_hints"] == ""
+
+
 def test_request_given_as_json_text_is_accepted() -> None:
     assert row_of(api_call(request='{"q": "ring"}'))["request"] == '{"q":"ring"}'
 
@@ -108,6 +124,9 @@ def test_request_given_as_json_text_is_accepted() -> None:
         ({"response": {"blob": "x" * 5000}}, "over the limit of 4096"),
         ({"method": "G" * 1_000_000}, "record is 1000"),  # every field counts
         ({"referer": "r" * 5000}, "over the limit of 4096"),
+        ({"client_hints": "?1"}, "client_hints is not a JSON object"),
+        ({"client_hints": {"mobile": "yes"}}, "client_hints.mobile must be ?0 or ?1"),
+        ({"client_hints": {"model": 7}}, "client_hints.model must be a string"),
     ],
 )
 def test_invalid_records_are_rejected_with_reason(change: dict, reason: str) -> None:

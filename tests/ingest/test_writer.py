@@ -9,6 +9,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from loupe.errors import NotDurableError, WriterFullError
@@ -174,6 +175,32 @@ def test_health_follows_the_writes_and_an_unkept_batch_fails(
         assert writer.replay() == 5
         assert writer.health.status == "ok" and writer.health.last_error is None
     assert stored(no_merges) == (5, 5)
+
+
+def test_a_batch_spooled_before_client_hints_replays_with_none(
+    no_merges: Warehouse, tmp_path: Path
+) -> None:
+    """A batch spooled by an earlier version (its Arrow file has no `client_hints`) replays."""
+    spool = Spool(tmp_path / "spool")
+    down = SwitchableSink(no_merges, mode="down")
+    with BatchWriter(down, retries=0, spool_dir=spool.directory) as writer:
+        writer.add_many(records(3)).result(timeout=30)
+    [path] = spool.pending()
+    spooled = pa.BufferReader((path / "accepted.arrow").read_bytes())
+    table = pa.ipc.open_file(spooled).read_all().drop_columns(["client_hints"])
+    with (
+        pa.OSFile(str(path / "accepted.arrow"), "wb") as sink,
+        pa.ipc.new_file(sink, table.schema) as file,
+    ):
+        file.write_table(table)
+    with BatchWriter(WarehouseSink(no_merges), spool_dir=spool.directory):
+        deadline = time.monotonic() + 30
+        while stored(no_merges) != (3, 3) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert stored(no_merges) == (3, 3) and len(spool) == 0
+    assert no_merges.rows("SELECT DISTINCT client_hints FROM pd.api_calls") == [
+        {"client_hints": ""}
+    ]
 
 
 def test_spool_ignores_half_written_batches(tmp_path: Path) -> None:

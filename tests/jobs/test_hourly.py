@@ -95,6 +95,28 @@ def test_a_visit_rebuilt_by_successive_runs_keeps_every_call(
     assert [row["calls"] for row in versions] == [2, 2, 3, 4]
 
 
+def test_hints_with_the_model_arriving_in_an_hourly_run_retype_the_visit(
+    empty: Warehouse, settings: Settings
+) -> None:
+    """A later call bringing the model (the hints of a phone asking for the desktop site) changes
+    the visit's device type, in the hourly run as in a full build."""
+    agent = (
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Safari/537.36"
+    )
+    hints = {"mobile": "?0", "platform": "Android"}
+    load(empty, [call(at(10), user_agent=agent, client_hints=hints)])
+    build_day(empty, settings, DAY)
+    run_hourly(empty, settings)
+    assert [v["device_type"] for v in visits(empty)] == ["tablet"]
+    load(empty, [call(at(10, 5), user_agent=agent, client_hints=hints | {"model": "Pixel 7"})])
+    assert run_hourly(empty, settings).calls == 1
+    assert [v["device_type"] for v in visits(empty)] == ["mobile"]
+    after_hourly = checksums(empty)
+    build_day(empty, settings, DAY)
+    assert checksums(empty) == after_hourly
+
+
 def test_an_earlier_visit_of_the_user_makes_a_later_one_returning(
     empty: Warehouse, settings: Settings
 ) -> None:

@@ -3,7 +3,8 @@
 Each call under `path_prefix` becomes an API-call record (method, path, query parameters and JSON
 body as `request`, JSON response body as `response`, status, duration, session id from a cookie
 or header, user id from a hook, user agent, client IP, referer, and the page's own referrer
-from `X-Page-Referrer`) handed to a recorder's `offer`: a BatchWriter into the warehouse, or a
+from `X-Page-Referrer`, and the client hints `Sec-CH-UA-Mobile`, `-Platform` and `-Model` when
+the browser sent them) handed to a recorder's `offer`: a BatchWriter into the warehouse, or a
 BatchWriter over a `CollectorSink`. `offer` never blocks and never raises, so the host app is
 slowed by one bounded enqueue at most and keeps working when the warehouse is down (records are
 spooled, or counted as dropped when memory is full).
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("loupe.ingest")
 
+# The client hints recorded, by their `client_hints` key: the `Sec-CH-UA-<name>` headers.
+CLIENT_HINTS = ("mobile", "platform", "model")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -200,6 +203,10 @@ def build_record(
         "referer": headers.get("referer", ""),
         "page_referrer": headers.get("x-page-referrer", ""),
     }
+    hints = {name: headers.get(f"sec-ch-ua-{name}") for name in CLIENT_HINTS}
+    hints = {name: value for name, value in hints.items() if value is not None}
+    if hints:
+        record["client_hints"] = hints
     return options.scrubber.scrub_record(record) if options.scrubber else record
 
 

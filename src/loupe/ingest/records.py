@@ -47,6 +47,7 @@ COLUMNS = (
     "ip",
     "referer",
     "page_referrer",
+    "client_hints",
     "received_at",
 )
 ARROW_SCHEMA = pa.schema(
@@ -65,6 +66,7 @@ ARROW_SCHEMA = pa.schema(
         ("ip", pa.string()),
         ("referer", pa.string()),
         ("page_referrer", pa.string()),
+        ("client_hints", pa.string()),
         ("received_at", pa.timestamp("ms", tz="UTC")),
     ]
 )
@@ -83,6 +85,8 @@ _MAX_TS_MS = 4_102_444_800_000
 _UINT32_MAX = 2**32 - 1
 _UINT64_MAX = 2**64 - 1
 PAYLOAD_REPR_CHARS = 1_048_576
+# The client hints a record may carry (Sec-CH-UA-Mobile, -Platform, -Model), by `client_hints` key.
+CLIENT_HINTS = ("mobile", "platform", "model")
 _CANONICAL_UUID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
 )
@@ -190,6 +194,28 @@ def _text(value: Any, field: str) -> str:
     raise _Invalid(f"{field} must be a string")
 
 
+def _client_hints(value: Any) -> str:
+    """The `client_hints` object as stored: canonical JSON of its known hints (values without
+    the quotes of their header form), or "" when there are none."""
+    if value is None:
+        return ""
+    if value.__class__ is not dict:
+        raise _Invalid("client_hints is not a JSON object")
+    hints = {}
+    for name in CLIENT_HINTS:
+        text = value.get(name)
+        if text is None:
+            continue
+        if text.__class__ is not str:
+            raise _Invalid(f"client_hints.{name} must be a string")
+        text = text.strip().strip('"')
+        if name == "mobile" and text not in ("?0", "?1"):
+            raise _Invalid("client_hints.mobile must be ?0 or ?1")
+        if text:
+            hints[name] = text
+    return orjson.dumps(hints, option=orjson.OPT_SORT_KEYS).decode() if hints else ""
+
+
 def _uuid(value: Any) -> str:
     if value.__class__ is str and _CANONICAL_UUID.match(value):
         return value.lower()
@@ -240,6 +266,7 @@ def normalize(
         ip = _text(get("ip"), "ip")
         referer = _text(get("referer"), "referer")
         page_referrer = _text(get("page_referrer"), "page_referrer")
+        client_hints = _client_hints(get("client_hints"))
         if scrubber is not None:
             endpoint = scrubber.scrub_url(endpoint) if endpoint else endpoint
             referer = scrubber.scrub_url(referer) if referer else referer
@@ -256,6 +283,7 @@ def normalize(
             + len(ip)
             + len(referer)
             + len(page_referrer)
+            + len(client_hints)
         )
         if size > max_bytes:
             raise _Invalid(f"record is {size} bytes, over the limit of {max_bytes}")
@@ -276,6 +304,7 @@ def normalize(
             ip,
             referer,
             page_referrer,
+            client_hints,
             received_at_ms,
         )
     except _Invalid as invalid:

@@ -78,4 +78,6 @@ def _record(row: tuple) -> dict:
     record = dict(zip(COLUMNS, row))
     record.pop("received_at")
     record["user_id"] = record["user_id"] or None
+    hints = record["client_hints"]
+    record["client_hints"] = orjson.loads(hints) if hints else None
     return record

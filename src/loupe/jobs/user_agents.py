@@ -1,5 +1,7 @@
 """dwh.user_agents: classify each user agent once, when it is first seen, and again on demand.
 
+An agent is classified with the client hints its calls came with (`client_hints`: Sec-CH-UA-Mobile,
+-Platform, -Model, stored as canonical JSON or empty), so each pair of agent and hints is a row.
 The classification (browser, OS, device family, device type, bot flag) is
 `loupe.jobs.agent_classifier`: maintained packages chosen by measurement (bench/user_agents.py).
 After an upgrade of them, `reclassify_user_agents` parses every known agent again, keeps the
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import orjson
 import pyarrow as pa
 
 from loupe.ingest.records import now_ms
@@ -22,6 +25,7 @@ from loupe.warehouse import Warehouse
 SCHEMA = pa.schema(
     [
         ("user_agent", pa.string()),
+        ("client_hints", pa.string()),
         ("browser", pa.string()),
         ("browser_version", pa.string()),
         ("os", pa.string()),
@@ -40,11 +44,16 @@ ADD_REBUILDS_SQL = query("add_agent_rebuilds")
 
 
 def update_user_agents(warehouse: Warehouse, start: datetime, end: datetime) -> int:
-    """Parse the agents of calls in [start, end) not seen before; return how many were added."""
-    new_agents = warehouse.query(NEW_AGENTS_SQL, {"start": start, "end": end})
-    agents = new_agents.column("user_agent").to_pylist()
-    _store(warehouse, [{"user_agent": agent, **classify(agent)} for agent in agents])
-    return len(agents)
+    """Parse the agents (with their client hints) of calls in [start, end) not seen before; return
+    how many were added."""
+    new_agents = warehouse.rows(NEW_AGENTS_SQL, {"start": start, "end": end})
+    _store(warehouse, [_classified(row["user_agent"], row["client_hints"]) for row in new_agents])
+    return len(new_agents)
+
+
+def _classified(user_agent: str, client_hints: str) -> dict:
+    hints = orjson.loads(client_hints) if client_hints else None
+    return {"user_agent": user_agent, "client_hints": client_hints, **classify(user_agent, hints)}
 
 
 @dataclass
@@ -62,11 +71,11 @@ def reclassify_user_agents(warehouse: Warehouse, timezone: str) -> Reclassified:
     known = warehouse.rows(KNOWN_AGENTS_SQL)
     changed = []
     for row in known:
-        parsed = {"user_agent": row["user_agent"], **classify(row["user_agent"])}
+        parsed = _classified(row["user_agent"], row["client_hints"])
         if any(parsed[name] != row[name] for name in parsed):
             changed.append(parsed)
     _store(warehouse, changed)
-    agents = [row["user_agent"] for row in changed]
+    agents = sorted({row["user_agent"] for row in changed})
     days = []
     if agents:
         params = {"agents": agents, "timezone": timezone}

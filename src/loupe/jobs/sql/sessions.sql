@@ -1,7 +1,9 @@
 -- job: after=visit_calls per_visit
 -- etl.sessions for one business day: one row per visit, from etl.visit_calls (grain: visit;
 -- time column: start_ts). Actions count only successful calls (status < 400). Device, OS and
--- browser come from dwh.user_agents by the visit's first user agent. bot_reason: `user_agent` when
+-- browser come from dwh.user_agents by the visit's first user agent and its client hints: those
+-- of the visit's first call that sent a model (Sec-CH-UA-Model comes only after the shop asked
+-- for it), else of its first call. bot_reason: `user_agent` when
 -- that agent is a bot's, else the first behaviour rule the visit breaks (jobs/templates/
 -- behaviour_bots.sql), else empty; is_bot when it is not empty. is_returning: an earlier
 -- visit of the same session or user exists (earlier on the day, or on a day already built:
@@ -30,6 +32,7 @@ WITH
             argMaxIf(user_id, seq, user_id > 0) AS last_user_id,
             countIf(event_type = 'register' AND is_ok) > 0 AS registered_in_visit,
             argMin(user_agent, seq) AS first_user_agent,
+            argMin(client_hints, (position(client_hints, '"model"') = 0, seq)) AS first_client_hints,
             count() AS calls,
             countIf(event_type = 'catalog' AND is_ok) AS catalog_calls,
             countIf(event_type = 'catalog' AND is_ok AND q != '') AS searches,
@@ -190,6 +193,7 @@ FROM ranked AS v
 LEFT JOIN earlier AS by_session ON by_session.key = 's:' || v.session_id
 LEFT JOIN earlier AS by_user ON by_user.key = 'u:' || toString(v.last_user_id)
 {%- endif %}
-LEFT JOIN (SELECT * FROM dwh.user_agents FINAL) AS ua ON ua.user_agent = v.first_user_agent
+LEFT JOIN (SELECT * FROM dwh.user_agents FINAL) AS ua
+    ON ua.user_agent = v.first_user_agent AND ua.client_hints = v.first_client_hints
 LEFT JOIN behaviour AS b ON b.visit_id = v.visit_id
 SETTINGS join_use_nulls = 0, {{ insert_settings }}

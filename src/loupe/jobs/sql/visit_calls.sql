@@ -38,6 +38,7 @@
     event_id,
     user_id,
     user_agent,
+    client_hints,
     ip,
     method,
     endpoint,
@@ -83,8 +84,8 @@
 INSERT INTO etl.{calls:Identifier}
 WITH
     calls AS (
-        SELECT event_id, ts, session_id, user_id, user_agent, ip, method, endpoint, status, request, response,
-            referer, page_referrer,
+        SELECT event_id, ts, session_id, user_id, user_agent, client_hints, ip, method, endpoint, status,
+            request, response, referer, page_referrer,
             multiMatchAnyIndex(concat(method, ' ', endpoint), {event_patterns:Array(String)}) AS rule
 {%- if incremental %}
         FROM pd.api_calls
@@ -203,7 +204,8 @@ INNER JOIN visits AS v ON v.event_id = c.event_id AND v.ts = c.ts
 {%- else %},
     -- Parsed after the join: only the calls of visits that start on the day.
     parsed AS (
-        SELECT c.event_id AS event_id, c.ts AS ts, session_id, user_id, user_agent, ip, method, endpoint, status,
+        SELECT c.event_id AS event_id, c.ts AS ts, session_id, user_id, user_agent, client_hints, ip,
+            method, endpoint, status,
             request, response, referer, page_referrer, rule, v.visit_start AS visit_start,
             v.call_seq AS seq,
             {{ parse_inputs }}
