@@ -36,7 +36,7 @@ def test_list_item_ids_point_into_the_item_tuple() -> None:
 
 def test_request_product_id_and_qty_keys_follow_the_order_lines() -> None:
     request_type = load_map().query_parameters()["request_type"]
-    assert request_type.endswith("`product_id` UInt64, `qty` Int64)")
+    assert "`price` Float64)), `product_id` UInt64, `qty` Int64, " in request_type
 
 
 def test_two_request_keys_for_product_ids_are_refused() -> None:
