@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
+import loupe.jobs
 from loupe.warehouse import Warehouse
 from tests.helpers.calls import DAY
 
@@ -69,3 +71,8 @@ def dwh_fingerprint(warehouse: Warehouse) -> dict[str, tuple[int, int]]:
         )[0]
         result[table] = (row["n"], row["h"])
     return result
+
+
+def audit_count() -> int:
+    """How many audits `loupe etl audit` runs per day: one per file of jobs/audits/."""
+    return len(list((Path(loupe.jobs.__file__).parent / "audits").glob("*.sql")))

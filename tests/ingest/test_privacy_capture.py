@@ -29,11 +29,12 @@ from starlette.routing import Route
 
 from loupe.ingest.batch import Batch
 from loupe.ingest.middleware import ApiCallASGIMiddleware, ApiCallWSGIMiddleware, CaptureOptions
-from loupe.ingest.writer import open_writer
+from loupe.ingest.writer import BatchWriter, open_writer
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
 from tests.helpers.calls import api_call
 from tests.helpers.collector_child import NDJSON, collector_process, migrated
+from tests.helpers.interface import wait_until
 from tests.helpers.servers import serve_asgi, serve_wsgi
 
 KEY = "capture-test-key"
@@ -159,6 +160,19 @@ def captured_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCapture
         loupe.removeHandler(caplog.handler)
 
 
+class OfferCounter:
+    """The writer, counting the records a middleware offers it: a server may offer a call's
+    record only after its response reached the client (a WSGI server closes the response then)."""
+
+    def __init__(self, writer: BatchWriter) -> None:
+        self.writer = writer
+        self.count = 0
+
+    def offer(self, record: dict) -> bool:
+        self.count += 1
+        return self.writer.offer(record)
+
+
 @pytest.mark.parametrize("server", ["asgi", "wsgi"])
 def test_middleware_stores_nothing_raw(
     keyed_settings: Settings,
@@ -168,14 +182,17 @@ def test_middleware_stores_nothing_raw(
 ) -> None:
     options = CaptureOptions.from_settings(keyed_settings)
     with open_writer(keyed_settings, warehouse, source="writer") as writer:
+        offered = OfferCounter(writer)
         if server == "asgi":
-            with serve_asgi(ApiCallASGIMiddleware(starlette_shop(), writer, options)) as url:
+            with serve_asgi(ApiCallASGIMiddleware(starlette_shop(), offered, options)) as url:
                 shop_calls(url)
+                assert wait_until(lambda: offered.count == 2)
         else:
             shop = flask_shop()
-            shop.wsgi_app = ApiCallWSGIMiddleware(shop.wsgi_app, writer, options)  # type: ignore[method-assign]
+            shop.wsgi_app = ApiCallWSGIMiddleware(shop.wsgi_app, offered, options)  # type: ignore[method-assign]
             with serve_wsgi(shop) as url:
                 shop_calls(url)
+                assert wait_until(lambda: offered.count == 2)
         writer.flush(timeout=30)
     # The query string is in `request`; the peer truncated to its /24.
     assert_scrubbed_calls(warehouse, "127.0.0.0", "")

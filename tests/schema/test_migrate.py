@@ -51,19 +51,25 @@ def test_changed_file_is_an_error(warehouse: Warehouse, migrations_copy: Path) -
         migrate(warehouse, DDL(), migrations_copy)
 
 
+def after_newest(steps: int) -> str:
+    """The version `steps` after the newest packaged migration's, as a file name prefix."""
+    return f"{max(m.version for m in discover()) + steps:04d}"
+
+
 def test_new_migration_applies_once(warehouse: Warehouse, migrations_copy: Path) -> None:
-    (migrations_copy / "0100_etl_probe.sql").write_text(
+    name = f"{after_newest(1)}_etl_probe.sql"
+    (migrations_copy / name).write_text(
         "-- probe\nCREATE TABLE IF NOT EXISTS etl.probe (x UInt8) ENGINE = Memory;\n"
     )
-    assert [m.name for m in migrate(warehouse, DDL(), migrations_copy)] == ["0100_etl_probe.sql"]
+    assert [m.name for m in migrate(warehouse, DDL(), migrations_copy)] == [name]
     assert migrate(warehouse, DDL(), migrations_copy) == []
     assert warehouse.scalar("SELECT count() FROM system.tables WHERE name = 'probe'") == 1
 
 
 def test_out_of_order_migration_is_refused(warehouse: Warehouse, migrations_copy: Path) -> None:
-    (migrations_copy / "0100_late.sql").write_text("SELECT 1;\n")
+    (migrations_copy / f"{after_newest(2)}_late.sql").write_text("SELECT 1;\n")
     migrate(warehouse, DDL(), migrations_copy)
-    (migrations_copy / "0099_inserted.sql").write_text("SELECT 1;\n")
+    (migrations_copy / f"{after_newest(1)}_inserted.sql").write_text("SELECT 1;\n")
     with pytest.raises(MigrationError, match="forward-only"):
         migrate(warehouse, DDL(), migrations_copy)
 
