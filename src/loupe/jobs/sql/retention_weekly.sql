@@ -7,15 +7,7 @@
 -- buyers, orders and revenue are the cohort's in that week (at offset 0, every member).
 INSERT INTO etl.retention_weekly
 WITH
-    -- The sessions as the day's publish leaves them: the other days from dwh, this day from its
-    -- staging (etl.sessions holds the whole day, in hourly runs too).
-    published_sessions AS (
-        SELECT date, user_id, session_id, orders, revenue, is_bot
-        FROM dwh.sessions WHERE date != {day:Date}
-        UNION ALL
-        SELECT date, user_id, session_id, orders, revenue, is_bot
-        FROM etl.sessions WHERE date = {day:Date}
-    ),
+{% include "published_sessions.sql" %}
     weekly AS (
         SELECT if(user_id > 0, concat('u:', toString(user_id)), concat('s:', session_id)) AS visitor,
             toMonday(date) AS week, sum(orders) AS week_orders, sum(revenue) AS week_revenue
