@@ -131,22 +131,17 @@ def _loupe(agent: str) -> str:
 
 def _held_out_bot(agent: str, suite_name: str) -> str:
     """Loupe's bot rule without the list whose fixtures the suite is: recall on unseen bots."""
-    from device_detector import DeviceDetector
-    from device_detector.parser import Bot
-
-    lists = {
-        "device_detector": lambda: bool(Bot(agent, None).parse().ua_data),
-        "crawler-user-agents": lambda: agent_classifier.crawleruseragents.is_crawler(agent),
-        "crawlerdetect": lambda: agent_classifier._crawlerdetect().is_crawler(agent),
-    }
     held_out = suite_name.rsplit(" ", 1)[0] if " " in suite_name else suite_name
-    if held_out != "device_detector" and lists["device_detector"]():
-        return "bot"
-    others = [name for name in ("crawler-user-agents", "crawlerdetect") if name != held_out]
-    if not any(lists[name]() for name in others):
-        return "?"
+    lists = tuple(name for name in agent_classifier.BOT_LISTS if name != held_out)
+    return "bot" if agent_classifier.is_bot(agent, lists) else "?"
+
+
+def _client_kind(agent: str) -> str:
+    """Device Detector's kind of client (browser, library, mobile app...) of a flagged agent."""
+    from device_detector import DeviceDetector
+
     found = DeviceDetector(agent, skip_bot_detection=True, check_cache=False).parse()
-    return "?" if found.device_brand() else "bot"
+    return str(found.client_type()) or "unknown"
 
 
 CLASSIFIERS: dict[str, Callable[[str], str]] = {
@@ -166,7 +161,14 @@ def evaluate(name: str, classify: Callable[[str], str], suite: dict) -> dict:
         caught = sum(answer == "bot" for answer in answers.values())
         return {"bot recall": caught / len(agents)}
     flagged = [agent for agent, answer in answers.items() if answer == "bot"]
-    result: dict = {"humans flagged": len(flagged) / len(agents), "flagged": flagged[:5]}
+    kinds = Counter(_client_kind(agent) for agent in flagged)
+    people = len(agents) - kinds["library"]
+    result: dict = {
+        "humans flagged": len(flagged) / len(agents),
+        "flagged, HTTP libraries not counted as people": (len(flagged) - kinds["library"]) / people,
+        "flagged kinds": dict(kinds.most_common()),
+        "flagged": flagged[:5],
+    }
     if name in DEVICE_CLASSIFIERS and any(label != "?" for label, _ in agents.values()):
         for scope in ("browsers", "all"):
             right, total = Counter(), Counter()

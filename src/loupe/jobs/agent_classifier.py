@@ -9,6 +9,12 @@ choice against public labelled agents; docs/benchmarks.md has the figures):
   and no bot in it (a phone app or a person's browser whose agent holds a word one list takes for
   a crawler). Phone brands that contain "bot" (Cubot, BOTECH) stay people: the lists' patterns
   are anchored on crawler names, not on the bare word;
+- bots no list names yet (`automated`): an agent with no platform at all (neither ua-parser nor
+  Device Detector finds an OS or a device), unless it is a browser ua-parser knows or a kind of
+  client people run (media player, mail or calendar client, feed reader, mobile app); or an
+  agent that carries a web address or an email address (crawlers' contact convention: `+http://
+  ...`), unless it is such a client. A person's browser always names its platform and no
+  address, so these signs catch new crawlers, monitors and HTTP libraries without a list;
 - browser, OS and device family: ua-parser (uap-core rules, with its Rust engine when
   `ua-parser-rs` is installed), about 0.1 ms per agent;
 - device type: iPhone and iPod are `mobile`, iPad `tablet`; Windows without touch, macOS,
@@ -65,20 +71,50 @@ def _crawlerdetect() -> CrawlerDetect:
     return CrawlerDetect()
 
 
-def listed_bot(user_agent: str) -> bool:
-    """True when crawler-user-agents or crawlerdetect matches the agent."""
-    return crawleruseragents.is_crawler(user_agent) or _crawlerdetect().is_crawler(user_agent)
+# The bot lists, by package; `is_bot(lists=...)` can leave one out (bench/user_agents.py
+# measures the rule on the bots a list alone knows).
+BOT_LISTS = ("device_detector", "crawler-user-agents", "crawlerdetect")
+_PATTERN_LISTS = {
+    "crawler-user-agents": crawleruseragents.is_crawler,
+    "crawlerdetect": lambda user_agent: _crawlerdetect().is_crawler(user_agent),
+}
+# A web or email address in the agent: the contact a crawler leaves (`+http://...`).
+_ADDRESS = re.compile(r"https?://|www\.|\+http|[\w.+-]+@[\w-]+\.[a-z]{2,}", re.IGNORECASE)
+# Kinds of Device Detector clients that people run, with or without a platform in the agent.
+_PEOPLE_CLIENTS = {"mediaplayer", "pim", "feed reader", "mobile app"}
 
 
-def is_bot(user_agent: str) -> bool:
-    """Whether the agent is a bot, by the three lists (see the module docstring)."""
+def is_bot(user_agent: str, lists: tuple[str, ...] = BOT_LISTS) -> bool:
+    """Whether the agent is a bot, by the lists and the automation signs (module docstring)."""
     from device_detector.parser import Bot
 
-    if not user_agent.strip() or Bot(user_agent, None).parse().ua_data:
+    if not user_agent.strip():
         return True
-    if not listed_bot(user_agent):
+    if "device_detector" in lists and Bot(user_agent, None).parse().ua_data:
+        return True
+    if any(_PATTERN_LISTS[name](user_agent) for name in lists if name in _PATTERN_LISTS):
+        return not _detect(user_agent, None).device_brand()
+    return automated(user_agent)
+
+
+def automated(user_agent: str) -> bool:
+    """An agent no person's client sends: no platform at all, or a web or email address, and not
+    a client people run (module docstring)."""
+    parsed = parse(user_agent)
+    platformless = not parsed.os or parsed.os.family == "Other"
+    if not platformless and not _ADDRESS.search(user_agent):
         return False
-    return not _detect(user_agent, None).device_brand()
+    from loupe.jobs.device_lookup import ClientLookup
+
+    found = ClientLookup(user_agent, skip_bot_detection=True, check_cache=False).parse()
+    if str(found.client_type()) in _PEOPLE_CLIENTS:
+        return False
+    if _ADDRESS.search(user_agent):
+        return True
+    if found.os_name() or found.device_brand() or found.device_type():
+        return False
+    browser = parsed.user_agent
+    return not (str(found.client_type()) == "browser" and browser and browser.family != "Other")
 
 
 def _detect(user_agent: str, hints: dict[str, str] | None) -> DeviceDetector:

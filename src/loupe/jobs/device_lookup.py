@@ -175,3 +175,11 @@ class DeviceLookup(DeviceDetector):
     def parse_client(self) -> None:
         if self.client_hints or _may_be_tv_client(self.user_agent):
             super().parse_client()
+
+
+class ClientLookup(DeviceLookup):
+    """`DeviceLookup` that also parses the client (browser, app, library...) of every agent: what
+    the bot rule's automation signs need to know (agent_classifier.automated)."""
+
+    __slots__ = ()
+    parse_client = DeviceDetector.parse_client
