@@ -9,19 +9,7 @@ import pytest
 from loupe.history import refresh_dimensions
 from loupe.history.entities import load_config
 from loupe.warehouse import Warehouse
-from tests.helpers.shop import Shop, fill, fill_orders, remove_an_order_and_an_item
-
-NAMES = {1: "Bague «Aurore», or 750", 3: "  "}  # item 2 has none (NULL), item 3 a blank one
-
-
-@pytest.fixture
-def named_shop(shop: Shop) -> Shop:
-    """The shop of `fill` with a `name` column on its items (the simulator's have none), added
-    before the warehouse links it."""
-    fill(shop)
-    shop.execute("ALTER TABLE items ADD COLUMN name VARCHAR(200) NULL")
-    shop.execute("UPDATE items SET name = ? WHERE id = ?", *[(n, i) for i, n in NAMES.items()])
-    return shop
+from tests.helpers.shop import NAMES, Shop, fill, fill_orders, remove_an_order_and_an_item
 
 
 def test_the_items_copy_equals_the_source(linked: Warehouse, shop: Shop) -> None:
