@@ -4,11 +4,17 @@ else `SKU · section`."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from loupe.history import refresh_dimensions
 from loupe.history.entities import load_config
-from loupe.warehouse import Warehouse
+from loupe.schema.ddl import DDL
+from loupe.schema.migrate import migrate, migrations_dir
+from loupe.settings import Settings
+from loupe.warehouse import Warehouse, open_warehouse
 from tests.helpers.shop import NAMES, Shop, fill, fill_orders, remove_an_order_and_an_item
 
 
@@ -58,3 +64,26 @@ def test_an_unconfigured_or_absent_column_gives_sku_and_section(
     refresh_dimensions(linked, "UTC")
     labels = [row["label"] for row in linked.rows("SELECT label FROM dwh.items ORDER BY id")]
     assert labels == ["R-1 · rings", "R-2 · rings", "R-3 · rings"]
+
+
+def test_rows_copied_before_the_label_read_sku_and_section(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The migration adding `label` gives the rows already copied `SKU · section`, until the next
+    refresh replaces them."""
+    earlier = tmp_path / "migrations"
+    earlier.mkdir()
+    for path in migrations_dir().glob("*.sql"):
+        if path.name < "0140":
+            shutil.copy(path, earlier)
+    with open_warehouse(settings) as warehouse:
+        migrate(warehouse, DDL(), earlier)
+        warehouse.command(
+            "INSERT INTO dwh.items (id, sku, section, material, price, updated_at, stock, "
+            "refreshed_at) VALUES (7, 'EAR-000007', 'earrings', 'gold', 100, now(), 1, now())"
+        )
+        applied = [m.name for m in migrate(warehouse, DDL())]
+        assert applied[0] == "0140_dwh_items_label.sql"
+        assert warehouse.rows("SELECT id, label FROM dwh.items") == [
+            {"id": 7, "label": "EAR-000007 · earrings"}
+        ]
