@@ -22,7 +22,7 @@ from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
 from tests.helpers.mariadb import MariaDB
-from tests.helpers.shop import Shop
+from tests.helpers.shop import Shop, add_names, fill
 from tests.helpers.small_disk import SmallDisk, mount_small_disk
 
 # Long-running commands serve ClickHouse's HTTP interface on 8123 by default: tests that start
@@ -114,6 +114,15 @@ def shop(request: pytest.FixtureRequest, loupe_env: Path) -> Shop:
         created = Shop("mariadb", server.url, server.connect)
     created.create_tables()
     return created
+
+
+@pytest.fixture
+def named_shop(shop: Shop) -> Shop:
+    """The shop of `fill` whose items have a `name` column (`add_names`), added before a test's
+    `linked` warehouse links it (request it first)."""
+    fill(shop)
+    add_names(shop)
+    return shop
 
 
 @pytest.fixture

@@ -296,3 +296,41 @@ def test_bot_share_per_day_and_reason_equals_the_truth(
     }
     reasons = {reason for _, reason in got}
     assert "user_agent" in reasons and any(r.startswith("behaviour:") for r in reasons)
+
+
+def test_every_card_showing_products_shows_their_labels(demo_warehouse: Warehouse) -> None:
+    """A card with a product's id shows its label first, the item's in dwh.items: on the
+    simulated shop, whose items have no name, `SKU · section`."""
+    items = demo_warehouse.rows("SELECT id, sku, section, label FROM dwh.items")
+    assert items and all(item["label"] == f"{item['sku']} · {item['section']}" for item in items)
+    labels = {item["id"]: item["label"] for item in items}
+    last = DEMO_START + timedelta(days=DEMO_DAYS - 1)
+    with_products = set()
+    for dashboard in load_dashboards():
+        day = {"start": last.isoformat(), "end": last.isoformat()} if dashboard.parameters else {}
+        values = resolve_values(dashboard, demo_warehouse, day)
+        for card in dashboard.cards:
+            result = run_card(demo_warehouse, dashboard, card, values)
+            ids = [c for c in ("product_id", "item_id") if c in result.columns]
+            if not ids and "sku" not in result.columns:
+                continue
+            with_products.add(card.id)
+            assert result.columns[0] == "product" and ids, (dashboard.slug, card.id)
+            for row in (dict(zip(result.columns, row, strict=True)) for row in result.rows):
+                assert row["product"] == labels[row[ids[0]]], (dashboard.slug, card.id)
+    assert with_products == {"top_products", "movers", "carts_over_stock", "most_favorited"}
+
+
+def test_most_carted_items_show_their_labels(demo_warehouse: Warehouse) -> None:
+    """The chart of the most carted items: the top 15 by units in the production carts."""
+    units = demo_warehouse.rows(
+        "SELECT c.item_id AS id, sum(c.qty) AS units, any(i.label) AS label FROM mysql.cart AS c "
+        "JOIN dwh.items AS i ON i.id = c.item_id GROUP BY c.item_id"
+    )
+    top = sorted(units, key=lambda row: (-row["units"], row["id"]))[:15]
+    inventory = next(d for d in load_dashboards() if d.slug == "inventory")
+    card = inventory.card("most_carted")
+    result = run_card(demo_warehouse, inventory, card, {})
+    assert card.settings["dimension"] == "product" and result.columns[0] == "product"
+    assert [row[:2] for row in result.rows] == [[row["label"], row["units"]] for row in top]
+    assert len({row["label"] for row in top}) == len(top) > 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -13,12 +14,22 @@ import pytest
 from typer.testing import CliRunner
 
 from loupe.cli import app
-from loupe.dashboards.definitions import Card, Dashboard, Parameter, load_dashboards
+from loupe.dashboards.definitions import (
+    Card,
+    Dashboard,
+    Parameter,
+    load_dashboards,
+    resolve_values,
+    run_card,
+)
 from loupe.dashboards.metabase import payloads
 from loupe.dashboards.metabase.client import MetabaseClient, MetabaseError
 from loupe.dashboards.metabase.export import export
 from loupe.dashboards.metabase.payloads import DatabaseConnection
 from loupe.dashboards.metabase.push import native_query, normalise_card, push
+from loupe.demo import DEMO_START
+from loupe.warehouse import Warehouse
+from tests.helpers.dashboards import DEMO_DAYS
 from tests.helpers.metabase_double import SPEC_PATH, MetabaseDouble, to_mbql5
 from tests.helpers.servers import serve_asgi
 
@@ -326,6 +337,48 @@ def test_money_columns_carry_the_currency(
     export(tmp_path, [funnel], CONNECTION, "Loupe", "EUR")
     exported = json.loads((tmp_path / "cards" / "funnel" / "revenue.json").read_text())
     assert '"EUR"' in json.dumps(exported["visualization_settings"])
+
+
+# The cards that show products, with the column of the product's id (none: a chart).
+PRODUCT_CARDS = {
+    ("products", "top_products"): "product_id",
+    ("products", "movers"): "product_id",
+    ("inventory", "carts_over_stock"): "item_id",
+    ("inventory", "most_carted"): None,
+    ("inventory", "most_favorited"): "item_id",
+}
+
+
+def test_product_cards_show_labels(
+    served: str, double: MetabaseDouble, demo_warehouse: Warehouse
+) -> None:
+    """The queries Metabase receives, run on the demo warehouse, show each product by its label
+    in dwh.items first; the chart of the most carted items has it as its dimension."""
+    dashboards = load_dashboards()
+    _push(served, double, dashboards)
+    by_entity = {c["entity_id"]: c for c in double.cards.values()}
+    labels = {r["id"]: r["label"] for r in demo_warehouse.rows("SELECT id, label FROM dwh.items")}
+    names = set(labels.values())
+    last = (DEMO_START + timedelta(days=DEMO_DAYS - 1)).isoformat()
+    shown = 0
+    for (slug, card_id), id_column in PRODUCT_CARDS.items():
+        dashboard = next(d for d in dashboards if d.slug == slug)
+        stored = by_entity[payloads.entity_id(slug, card_id)]
+        sent = dashboard.card(card_id).model_copy(
+            update={"sql": stored["dataset_query"]["native"]["query"]}
+        )
+        day = {"start": last, "end": last} if dashboard.parameters else {}
+        values = resolve_values(dashboard, demo_warehouse, day)
+        result = run_card(demo_warehouse, dashboard, sent, values)
+        assert result.error is None and result.columns[0] == "product", (slug, card_id)
+        for row in result.rows:
+            line = dict(zip(result.columns, row, strict=True))
+            assert line["product"] in names
+            assert id_column is None or line["product"] == labels[line[id_column]]
+            shown += 1
+    assert shown > 0
+    carted = by_entity[payloads.entity_id("inventory", "most_carted")]
+    assert carted["visualization_settings"]["graph.dimensions"] == ["product"]
 
 
 def test_export_writes_payloads_without_secrets(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """What the dashboards show, in a real headless Chromium over the demo warehouse: the previous
 period beside each KPI and trend, a CSV download equal to its card, money with its currency, a
-link to the view, and the figures that used to mislead (inventory dates, the health page,
-reversed ranges, movers, pie colours)."""
+link to the view, products by their labels, and the figures that used to mislead (inventory
+dates, the health page, reversed ranges, movers, pie colours)."""
 
 from __future__ import annotations
 
@@ -185,6 +185,34 @@ def test_movers_compare_with_the_days_before(dashboards_url: str, tab: Page) -> 
     at = headers.index("Previous views") + 1
     previous = tab.page.locator(f"#card-movers tbody td:nth-child({at})").all_inner_texts()
     assert any(text != "0" for text in previous), previous
+
+
+def test_products_show_their_labels(
+    dashboards_url: str, tab: Page, demo_warehouse: Warehouse
+) -> None:
+    """The table shows each product's label from dwh.items, its id beside it; the chart of the
+    most carted items names its bars by label."""
+    items = demo_warehouse.rows("SELECT id, label FROM dwh.items")
+    labels = {row["id"]: row["label"] for row in items}
+    day = LAST.isoformat()
+    cards = {c["id"]: c for c in tab.open(f"{dashboards_url}/d/products?start={day}&end={day}")}
+    assert cards["top_products"]["rows"] > 0
+    tab.page.screenshot(path=str(SCREENSHOTS / "products-labels.png"), full_page=True)
+    headers = tab.page.locator("#card-top_products th").all_inner_texts()
+    assert headers[:3] == ["Product", "Product id", "Sku"]
+    rows = tab.page.locator("#card-top_products tbody tr").all_inner_texts()
+    shown = [row.split("\t")[:2] for row in rows]
+    assert len(shown) == cards["top_products"]["rows"]
+    assert all(product == labels[int(product_id)] for product, product_id in shown), shown
+    tab.open(f"{dashboards_url}/d/inventory")
+    bars = tab.page.evaluate(
+        """() => echarts.getInstanceByDom(document.querySelector('#card-most_carted .chart'))
+            .getOption().xAxis[0].data"""
+    )
+    carted = card_json(dashboards_url, "inventory", "most_carted")
+    assert bars == [row[0] for row in carted["rows"]]
+    assert bars and set(bars) <= set(labels.values())
+    assert tab.errors == []
 
 
 def _pie_colours(page: Any, card: str) -> dict[str, str]:

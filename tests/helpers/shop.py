@@ -13,6 +13,8 @@ from typing import Any
 T = "2026-11-20 10:00:00.000"
 ITEM = f"INSERT INTO items VALUES (?, ?, 'rings', 'gold', NULL, NULL, NULL, ?, NULL, '{T}')"
 CART = f"INSERT INTO cart VALUES (?, ?, NULL, 's', ?, 100, '{T}', '{T}')"
+# The names `add_names` gives: item 2 has none (NULL), item 3 a blank one.
+NAMES = {1: "Bague «Aurore», or 750", 3: "  "}
 SCHEMA = resources.files("loupe.simulate").joinpath("shopdb_schema.sql").read_text()
 
 
@@ -60,6 +62,12 @@ def fill(shop: Shop) -> None:
     shop.execute(f"INSERT INTO stock VALUES (?, ?, '{T}')", (1, 5), (2, 1), (3, 0))
     shop.execute(CART, ("u:1", 1, 2), ("u:2", 1, 1), ("s:x", 2, 3))
     shop.execute(f"INSERT INTO favorites VALUES (?, ?, '{T}')", (1, 1), (2, 1), (1, 3))
+
+
+def add_names(shop: Shop) -> None:
+    """A `name` column on the items of `fill` (the simulator's have none), with `NAMES`."""
+    shop.execute("ALTER TABLE items ADD COLUMN name VARCHAR(200) NULL")
+    shop.execute("UPDATE items SET name = ? WHERE id = ?", *[(n, i) for i, n in NAMES.items()])
 
 
 def fill_orders(shop: Shop) -> None:

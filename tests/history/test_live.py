@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from loupe.history import refresh_dimensions
 from loupe.schema.link import create_live_views, link_production
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
-from tests.helpers.shop import ITEM, Shop, T, fill
+from tests.helpers.shop import ITEM, NAMES, Shop, T, fill
 
 
 def expected_icart(shop: Shop) -> list[dict]:
@@ -66,3 +67,23 @@ def test_live_views_survive_relinking(
     create_live_views(linked)
     link_production(linked, linked_settings.production_url.get_secret_value())
     assert linked.rows(ICART_SQL) == expected_icart(shop)
+
+
+def test_live_views_label_items_as_the_copy_does(named_shop: Shop, linked: Warehouse) -> None:
+    """`label` comes from dwh.items; an item the copy does not have yet is `SKU · section`."""
+    create_live_views(linked)
+
+    def labels(view: str) -> dict[int, str]:
+        rows = linked.rows(f"SELECT item_id, label FROM dwh.{view}")
+        return {row["item_id"]: row["label"] for row in rows}
+
+    fallback = {i: f"R-{i} · rings" for i in (1, 2, 3, 4)}
+    assert labels("icart") == labels("ifavs") == {i: fallback[i] for i in (1, 2, 3)}  # no copy
+    refresh_dimensions(linked, "UTC")
+    named = {1: NAMES[1], 2: fallback[2], 3: fallback[3]}
+    assert labels("icart") == labels("ifavs") == named
+    named_shop.execute(
+        "INSERT INTO items (id, sku, section, material, price, updated_at, name) "
+        f"VALUES (4, 'R-4', 'rings', 'gold', 400, '{T}', 'Collier')"
+    )
+    assert labels("icart") == labels("ifavs") == {**named, 4: fallback[4]}

@@ -36,6 +36,7 @@ class EntityConfig(BaseModel):
     changed_since: str | None = None
     lag_seconds: int = Field(300, ge=0)
     full_every_hours: float = Field(24, gt=0)
+    label: str | None = None
 
 
 class EntitiesFile(BaseModel):
@@ -83,11 +84,19 @@ class Entity:
 @cache
 def load_config() -> dict[str, EntityConfig]:
     """The packaged entities configuration, validated (names are plain identifiers)."""
-    text = (resources.files("loupe.history") / "entities.yaml").read_text()
+    return parse_config((resources.files("loupe.history") / "entities.yaml").read_text())
+
+
+def parse_config(text: str) -> dict[str, EntityConfig]:
+    """An entities configuration, validated: names are plain identifiers, only items has a
+    `label`; a ConfigError otherwise."""
     try:
         entities = EntitiesFile.model_validate(yaml.safe_load(text)).entities
         for name, config in entities.items():
             names = [name, config.source, *config.key, config.changed_since or "x"]
+            names.append(config.label or "x")
+            if config.label and name != "items":
+                raise ValueError(f"{name}: only the items entity has a label (dwh.items.label)")
             if config.tracked != "all":
                 names.extend(config.tracked)
             for identifier in names:
@@ -165,3 +174,13 @@ def check_source(warehouse: Warehouse, entity: Entity) -> None:
             f"entity {entity.name}: production table {entity.source} has no column "
             f"{', '.join(missing)}"
         )
+
+
+def item_label(warehouse: Warehouse) -> str | None:
+    """The production column holding the items' names (`label` of the items entity), when the
+    production table has it; None otherwise, and dwh.items.label is then `SKU · section`."""
+    config = load_config().get("items")
+    if config is None or config.label is None:
+        return None
+    present = config.label in _columns(warehouse, LINK_DATABASE, config.source)
+    return config.label if present else None
