@@ -108,6 +108,7 @@ def test_viewed_out_of_stock_marks_a_page_that_answered_stock_0(
     load(warehouse, calls)
     build_day(warehouse, settings, DAY)
     rows = warehouse.rows(
-        "SELECT product_id, views, viewed_out_of_stock FROM dwh.product_sessions ORDER BY product_id"
+        "SELECT product_id, views, viewed_out_of_stock FROM dwh.product_sessions "
+        "ORDER BY product_id"
     )
     assert [tuple(row.values()) for row in rows] == [(7, 3, 1), (8, 1, 0), (9, 1, 0), (10, 0, 0)]
