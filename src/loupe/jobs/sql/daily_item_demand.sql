@@ -62,22 +62,29 @@ WITH
         GROUP BY item_id
         HAVING views + cart_adds + cart_attempts_out_of_stock + purchased_qty > 0
     ),
+    stock_steps AS (
+        -- The version holding at the day's start (each item's latest begun before it), as a step
+        -- from the start, then the versions begun during the day: the steps of the day.
+        -- (argMax of plain values: of a tuple it took 4 to 10 times as long over 5M versions.)
+        SELECT item_id, max(version) AS step_version,
+            toUnixTimestamp64Milli({day_start:DateTime64(3, 'UTC')}) AS start_ms,
+            argMax(quantity <= 0 AND NOT is_deleted, version) AS out
+        FROM history.stock_versions
+        WHERE valid_from < {day_start:DateTime64(3, 'UTC')}
+        GROUP BY item_id
+        UNION ALL
+        SELECT item_id, version, toUnixTimestamp64Milli(valid_from), quantity <= 0 AND NOT is_deleted
+        FROM history.stock_versions
+        WHERE valid_from >= {day_start:DateTime64(3, 'UTC')} AND valid_from < {day_end:DateTime64(3, 'UTC')}
+    ),
     stock_outs AS (
-        -- Each item's versions up to the day's end in version order, each holding until the next
-        -- one starts (the last until the day's end), clipped to the day.
+        -- Each step holds until the next one starts (the last until the day's end).
         SELECT toUInt64(item_id) AS item_id,
-            arraySort(step -> step.1,
-                      groupArray((version, toUnixTimestamp64Milli(valid_from), quantity <= 0 AND NOT is_deleted)))
-                AS steps,
+            arraySort(step -> step.1, groupArray((step_version, start_ms, out))) AS steps,
             arrayPushBack(arrayPopFront(arrayMap(step -> step.2, steps)), toUnixTimestamp64Milli({day_end:DateTime64(3, 'UTC')}))
                 AS step_ends,
-            arraySum((step, step_end) -> if(step.3,
-                         greatest(0, least(step_end, toUnixTimestamp64Milli({day_end:DateTime64(3, 'UTC')}))
-                                     - greatest(step.2, toUnixTimestamp64Milli({day_start:DateTime64(3, 'UTC')}))),
-                         0),
-                     steps, step_ends) AS out_of_stock_ms
-        FROM history.stock_versions
-        WHERE valid_from < {day_end:DateTime64(3, 'UTC')}
+            arraySum((step, step_end) -> if(step.3, step_end - step.2, 0), steps, step_ends) AS out_of_stock_ms
+        FROM stock_steps
         GROUP BY item_id
         HAVING out_of_stock_ms > 0
     ),
@@ -91,11 +98,12 @@ WITH
         FULL OUTER JOIN stock_outs AS s USING (item_id)
     ),
     items AS (
+        -- Every item's (the catalog's versions are few; a filter on the day's items would
+        -- compute day_items a second time).
         SELECT toUInt64(id) AS item_id, argMax(section, version) AS item_section,
             toFloat64(argMax(price, version)) AS item_price
         FROM history.items_versions
         WHERE valid_from < {day_end:DateTime64(3, 'UTC')}
-          AND id IN (SELECT toInt64(item_id) FROM day_items)
         GROUP BY id
     ),
     earlier AS (
