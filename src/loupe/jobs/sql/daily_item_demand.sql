@@ -81,9 +81,10 @@ WITH
         -- Each step holds until the next one starts (the last until the day's end).
         SELECT toUInt64(item_id) AS item_id,
             arraySort(step -> step.1, groupArray((step_version, start_ms, out))) AS steps,
-            arrayPushBack(arrayPopFront(arrayMap(step -> step.2, steps)), toUnixTimestamp64Milli({day_end:DateTime64(3, 'UTC')}))
-                AS step_ends,
-            arraySum((step, step_end) -> if(step.3, step_end - step.2, 0), steps, step_ends) AS out_of_stock_ms
+            arrayPushBack(arrayPopFront(arrayMap(step -> step.2, steps)),
+                          toUnixTimestamp64Milli({day_end:DateTime64(3, 'UTC')})) AS step_ends,
+            arraySum((step, step_end) -> if(step.3, step_end - step.2, 0), steps, step_ends)
+                AS out_of_stock_ms
         FROM stock_steps
         GROUP BY item_id
         HAVING out_of_stock_ms > 0
