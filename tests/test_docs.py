@@ -67,7 +67,9 @@ CONTRACT_COLUMNS = {
     "clicked_product_id clicked_position led_to_cart device_type user_type",
     "product_sessions": "date visit_id session_id product_id views first_view_ts source "
     "list_position favorite_adds favorite_removes cart_adds cart_removes purchased_qty revenue "
-    "price_at_view device_type user_type",
+    "price_at_view viewed_out_of_stock device_type user_type",
+    "daily_item_demand": "date item_id views views_out_of_stock visits_out_of_stock cart_adds "
+    "cart_attempts_out_of_stock purchased_qty revenue out_of_stock_minutes lost_revenue_estimate",
 }
 
 

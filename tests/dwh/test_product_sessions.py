@@ -85,3 +85,30 @@ def test_price_at_view_is_the_price_of_the_first_view(
     [product] = warehouse.rows("SELECT * FROM dwh.product_sessions")
     assert (product["views"], product["price_at_view"]) == (2, 100)
     assert product["first_view_ts"].isoformat().startswith("2026-11-20T12:00:00")
+
+
+def test_viewed_out_of_stock_marks_a_page_that_answered_stock_0(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    def page(minute: int, product_id: int, stock: int | None, status: int = 200) -> dict:
+        response = {"id": product_id, "price": 99}
+        if stock is not None:
+            response["stock"] = stock
+        return {**view(minute, product_id), "status": status, "response": response}
+
+    calls = [
+        page(0, 7, 3),
+        page(1, 7, 0),  # out of stock once: the visit saw it
+        page(2, 7, 4),
+        page(3, 8, 2),
+        page(4, 9, None),  # no stock in the answer: not known to be out
+        page(5, 10, 0, status=500),  # a failed call is no view
+        cart_add(6, 10),
+    ]
+    load(warehouse, calls)
+    build_day(warehouse, settings, DAY)
+    rows = warehouse.rows(
+        "SELECT product_id, views, viewed_out_of_stock FROM dwh.product_sessions "
+        "ORDER BY product_id"
+    )
+    assert [tuple(row.values()) for row in rows] == [(7, 3, 1), (8, 1, 0), (9, 1, 0), (10, 0, 0)]

@@ -22,6 +22,7 @@ DWH_TABLES = (
     "daily_search_stats",
     "daily_channels",
     "daily_promos",
+    "daily_item_demand",
     "search_gaps",
     "retention_weekly",
     "repeat_purchase_weekly",

@@ -141,3 +141,44 @@ def _clicks(ok: list[dict], key: tuple[str, str]) -> list[tuple]:
         q = _norm(request.get("q") or "") or None
         rows.append((call["event_id"], *key, q, response["total"], clicked, position))
     return rows
+
+
+def recount_item_days(
+    records: list[dict],
+    device_of: dict[str, str],
+    behaviour_bots: frozenset[tuple[str, str]],
+    timezone: str = "UTC",
+) -> tuple[dict[tuple[str, int], dict], set[tuple[str, str, int]]]:
+    """People's demand per (visit date, item) as docs/simulator.md defines it, and the (session,
+    visit start, product) of every visit, bots included, that saw a product page with stock 0."""
+    zone = ZoneInfo(timezone)
+    item_days: dict[tuple[str, int], dict] = {}
+    seen_out: set[tuple[str, str, int]] = set()
+    for calls in split_visits(records):
+        key = (calls[0]["session_id"], calls[0]["ts"])
+        person = device_of[calls[0]["user_agent"]] != "bot" and key not in behaviour_bots
+        day = parse_ts(calls[0]["ts"]).astimezone(zone).date().isoformat()
+        counts: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+        for c in calls:
+            page = c["method"] == "GET" and c["endpoint"].startswith("/api/v1/products/")
+            if page and c["status"] < 400:
+                item = counts[int(c["endpoint"].rsplit("/", 1)[1])]
+                item["views"] += 1
+                if c["response"]["stock"] == 0:
+                    item["views_out_of_stock"] += 1
+                    item["visits_out_of_stock"] = 1
+                    seen_out.add((*key, c["response"]["id"]))
+            elif c["method"] == "POST" and c["endpoint"] == "/api/v1/cart":
+                if c["status"] == 409:
+                    counts[c["request"]["product_id"]]["cart_attempts_out_of_stock"] += 1
+                elif c["status"] < 400:
+                    counts[c["request"]["product_id"]]["cart_adds"] += c["request"]["qty"]
+            elif c["method"] == "POST" and c["endpoint"] == "/api/v1/orders" and c["status"] < 400:
+                for line in c["request"]["items"]:
+                    counts[line["product_id"]]["purchased_qty"] += line["qty"]
+                    counts[line["product_id"]]["revenue"] += line["qty"] * line["price"]
+        for item_id, item in counts.items() if person else ():
+            totals = item_days.setdefault((day, item_id), defaultdict(int))
+            for name, count in item.items():
+                totals[name] += count
+    return item_days, seen_out

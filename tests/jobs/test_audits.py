@@ -71,6 +71,12 @@ BREAKS = {
         "search_gaps", "UPDATE no_click = searches + 1", key="material"
     ),
     "daily_promos_match_sessions": change_one("daily_promos", "UPDATE discount = -1", key="promo"),
+    "daily_item_demand_fields_agree": change_one(
+        "daily_item_demand", "UPDATE visits_out_of_stock = views_out_of_stock + 1", key="item_id"
+    ),
+    "daily_item_demand_matches_product_sessions": change_one(
+        "daily_item_demand", "UPDATE views = views + 1", key="item_id"
+    ),
 }
 
 

@@ -148,6 +148,20 @@ def test_product_sessions_match_truth(built: Warehouse, run: Run) -> None:
         ), key
 
 
+def test_product_sessions_viewed_out_of_stock_match_truth(built: Warehouse, run: Run) -> None:
+    """The (visit, product) rows marked viewed_out_of_stock are the visits that saw the product's
+    page answer with stock 0, bots' visits included, as dwh.product_sessions holds them."""
+    truth = run.truth("out_of_stock_views.ndjson")
+    rows = built.rows(
+        "SELECT s.session_id AS session_id, s.start_ts AS start_ts, p.product_id AS product_id "
+        "FROM dwh.product_sessions AS p INNER JOIN dwh.sessions AS s USING (visit_id) "
+        "WHERE p.viewed_out_of_stock = 1"
+    )
+    got = {(row["session_id"], iso(row["start_ts"]), row["product_id"]) for row in rows}
+    assert got == {(row["session_id"], row["visit_start"], row["product_id"]) for row in truth}
+    assert len(got) > 5
+
+
 def test_searches_and_clicks_match_truth(built: Warehouse, run: Run) -> None:
     truth = {c["event_id"]: c for c in run.truth("catalog_calls.ndjson")}
     got = {str(r["event_id"]): r for r in built.rows("SELECT * FROM dwh.catalog_sessions")}

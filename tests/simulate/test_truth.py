@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import orjson
 
 from loupe.simulate.agents import AGENTS_BY_DEVICE
-from tests.helpers.recount import parse_ts, recount, split_visits
+from tests.helpers.recount import parse_ts, recount, recount_item_days, split_visits
 from tests.helpers.simulation import simulate
 
 DEVICE_OF = {ua: device for device, agents in AGENTS_BY_DEVICE.items() for ua in agents}
@@ -68,6 +68,26 @@ def test_days_match_recount(small_run):
         }
     assert sum(row["visits"] for row in truth) == small_run.summary.visits
     assert all(row["visits_with_order"] > 0 for row in truth)
+
+
+def test_item_days_and_out_of_stock_views_match_recount(small_run):
+    behaviour_bots = frozenset(
+        (row["session_id"], row["visit_start"])
+        for row in small_run.truth("visits.ndjson")
+        if row["bot_reason"].startswith("behaviour:")
+    )
+    counted, seen_out = recount_item_days(small_run.records(), DEVICE_OF, behaviour_bots)
+    truth = small_run.truth("item_days.ndjson")
+    assert {(row["date"], row["item_id"]): row for row in truth}.keys() == counted.keys()
+    for row in truth:
+        expected = counted[(row["date"], row["item_id"])]
+        assert {name: value for name, value in row.items() if name not in ("date", "item_id")} == {
+            name: expected.get(name, 0) for name in row if name not in ("date", "item_id")
+        }
+    assert {(row["session_id"], row["visit_start"], row["product_id"])
+            for row in small_run.truth("out_of_stock_views.ndjson")} == seen_out  # fmt: skip
+    for name in ("views_out_of_stock", "visits_out_of_stock", "cart_attempts_out_of_stock"):
+        assert sum(row[name] for row in truth) > 0, name
 
 
 def test_visit_shape(small_run):

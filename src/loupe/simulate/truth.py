@@ -1,8 +1,8 @@
 """Ground truth of a run, counted from each visit's calls by the definitions in docs/simulator.md.
 
 Files (NDJSON, one object a line, in visit start order): `visits.ndjson`,
-`visit_products.ndjson`, `catalog_calls.ndjson`, then `days.ndjson`, `promos.ndjson` and
-`run.json` at the end.
+`visit_products.ndjson`, `catalog_calls.ndjson`, `out_of_stock_views.ndjson`, then
+`days.ndjson`, `promos.ndjson`, `item_days.ndjson` and `run.json` at the end.
 """
 
 from __future__ import annotations
@@ -18,7 +18,18 @@ from loupe.simulate.queries import intended_query, normalize_query
 
 CATALOG = "/api/v1/catalog"
 PRODUCT_PREFIX = "/api/v1/products/"
+CART = "/api/v1/cart"
 _DUMP = orjson.OPT_APPEND_NEWLINE
+# The counts of `item_days.ndjson`, in the order `_count_item_demand` keeps them.
+ITEM_DAY_COUNTS = (
+    "views",
+    "views_out_of_stock",
+    "visits_out_of_stock",
+    "cart_adds",
+    "cart_attempts_out_of_stock",
+    "purchased_qty",
+    "revenue",
+)
 _FUNNEL = ("visits_with_product_view", "visits_with_favorite", "visits_with_cart_add")
 
 
@@ -35,6 +46,10 @@ class TruthWriter:
         self._visits: IO[bytes] = open(directory / "visits.ndjson", "wb")  # noqa: SIM115
         self._products: IO[bytes] = open(directory / "visit_products.ndjson", "wb")  # noqa: SIM115
         self._catalog: IO[bytes] = open(directory / "catalog_calls.ndjson", "wb")  # noqa: SIM115
+        # (date, item) -> ITEM_DAY_COUNTS, people's visits only; each visit's out-of-stock views.
+        self.item_days: dict[tuple[str, int], list[int]] = {}
+        out_of_stock = directory / "out_of_stock_views.ndjson"
+        self._out_of_stock: IO[bytes] = open(out_of_stock, "wb")  # noqa: SIM115
 
     def add_day(self, day: str) -> None:
         """Make sure a day of the run has a row, even with no visits."""
@@ -53,6 +68,7 @@ class TruthWriter:
         self._visits.write(orjson.dumps(visit, option=_DUMP))
         self._write_products(visit, products)
         self._count_day(visit)
+        self._count_item_demand(visit, records)
         return visit
 
     def _count_calls(self, visit: dict, records: list[dict]) -> dict[int, list[int]]:
@@ -91,6 +107,52 @@ class TruthWriter:
                     products.setdefault(line["product_id"], [0, 0, 0])[2] += line["qty"]
         self._write_listing(listing)
         return products
+
+    def _count_item_demand(self, visit: dict, records: list[dict]) -> None:
+        """Per item, the visit's product pages (those answered with stock 0 apart), successful
+        cart adds (quantity), cart adds refused out of stock (409) and order lines, added to its
+        day's `item_days` for a person; and one `out_of_stock_views` row per product any visit
+        saw out of stock."""
+        seen_out: dict[int, int] = {}
+        counts: dict[int, list[int]] = {}
+        for record in records:
+            method, endpoint, status = record["method"], record["endpoint"], record["status"]
+            if method == "GET" and endpoint.startswith(PRODUCT_PREFIX) and status < 400:
+                response = record["response"]
+                row = counts.setdefault(response["id"], [0] * len(ITEM_DAY_COUNTS))
+                row[0] += 1
+                if response["stock"] <= 0:
+                    row[1] += 1
+                    seen_out[response["id"]] = seen_out.get(response["id"], 0) + 1
+            elif method == "POST" and endpoint == CART and (status < 400 or status == 409):
+                request = record["request"]
+                row = counts.setdefault(request["product_id"], [0] * len(ITEM_DAY_COUNTS))
+                if status == 409:
+                    row[4] += 1
+                else:
+                    row[3] += request["qty"]
+            elif method == "POST" and endpoint == "/api/v1/orders" and status < 400:
+                for line in record["request"]["items"]:
+                    row = counts.setdefault(line["product_id"], [0] * len(ITEM_DAY_COUNTS))
+                    row[5] += line["qty"]
+                    row[6] += line["qty"] * line["price"]
+        for product_id in sorted(seen_out):
+            row = {"session_id": visit["session_id"], "visit_start": visit["visit_start"],
+                   "product_id": product_id, "views": seen_out[product_id]}  # fmt: skip
+            self._out_of_stock.write(orjson.dumps(row, option=_DUMP))
+        if visit["is_bot"]:
+            return
+        for product_id, row in counts.items():
+            row[2] = product_id in seen_out
+            totals = self.item_days.setdefault((visit["date"], product_id), [0] * len(row))
+            for index, count in enumerate(row):
+                totals[index] += count
+
+    def _write_item_days(self) -> None:
+        with open(self.directory / "item_days.ndjson", "wb") as item_days:
+            for (day, item_id), counts in sorted(self.item_days.items()):
+                row = {"date": day, "item_id": item_id, **dict(zip(ITEM_DAY_COUNTS, counts))}
+                item_days.write(orjson.dumps(row, option=_DUMP))
 
     def _count_promo(self, day: str, record: dict) -> None:
         """An order call by its promo code ('' without one): a success counts as an order with
@@ -146,7 +208,7 @@ class TruthWriter:
 
     def close_files(self) -> None:
         """Close the per-visit files (also when the run failed half way)."""
-        for handle in (self._visits, self._products, self._catalog):
+        for handle in (self._visits, self._products, self._catalog, self._out_of_stock):
             handle.close()
 
     def finish(self, run_info: dict) -> None:
@@ -160,6 +222,7 @@ class TruthWriter:
                 names = ("orders", "revenue", "discount", "refused")
                 row = {"date": day, "promo": promo, **dict(zip(names, counts))}
                 promos.write(orjson.dumps(row, option=_DUMP))
+        self._write_item_days()
         (self.directory / "run.json").write_bytes(
             orjson.dumps(run_info, option=orjson.OPT_INDENT_2 | _DUMP)
         )

@@ -8,6 +8,7 @@ FROM (
             if(source NOT IN ('catalog', 'search', 'favorites', 'cart', 'direct'), 'unknown source', ''),
             if((source = 'direct') != (list_position = 0), 'list_position does not follow source', ''),
             if((views > 0) != isNotNull(first_view_ts), 'first_view_ts does not follow views', ''),
+            if(viewed_out_of_stock = 1 AND views = 0, 'viewed_out_of_stock without a view', ''),
             if(revenue < 0 OR (purchased_qty = 0 AND revenue != 0), 'revenue without a purchase', '')
         ]) AS problems
     FROM dwh.product_sessions

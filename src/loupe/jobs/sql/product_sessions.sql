@@ -5,18 +5,20 @@
 -- list call before the first touch that showed it (a search, the catalog, favorites, the cart),
 -- or `direct`; list_position: its position in that list. cart_adds and purchased_qty are
 -- quantities; revenue = sum of qty x price of the product's order lines (before promo discounts).
+-- viewed_out_of_stock: a product page of the visit answered with stock 0 (or less).
 -- A list call's products are looked up only for the products its visit touched (indexOf on the
 -- list, not one row per listed product), and the appearances aggregate with the touches in one
 -- GROUP BY (no join back).
 INSERT INTO etl.product_sessions
 WITH
     touches AS (
-        SELECT visit_id, product_id, event_type, seq, ts, qty, product_price, toFloat64(0) AS line_price
+        SELECT visit_id, product_id, event_type, seq, ts, qty, product_price, toFloat64(0) AS line_price,
+            toUInt8(event_type = 'product_view' AND ifNull(stock <= 0, 0)) AS out_of_stock
         FROM etl.{calls:Identifier}
         WHERE date = {day:Date} AND is_ok AND product_id > 0
           AND event_type IN ('product_view', 'favorite_add', 'favorite_remove', 'cart_add', 'cart_remove')
         UNION ALL
-        SELECT visit_id, line.product_id, 'purchase', seq, ts, line.qty, 0, line.price
+        SELECT visit_id, line.product_id, 'purchase', seq, ts, line.qty, 0, line.price, 0
         FROM etl.{calls:Identifier}
         ARRAY JOIN order_items AS line
         WHERE date = {day:Date} AND is_ok AND event_type = 'order'
@@ -52,6 +54,7 @@ WITH
             if(views > 0, minIf(seq, event_type = 'product_view'), minIf(seq, event_type != 'shown'))
                 AS first_touch_seq,
             argMinIf(product_price, seq, event_type = 'product_view') AS price_at_view,
+            max(out_of_stock) AS viewed_out_of_stock,
             countIf(event_type = 'favorite_add') AS favorite_adds,
             countIf(event_type = 'favorite_remove') AS favorite_removes,
             sumIf(qty, event_type = 'cart_add') AS cart_adds,
@@ -64,11 +67,12 @@ WITH
                 arraySort(groupArrayIf((list_seq, kind, list_position), event_type = 'shown'))
             ) AS source_list
         FROM (
-            SELECT visit_id, product_id, event_type, seq, ts, qty, product_price, line_price,
+            SELECT visit_id, product_id, event_type, seq, ts, qty, product_price, line_price, out_of_stock,
                 toUInt32(0) AS list_seq, '' AS kind, toUInt32(0) AS list_position
             FROM touches
             UNION ALL
-            SELECT visit_id, product_id, 'shown', 0, toDateTime64(0, 3, 'UTC'), 0, 0, 0, list_seq, kind, list_position
+            SELECT visit_id, product_id, 'shown', 0, toDateTime64(0, 3, 'UTC'), 0, 0, 0, 0, list_seq, kind,
+                list_position
             FROM shown
         )
         GROUP BY visit_id, product_id
@@ -89,6 +93,7 @@ SELECT
     p.purchased_qty AS purchased_qty,
     p.revenue AS revenue,
     p.price_at_view AS price_at_view,
+    p.viewed_out_of_stock AS viewed_out_of_stock,
     s.device_type AS device_type,
     s.user_type AS user_type,
     s.is_bot AS is_bot
