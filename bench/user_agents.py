@@ -10,9 +10,10 @@ with pip into the cache directory (not committed):
 - crawler-user-agents' installed JSON: each pattern's `instances`.
 
 Each classifier is run on the same distinct agents. A suite that is one of a classifier's own
-fixtures is marked `own` in its row: Loupe's bots come from crawler-user-agents and crawlerdetect,
+fixtures is marked `own` in its row: Loupe's bots come from all three lists,
 its device types (where the platform token does not decide) from device_detector. Prints per
-suite: bot recall, humans flagged as bots, device-type accuracy per type (browsers, and all
+suite: bot recall, humans flagged as bots (with the kinds of client flagged, and the share
+without HTTP libraries), device-type accuracy per type (browsers, and all
 clients) and the cost per new distinct agent.
 """
 
