@@ -317,6 +317,7 @@ class _Simulation:
         summary.late_calls = emitter.late
         files = getattr(self.output, "files", None)
         summary.files = list(files) if files else []
+        self.truth.write_carts(self.shop.episodes.all())
         self.truth.finish(_run_info(self.options, summary))
         if self.progress is not None:
             self.progress(summary.visits, self.total_visits)

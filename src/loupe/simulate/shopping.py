@@ -38,8 +38,10 @@ class Shopping:
 
     # -- account ---------------------------------------------------------------------------
     def _logged_in(self, user_id: int) -> None:
+        """The guest cart moves into the customer's as the login or registration call is
+        answered (the call's time)."""
         guest_key = f"s:{self.v.session_id}"
-        self.shop.merge_cart(guest_key, f"u:{user_id}", user_id, self.v.now_ms)
+        self.shop.merge_cart(guest_key, f"u:{user_id}", user_id, self.v.stamps[-1])
         self.visitor.account_id = user_id
         self.visitor.logged_in = True
         self.v.user_id = user_id
@@ -146,7 +148,7 @@ class Shopping:
         endpoint = f"{api.CART}/{item_id}"
         if self.v.fails("DELETE", endpoint, _NO_PARAMS):
             return False
-        if not self.shop.remove_from_cart(self.cart_key, item_id):
+        if not self.shop.remove_from_cart(self.cart_key, item_id, self.v.now_ms):
             self.v.emit("DELETE", endpoint, _NO_PARAMS, 404, {"error": "not_in_cart"}, 8)
             return False
         self.v.emit("DELETE", endpoint, _NO_PARAMS, 200, {"product_id": item_id}, 18)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from loupe.simulate.cart_episodes import CartEpisodes
 from loupe.simulate.catalog import Item
 
 PROMO_DISCOUNTS = {"WELCOME10": 10, "JEWEL5": 5}
@@ -87,6 +88,7 @@ class ShopState:
         self._dirty_cart: set[tuple[str, int]] = set()
         self._dirty_favorites: set[tuple[int, int]] = set()
         self._orders: list[Order] = []
+        self.episodes = CartEpisodes()
 
     def item(self, item_id: int) -> Item | None:
         """The item with this id, or None when there is none."""
@@ -136,10 +138,21 @@ class ShopState:
             line.qty += qty
             line.updated_ms = at_ms
         self._dirty_cart.add((cart_key, item.id))
+        self.episodes.changed(cart_key, at_ms, lines)
         return line
 
-    def remove_from_cart(self, cart_key: str, item_id: int) -> bool:
-        """Drop a line; False when it is not in the cart."""
+    def remove_from_cart(self, cart_key: str, item_id: int, at_ms: int) -> bool:
+        """Drop a line at `at_ms`; False when it is not in the cart."""
+        if not self._drop_line(cart_key, item_id):
+            return False
+        lines = self.cart(cart_key)
+        if lines:
+            self.episodes.changed(cart_key, at_ms, lines)
+        else:
+            self.episodes.emptied(cart_key, at_ms, ordered=False)
+        return True
+
+    def _drop_line(self, cart_key: str, item_id: int) -> bool:
         lines = self.carts.get(cart_key, {})
         if lines.pop(item_id, None) is None:
             return False
@@ -147,7 +160,7 @@ class ShopState:
         return True
 
     def merge_cart(self, guest_key: str, user_key: str, user_id: int, at_ms: int) -> None:
-        """Move a guest's cart into the user's cart (quantities add up)."""
+        """Move a guest's cart into the user's cart (quantities add up) at `at_ms`."""
         guest_lines = self.carts.pop(guest_key, {})
         user_lines = self.carts.setdefault(user_key, {})
         for item_id, line in guest_lines.items():
@@ -161,6 +174,7 @@ class ShopState:
             else:
                 existing.qty += line.qty
                 existing.updated_ms = at_ms
+        self.episodes.merged(guest_key, user_key, at_ms, user_lines)
 
     # -- favorites ---------------------------------------------------------------------------
     def add_favorite(self, user_id: int, item_id: int, at_ms: int) -> None:
@@ -205,7 +219,11 @@ class ShopState:
         for item_id, qty, _ in lines:
             self.items[item_id - 1].stock -= qty
             self._dirty_stock[item_id] = at_ms
-            self.remove_from_cart(cart_key, item_id)
+            self._drop_line(cart_key, item_id)
+        if self.cart(cart_key):
+            self.episodes.changed(cart_key, at_ms, self.cart(cart_key))
+        else:
+            self.episodes.emptied(cart_key, at_ms, ordered=True)
         self._orders.append(order)
         return order
 
