@@ -250,6 +250,12 @@ class Settings(BaseSettings):
         description="Days of parsed calls kept in etl.visit_calls for the hourly runs, counted "
         "back from the newest built day; builds of whole days drop older ones.",
     )
+    cart_abandoned_after_hours: int = Field(
+        72,
+        ge=1,
+        description="Hours without a change after which a cart still holding lines counts as "
+        "`abandoned` in dwh.carts (as of the end of the newest built day); before, `open`.",
+    )
 
     # -- scheduler (`loupe run`, `loupe serve`, `loupe status`; docs/operations.md) -----------
     scheduler_interval_seconds: int = Field(

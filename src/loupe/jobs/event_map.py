@@ -84,6 +84,15 @@ class ProductViewRule(_Strict):
     response_stock: str
 
 
+class CartAddRule(_Strict):
+    response_qty: str = "qty"
+    response_price: str = "price"
+
+
+class AuthRule(_Strict):
+    response_user_id: str = "user_id"
+
+
 class ShopApiMap(_Strict):
     """The whole map, validated."""
 
@@ -91,6 +100,9 @@ class ShopApiMap(_Strict):
     catalog: CatalogRule
     product_view: ProductViewRule
     order: OrderRule
+    # Defaults: a map written before these sections keeps loading.
+    cart_add: CartAddRule = CartAddRule()
+    auth: AuthRule = AuthRule()
 
     def query_parameters(self) -> dict[str, Any]:
         """The map as query parameters for the SQL jobs (see sql/visit_calls.sql)."""
@@ -121,10 +133,17 @@ class ShopApiMap(_Strict):
             "response_order_total_at": positions["order_total"],
             "response_product_stock_at": positions["product_stock"],
             "response_list_items_at": positions["list_items"],
+            "response_cart_qty_at": positions["cart_qty"],
+            "response_cart_price_at": positions["cart_price"],
+            "response_account_id_at": positions["account_id"],
             "default_page": self.catalog.default_page,
             "default_per_page": self.catalog.default_per_page,
             "default_sort": self.catalog.default_sort,
         }
+
+
+# The events whose response the jobs read, by name (beside the list calls).
+RESPONSE_EVENTS = ("catalog", "product_view", "order", "cart_add", "login", "register")
 
 
 def _reads_request(name: str, rule: EventRule) -> bool:
@@ -135,7 +154,8 @@ def _reads_request(name: str, rule: EventRule) -> bool:
 
 def _reads_response(name: str, rule: EventRule) -> bool:
     """Whether the jobs read this event's response body."""
-    return name in ("catalog", "product_view", "order") or bool(rule.list_items)
+    return name in RESPONSE_EVENTS or bool(rule.list_items)
+
 
 
 # The canonical catalog fields, in the order the SQL reads them, with the type each parses to.
@@ -209,7 +229,8 @@ def _request_type(api: ShopApiMap) -> tuple[str, dict[str, int]]:
 
 def _response_type(api: ShopApiMap) -> tuple[str, dict[str, int], list[str]]:
     """Response bodies parse into one tuple of their distinct keys; return it, the position of
-    each role (catalog total, product price and stock, order total, list items) in it, and the
+    each role (catalog total, product price and stock, order total, list items, a cart add's
+    line quantity and price, the user a login answers with) in it, and the
     product-id keys of list items (a list item parses into a tuple of those, all UInt64)."""
     list_keys = {rule.list_items for rule in api.events.values() if rule.list_items}
     if len(list_keys) != 1:
@@ -222,6 +243,9 @@ def _response_type(api: ShopApiMap) -> tuple[str, dict[str, int], list[str]]:
         "product_stock": (api.product_view.response_stock, "Nullable(Int64)"),
         "order_total": (api.order.response_total, "Float64"),
         "list_items": (list_keys.pop(), f"Array(Tuple({item_type}))"),
+        "cart_qty": (api.cart_add.response_qty, "UInt32"),
+        "cart_price": (api.cart_add.response_price, "Float64"),
+        "account_id": (api.auth.response_user_id, "UInt64"),
     }
     keys: dict[str, str] = {}
     for key, clickhouse_type in roles.values():

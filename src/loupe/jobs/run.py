@@ -86,6 +86,7 @@ def day_parameters(day: date, settings: Settings, incremental: bool = False) -> 
         "window_end": end + cap,
         "calls": "touched_calls" if incremental else "visit_calls",
         "version": 0,
+        "cart_abandoned_after_hours": settings.cart_abandoned_after_hours,
         **visit_parameters(settings),
     }
 

@@ -79,7 +79,12 @@
     page_referrer,
     -- The endpoint's template from the map (`/api/v1/products/{id}`); an unmapped call's endpoint.
     if(rule = 0 OR {event_routes:Array(String)}[rule] = '', endpoint, {event_routes:Array(String)}[rule])
-        AS route
+        AS route,
+    -- A cart add's line after the add (its quantity and price), and the customer a login or
+    -- registration answers with: the cart episodes (jobs/sql/cart_events.sql).
+    toUInt32(tupleElement(resp, {response_cart_qty_at:UInt8})) * (event = 'cart_add') AS cart_qty,
+    tupleElement(resp, {response_cart_price_at:UInt8}) * (event = 'cart_add') AS cart_price,
+    tupleElement(resp, {response_account_id_at:UInt8}) * (event IN ('login', 'register')) AS account_id
 {% endset %}
 INSERT INTO etl.{calls:Identifier}
 WITH
