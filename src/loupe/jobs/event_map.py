@@ -157,7 +157,6 @@ def _reads_response(name: str, rule: EventRule) -> bool:
     return name in RESPONSE_EVENTS or bool(rule.list_items)
 
 
-
 # The canonical catalog fields, in the order the SQL reads them, with the type each parses to.
 CATALOG_FIELDS = {
     "q": "Nullable(String)",

@@ -229,7 +229,6 @@ class TruthWriter:
             orjson.dumps(run_info, option=orjson.OPT_INDENT_2 | _DUMP)
         )
 
-
     def write_carts(self, episodes: list[Episode]) -> None:
         """`carts.ndjson`: one row per cart episode (simulate/cart_episodes.py), by start."""
         with open(self.directory / "carts.ndjson", "wb") as carts:
