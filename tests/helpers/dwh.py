@@ -26,6 +26,8 @@ DWH_TABLES = (
     "search_gaps",
     "retention_weekly",
     "repeat_purchase_weekly",
+    "cart_events",
+    "carts",
     "user_agents",
 )
 

@@ -15,12 +15,14 @@ from loupe.cli import app
 from loupe.history.run import snapshot_each_commit, take_snapshot
 from loupe.ingest.files import ingest_files
 from loupe.ingest.writer import open_writer
-from loupe.jobs.run import build_days, days_between
+from loupe.jobs.run import build_day, build_days, days_between
+from loupe.privacy.erasure import forget
 from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import Settings, load_settings
 from loupe.warehouse import Warehouse, open_warehouse
-from tests.helpers.calls import api_call
+from tests.helpers.calls import DAY, api_call, load
+from tests.helpers.carts import add, login, moment
 from tests.helpers.privacy import Person, checksums, traces
 from tests.helpers.simulation import simulate
 
@@ -162,3 +164,35 @@ def test_ingest_after_forget_drops_the_erased_persons_records(loupe_env: Path) -
     with open_warehouse(load_settings()) as warehouse:
         stored = warehouse.rows("SELECT session_id FROM pd.api_calls")
         assert stored == [{"session_id": "s-bob"}]
+
+
+CART_KEYS = """
+SELECT groupUniqArray(cart_key) FROM (
+    SELECT cart_key FROM dwh.carts UNION ALL SELECT cart_key FROM etl.carts
+    UNION ALL SELECT cart_key FROM dwh.cart_events UNION ALL SELECT cart_key FROM etl.cart_events
+    UNION ALL SELECT cart_key FROM etl.cart_lines UNION ALL SELECT target FROM etl.cart_lines
+)
+"""
+
+
+def test_forget_erases_the_carts_of_a_session_and_of_a_user(
+    warehouse: Warehouse, settings: Settings
+) -> None:
+    """A guest's cart key holds their session id, a customer's their user id: `--session` and
+    `--user` erase them from the cart tables (a guest cart that moved into a customer's goes
+    with the customer)."""
+    load(warehouse, [
+        add(moment(10), "g", 1, 1, 1, 100), login(moment(10, 5), "g", 5),
+        add(moment(11), "h", 2, 1, 1, 50),
+        add(moment(12), "k", 3, 1, 1, 70),
+    ])  # fmt: skip
+    build_day(warehouse, settings, DAY)
+    assert sorted(warehouse.scalar(CART_KEYS)) == ["", "s:g", "s:h", "s:k", "u:5"]
+    # Matched by cart key (dwh.carts has no session id), before the day is rebuilt.
+    report = forget(warehouse, settings, session="h")
+    assert report.rows["dwh.carts"] == 1 and report.rows["etl.cart_lines"] == 1
+    assert sorted(warehouse.scalar(CART_KEYS)) == ["", "s:g", "s:k", "u:5"]
+    report = forget(warehouse, settings, user="5")
+    assert report.rows["dwh.carts"] == 1 and report.rows["etl.cart_lines"] == 2
+    assert sorted(warehouse.scalar(CART_KEYS)) == ["", "s:k"]
+    assert warehouse.scalar("SELECT groupArray(cart_key) FROM dwh.carts") == ["s:k"]

@@ -16,6 +16,7 @@ EXPECTED = {
     "dwh.order_items", "dwh.order_reconciliation_unmatched", "etl.reconcile_orders",
     "history.cart_versions", "history.favorites_versions", "etl.snapshot_cart",
     "etl.snapshot_favorites", "etl.dim_orders", "etl.dim_order_items",
+    "dwh.cart_events", "etl.cart_events", "dwh.carts", "etl.carts", "etl.cart_lines",
 }  # fmt: skip
 
 

@@ -3,7 +3,8 @@
 The plan is read from `system.columns` at every erasure rather than listed by hand: every
 MergeTree-family table with a column named like `PERSONAL_COLUMNS` is in it, so a table added by a
 later migration is erased too. A table is matched by its `user_id`, `session_id`, `order_id`
-(orders of the person, in dwh.orders), its bodies (`request`, `response`: the keyed hashes of
+(orders of the person, in dwh.orders), `cart_key` (the shop's `u:<user_id>` or
+`s:<session_id>`), its bodies (`request`, `response`: the keyed hashes of
 emails) and payloads (`payload`: session ids, email hashes, `"user_id": N`); `etl.visitors` by its
 keys (hashes of session and user ids). A table whose personal columns allow no match (an `ip` or
 `visit_id` without a `session_id` beside it) is *uncovered*: the erasure refuses to run until the
@@ -23,6 +24,7 @@ PERSONAL_COLUMNS = (
     "session_id",
     "visit_id",
     "order_id",
+    "cart_key",
     "ip",
     "client_ip",
     "request",
@@ -30,7 +32,9 @@ PERSONAL_COLUMNS = (
     "payload",
 )
 # Columns a row is matched by; a table needs one of them (or only these) to be covered.
-MATCHED_COLUMNS = frozenset({"user_id", "session_id", "order_id", "request", "response", "payload"})
+MATCHED_COLUMNS = frozenset(
+    {"user_id", "session_id", "order_id", "cart_key", "request", "response", "payload"}
+)
 # Tables matched by a column whose name says nothing on its own.
 EXTRA_COLUMNS = {"etl.visitors": ("key",)}
 

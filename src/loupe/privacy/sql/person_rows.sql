@@ -1,6 +1,7 @@
 -- A person's rows in one table (grain: row): counted ({count}) or deleted. The predicate is built
--- from the table's personal columns: user ids, session ids, order ids, the keyed hashes of emails
--- (and session ids) in bodies and rejected payloads, etl.visitors' keys of sessions and users.
+-- from the table's personal columns: user ids, session ids, order ids, cart keys (`u:<user id>`,
+-- `s:<session id>`), the keyed hashes of emails (and session ids) in bodies and rejected
+-- payloads, etl.visitors' keys of sessions and users.
 -- ALTER TABLE ... DELETE rewrites the parts that hold matches, so the data is gone from disk
 -- (a lightweight DELETE only masks rows until a merge); mutations_sync = 2 returns once every
 -- replica is done. Both engines run it alike.
@@ -18,6 +19,10 @@ WHERE 0
 {%- endif %}
 {%- if "order_id" in columns %}
     OR order_id IN {orders:Array(Int64)}
+{%- endif %}
+{%- if "cart_key" in columns %}
+    OR cart_key IN arrayConcat(arrayMap(s -> concat('s:', s), {sessions:Array(String)}),
+                               arrayMap(u -> concat('u:', toString(u)), {users:Array(Int64)}))
 {%- endif %}
 {%- for body in ("request", "response") if body in columns %}
     OR arrayExists(needle -> position({{ body }}, needle) > 0, {body_hashes:Array(String)})
