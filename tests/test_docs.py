@@ -70,6 +70,8 @@ CONTRACT_COLUMNS = {
     "price_at_view viewed_out_of_stock device_type user_type",
     "daily_item_demand": "date item_id views views_out_of_stock visits_out_of_stock cart_adds "
     "cart_attempts_out_of_stock purchased_qty revenue out_of_stock_minutes lost_revenue_estimate",
+    "carts": "cart_key episode_start user_id last_changed_at lines units value status ordered_at "
+    "days_to_order visits_before_order lines_out_of_stock",
 }
 
 
