@@ -18,7 +18,6 @@ from datetime import date
 from pathlib import Path
 
 from loupe.ingest.files import ingest_files
-from loupe.sqlfiles import names
 from loupe.ingest.writer import open_writer
 from loupe.jobs.registry import all_jobs
 from loupe.jobs.run import build_days, day_parameters, days_between
@@ -26,6 +25,7 @@ from loupe.schema.ddl import DDL
 from loupe.schema.migrate import migrate
 from loupe.settings import load_settings
 from loupe.simulate import NdjsonOutput, SimulationOptions, run_simulation
+from loupe.sqlfiles import names
 from loupe.warehouse import Warehouse, open_warehouse
 
 FIRST, LAST = date(2026, 11, 16), date(2026, 11, 22)
