@@ -20,10 +20,24 @@ def test_bodies_are_parsed_only_for_events_a_job_reads() -> None:
     flags = dict(zip(params["event_names"], zip(params["parse_request"], params["parse_response"])))
     assert flags["catalog"] == (1, 1)
     assert flags["product_view"] == (0, 1)  # product id from the path, price from the response
-    assert flags["cart_add"] == (1, 0)  # product id and qty from the request
+    assert flags["cart_add"] == (1, 1)  # product id and qty asked; the line after it answered
     assert flags["favorites_view"] == (0, 1)  # a list call
     assert flags["search_suggest"] == (0, 0)
-    assert flags["login"] == (0, 0)
+    assert flags["login"] == (0, 1)  # the user it answers with (the guest cart moves there)
+    assert flags["cart_remove"] == (0, 0)
+
+
+def test_a_cart_add_answer_shares_the_price_key_of_a_product_page() -> None:
+    params = load_map().query_parameters()
+    assert params["response_cart_price_at"] == params["response_product_price_at"]
+    assert "`qty` UInt32" in params["response_type"]
+    assert "`user_id` UInt64" in params["response_type"]
+
+
+def test_a_map_written_before_the_cart_answer_keys_still_loads() -> None:
+    raw = _packaged()
+    del raw["cart_add"], raw["auth"]
+    assert ShopApiMap.model_validate(raw).query_parameters() == load_map().query_parameters()
 
 
 def test_list_item_ids_point_into_the_item_tuple() -> None:
