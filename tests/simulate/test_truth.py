@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import orjson
 
 from loupe.simulate.agents import AGENTS_BY_DEVICE
+from tests.helpers.cart_recount import recount_carts
 from tests.helpers.recount import parse_ts, recount, recount_item_days, split_visits
 from tests.helpers.simulation import simulate
 
@@ -88,6 +89,23 @@ def test_item_days_and_out_of_stock_views_match_recount(small_run):
             for row in small_run.truth("out_of_stock_views.ndjson")} == seen_out  # fmt: skip
     for name in ("views_out_of_stock", "visits_out_of_stock", "cart_attempts_out_of_stock"):
         assert sum(row[name] for row in truth) > 0, name
+
+
+def test_cart_episodes_match_recount(small_run):
+    truth = [
+        {"cart_key": row["cart_key"], "episode_start": row["episode_start"],
+         "last_changed_at": row["last_changed_at"], "status": row["status"],
+         "ordered_at": row["ordered_at"],
+         "lines": {item: list(line) for item, line in row["line_items"]}}
+        for row in small_run.truth("carts.ndjson")
+    ]  # fmt: skip
+    assert truth == recount_carts(small_run.records())
+    for row in small_run.truth("carts.ndjson"):
+        lines = dict(row["line_items"])
+        assert row["lines"] == len(lines) and row["units"] == sum(q for q, _ in lines.values())
+        assert row["value"] == sum(qty * price for qty, price in lines.values())
+    assert {row["status"] for row in truth} == {"ordered", "emptied", "open"}
+    assert any(row["guest_sessions"] for row in small_run.truth("carts.ndjson"))
 
 
 def test_visit_shape(small_run):
