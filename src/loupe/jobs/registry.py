@@ -11,7 +11,9 @@ header line `-- job: after=OTHER[,OTHER] [stage] [per_visit] [rollup]`:
                two always agree.
   whole        the table holds no days (no PARTITION BY): the job stages all of it, reading the
                other days from `dwh` and the built day from staging, and the day's publish swaps
-               it whole with the day's partitions (the weekly cohorts, which any day can change).
+               it whole with the day's partitions (the weekly cohorts and the cart episodes,
+               which any day can change); with `stage`, a whole table that another job reads
+               and nothing publishes (etl.cart_lines).
 A job file is a Jinja template rendered with `incremental` (true in an hourly run) and
 `insert_settings` (for its SETTINGS clause); the jobs read the day's calls from
 `etl.{calls:Identifier}` (visit_calls, or touched_calls in an hourly run).
