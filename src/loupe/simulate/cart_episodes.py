@@ -12,7 +12,11 @@ was first added.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from loupe.simulate.recorder import iso_ms
 
 
 class _Line(Protocol):
@@ -42,6 +46,30 @@ class Episode:
     def value(self) -> int:
         """Sum of qty x price of its lines."""
         return sum(qty * price for qty, price in self.lines.values())
+
+    def truth_row(self, zone: ZoneInfo) -> dict:
+        """The episode as dwh.carts must find it (`carts.ndjson`); `status` is `open` for a cart
+        still holding lines at the end of the run (the ETL tells `open` from `abandoned` by its
+        idle time); `days_to_order` counts the local dates from start to order."""
+        ordered_ms = self.ended_ms if self.status == "ordered" else None
+        days_to_order = None
+        if ordered_ms is not None:
+            started = datetime.fromtimestamp(self.start_ms / 1000, zone).date()
+            days_to_order = (datetime.fromtimestamp(ordered_ms / 1000, zone).date() - started).days
+        return {
+            "cart_key": self.cart_key,
+            "user_id": self.user_id,
+            "episode_start": iso_ms(self.start_ms),
+            "last_changed_at": iso_ms(self.last_changed_ms),
+            "status": self.status,
+            "lines": len(self.lines),
+            "units": sum(qty for qty, _ in self.lines.values()),
+            "value": self.value,
+            "line_items": sorted(self.lines.items()),
+            "ordered_at": iso_ms(ordered_ms) if ordered_ms is not None else None,
+            "days_to_order": days_to_order,
+            "guest_sessions": self.guest_sessions,
+        }
 
 
 def _snapshot(lines: dict[int, _Line]) -> dict[int, tuple[int, int]]:

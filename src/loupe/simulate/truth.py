@@ -16,7 +16,6 @@ import orjson
 
 from loupe.simulate.cart_episodes import Episode
 from loupe.simulate.queries import intended_query, normalize_query
-from loupe.simulate.recorder import iso_ms
 
 CATALOG = "/api/v1/catalog"
 PRODUCT_PREFIX = "/api/v1/products/"
@@ -233,31 +232,7 @@ class TruthWriter:
         """`carts.ndjson`: one row per cart episode (simulate/cart_episodes.py), by start."""
         with open(self.directory / "carts.ndjson", "wb") as carts:
             for episode in episodes:
-                carts.write(orjson.dumps(self._cart_row(episode), option=_DUMP))
-
-    def _cart_row(self, episode: Episode) -> dict:
-        """An episode as dwh.carts must find it; `status` is `open` for a cart still holding
-        lines at the end of the run (the ETL tells `open` from `abandoned` by its idle time)."""
-        ordered_ms = episode.ended_ms if episode.status == "ordered" else None
-        days_to_order = None
-        if ordered_ms is not None:
-            started = datetime.fromtimestamp(episode.start_ms / 1000, self.zone).date()
-            ordered = datetime.fromtimestamp(ordered_ms / 1000, self.zone).date()
-            days_to_order = (ordered - started).days
-        return {
-            "cart_key": episode.cart_key,
-            "user_id": episode.user_id,
-            "episode_start": iso_ms(episode.start_ms),
-            "last_changed_at": iso_ms(episode.last_changed_ms),
-            "status": episode.status,
-            "lines": len(episode.lines),
-            "units": sum(qty for qty, _ in episode.lines.values()),
-            "value": episode.value,
-            "line_items": sorted(episode.lines.items()),
-            "ordered_at": iso_ms(ordered_ms) if ordered_ms is not None else None,
-            "days_to_order": days_to_order,
-            "guest_sessions": episode.guest_sessions,
-        }
+                carts.write(orjson.dumps(episode.truth_row(self.zone), option=_DUMP))
 
 
 def _visit_row(records: list[dict], day: str, device_type: str, bot_reason: str) -> dict:
