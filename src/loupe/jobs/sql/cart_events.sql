@@ -10,31 +10,31 @@
 -- visits it rebuilds (etl.touched_calls) and keeps the day's others (per_visit).
 INSERT INTO etl.cart_events
 SELECT * FROM (
-SELECT date, visit_id, session_id,
-    if(event_type IN ('login', 'register'), account_id, user_id) AS user_id,
-    event_id, ts,
-    multiIf(event_type IN ('login', 'register'), concat('u:', toString(account_id)),
-            user_id > 0, concat('u:', toString(user_id)),
-            concat('s:', session_id)) AS cart_key,
-    multiIf(event_type = 'cart_add', 'add', event_type = 'cart_remove', 'remove', 'merge') AS event,
-    product_id,
-    qty,
-    cart_qty AS line_qty,
-    cart_price AS price
-FROM etl.{calls:Identifier}
-WHERE date = {day:Date} AND is_ok
-  AND (event_type IN ('cart_add', 'cart_remove')
-       OR (event_type IN ('login', 'register') AND account_id > 0))
-UNION ALL
-SELECT date, visit_id, session_id, user_id, event_id, ts,
-    if(user_id > 0, concat('u:', toString(user_id)), concat('s:', session_id)) AS cart_key,
-    'order' AS event,
-    line.product_id AS product_id,
-    line.qty AS qty,
-    toUInt32(0) AS line_qty,
-    line.price AS price
-FROM etl.{calls:Identifier}
-ARRAY JOIN order_items AS line
-WHERE date = {day:Date} AND is_ok AND event_type = 'order'
+    SELECT date, visit_id, session_id,
+        if(event_type IN ('login', 'register'), account_id, user_id) AS user_id,
+        event_id, ts,
+        multiIf(event_type IN ('login', 'register'), concat('u:', toString(account_id)),
+                user_id > 0, concat('u:', toString(user_id)),
+                concat('s:', session_id)) AS cart_key,
+        multiIf(event_type = 'cart_add', 'add', event_type = 'cart_remove', 'remove', 'merge') AS event,
+        product_id,
+        qty,
+        cart_qty AS line_qty,
+        cart_price AS price
+    FROM etl.{calls:Identifier}
+    WHERE date = {day:Date} AND is_ok
+      AND (event_type IN ('cart_add', 'cart_remove')
+           OR (event_type IN ('login', 'register') AND account_id > 0))
+    UNION ALL
+    SELECT date, visit_id, session_id, user_id, event_id, ts,
+        if(user_id > 0, concat('u:', toString(user_id)), concat('s:', session_id)) AS cart_key,
+        'order' AS event,
+        line.product_id AS product_id,
+        line.qty AS qty,
+        toUInt32(0) AS line_qty,
+        line.price AS price
+    FROM etl.{calls:Identifier}
+    ARRAY JOIN order_items AS line
+    WHERE date = {day:Date} AND is_ok AND event_type = 'order'
 )
 SETTINGS {{ insert_settings }}
