@@ -1,14 +1,19 @@
 """Dashboard benchmark: p50/p95 of every card's query over a month of simulated traffic.
 
 Simulates `--days` days (default 30) of about `--calls-per-day` calls (default 1,000,000) into an
-embedded warehouse, builds every dwh table, takes a history snapshot (for the live inventory and
-reconciliation cards), then runs every card `--runs` times (default 20) with the date range set to
-the whole month (the widest a user can ask for) and prints p50 and p95 per card. The cards that
-show their previous period (KPIs and daily trends) run again as the web UI runs them, over the
-month's second half with its first half as the previous period, one query for both
-(`compared:` rows). Target: p95 <= 300 ms per card on 2 cores, comparison included.
+embedded warehouse, with history snapshotted as of each of the simulated shop's commits (as
+`loupe demo` does: stock-outs and price changes in history line up with the calls), builds every
+dwh table, takes a final snapshot (for the live inventory and reconciliation cards), then runs
+every card `--runs` times (default 20) with the date range set to the whole month (the widest a
+user can ask for) and prints p50 and p95 per card. The cards that show their previous period
+(KPIs and daily trends) run again as the web UI runs them, over the month's second half with its
+first half as the previous period, one query for both (`compared:` rows). Target: p95 <= 300 ms
+per card on 2 cores, comparison included.
 
-Usage: python bench/dashboards.py [--days 30] [--calls-per-day 1000000] [--runs 20]
+Usage: python bench/dashboards.py [--days 30] [--calls-per-day 1000000] [--runs 20] [--dir D]
+    [--rebuild]
+With `--dir`, a warehouse loaded there before is reused (no simulation); `--rebuild` builds its
+dwh tables again first (after an upgrade that adds tables or columns).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 
 from loupe.dashboards.comparison import compares, run_compared
 from loupe.dashboards.definitions import load_dashboards, resolve_values, run_card
-from loupe.history.run import take_snapshot
+from loupe.history.run import snapshot_each_commit, take_snapshot
 from loupe.ingest.writer import open_writer
 from loupe.jobs.run import build_days, days_between
 from loupe.schema.ddl import DDL
@@ -52,6 +57,9 @@ def main() -> None:
     parser.add_argument(
         "--dir", type=Path, help="Keep the warehouse here; reuse it (no simulation) if loaded."
     )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="Build the dwh tables of a reused warehouse again."
+    )
     args = parser.parse_args()
     directory = args.dir or Path(tempfile.mkdtemp(prefix="loupe-bench-dash-"))
     shop = directory / "shop.sqlite"
@@ -76,11 +84,13 @@ def main() -> None:
             if not loaded:
                 output = WriterOutput(open_writer(settings, warehouse, source="bench"))
                 try:
-                    run_simulation(options, output)
+                    run_simulation(
+                        options, output, on_commit=snapshot_each_commit(settings, warehouse)
+                    )
                 finally:
                     output.close()
             load_s = time.perf_counter() - started
-            if not loaded:
+            if not loaded or args.rebuild:
                 build_days(warehouse, settings, days_between(START, last + timedelta(days=1)))
                 initialise(settings, warehouse)
                 take_snapshot(settings, warehouse, reconcile_days=args.days)
