@@ -75,3 +75,10 @@ def receive(warehouse: Warehouse, where: str, params: dict | None = None) -> Non
         f"({{received_at:DateTime64(3, 'UTC')}} AS received_at) {where}",
         {**(params or {}), "received_at": received_now.instant()},
     )
+
+
+def built_rows(output: str, day: str) -> dict[str, int]:
+    """The rows per table that `loupe etl run` printed for `day` (`DAY: table N, table N...`)."""
+    line = next(line for line in output.splitlines() if line.startswith(f"{day}: "))
+    pairs = (item.rsplit(" ", 1) for item in line.removeprefix(f"{day}: ").split(", "))
+    return {table: int(rows) for table, rows in pairs}

@@ -32,7 +32,8 @@ class StopAfter(threading.Event):
         return self.left < 0
 
 
-WHOLE = [job.name for job in all_jobs().values() if job.whole]  # the weekly cohort tables
+# The dwh tables a publish swaps whole (the weekly cohorts, the cart episodes).
+WHOLE = [job.name for job in all_jobs().values() if job.whole and not job.stage]
 EMPTY_OK = "SETTINGS allow_replace_partition_from_empty_source = 1"
 
 
