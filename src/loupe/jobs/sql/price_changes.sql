@@ -49,5 +49,5 @@ SELECT c.item_id AS item_id, c.changed_at AS changed_at, c.old_price AS old_pric
     c.new_price AS new_price, c.day_offset AS day_offset, d.views AS views,
     d.cart_adds AS cart_adds, d.purchased_qty AS purchased_qty
 FROM cells AS c
-LEFT JOIN demand AS d ON d.product_id = toUInt64(c.item_id) AND d.date = c.day
-SETTINGS join_use_nulls = 0
+LEFT ANY JOIN demand AS d ON d.product_id = toUInt64(c.item_id) AND d.date = c.day
+SETTINGS join_use_nulls = 0, {{ insert_settings }}
