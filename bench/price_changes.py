@@ -41,7 +41,10 @@ FILL_SQL = (
         SELECT id, toDateTime64({first:Date} + d, 3, 'UTC') + INTERVAL 5 MINUTE,
             toInt64(1000 + cityHash64(id, d) % 9000),
             toUInt32(row_number() OVER (PARTITION BY id ORDER BY d) + 1)
-        FROM (SELECT number + 1 AS id, arrayJoin(range({days:UInt64})) AS d FROM numbers({items:UInt64}))
+        FROM (
+            SELECT number + 1 AS id, arrayJoin(range({days:UInt64})) AS d
+            FROM numbers({items:UInt64})
+        )
         WHERE cityHash64(id, d) % 10000 < {share:Float64} * 10000
     )
     """,
