@@ -183,7 +183,7 @@ def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Run, Settin
 def expected_rows(run: Run, built: list[date]) -> list[tuple]:
     """The table as the truth has it: each change's offsets whose day is built, with the item's
     people's views, cart adds and purchases that day (0 when none)."""
-    demand = {(row["date"], row["product_id"]): row for row in run.truth("item_days.ndjson")}
+    demand = {(row["date"], row["item_id"]): row for row in run.truth("item_days.ndjson")}
     rows = []
     for change in run.truth("price_changes.ndjson"):
         changed_at = utc(change["changed_at"])

@@ -28,9 +28,7 @@ def per_day_means(run: Run, metric: str) -> dict[str, tuple[float, float]]:
     """For each price change of the run (cuts and rises apart), the item's mean daily `metric`
     (people only) on the run's days before the change, and on the day of the change and after;
     returned as the means of those means over the changes of each kind."""
-    demand = {
-        (row["date"], row["product_id"]): row[metric] for row in run.truth("item_days.ndjson")
-    }
+    demand = {(row["date"], row["item_id"]): row[metric] for row in run.truth("item_days.ndjson")}
     days = [(run.options.start + timedelta(days=n)).isoformat() for n in range(run.options.days)]
     sums = {"cut": [0.0, 0.0, 0], "rise": [0.0, 0.0, 0]}
     for change in run.truth("price_changes.ndjson"):
