@@ -144,6 +144,9 @@ def test_changes_of_price_with_the_built_days_around_them(warehouse: Warehouse) 
     build_day(warehouse, settings, d20)
     assert warehouse.rows(CHECKSUM_SQL) == before
     assert before[0]["n"] == len(expected) + 3  # day 22 of each change
+    # A day without visits is no built day, whether it was built last or earlier.
+    build_day(warehouse, settings, d22 + timedelta(days=1))
+    assert warehouse.rows(CHECKSUM_SQL) == before
 
 
 # A simulated week: 600 visits a day, its production database snapshotted as of each commit.

@@ -1,8 +1,9 @@
--- job: after=daily_product_stats whole rollup
+-- job: after=sessions,daily_product_stats whole rollup
 -- etl.price_changes, whole: people's demand for an item on the days around each of its price
 -- changes (bots excluded). Grain: change (item_id, changed_at) x day_offset, -14..14 from the
--- change's business day; only the offsets whose day is built (a day of dwh.sessions, or the day
--- being built) have a row, so the days still to come, or never built, have none. views,
+-- change's business day; only the offsets whose day is built (a day with visits in dwh.sessions,
+-- the day being built with its staged ones) have a row, so the days still to come, or never
+-- built, have none, and a day is built or not whatever the order of the builds. views,
 -- cart_adds and purchased_qty are the item's on that day in dwh.daily_product_stats (the day
 -- being built from its staging), 0 when it had none.
 -- A price change is a live version of history.items_versions whose price differs from the
@@ -33,7 +34,11 @@ WITH
             change_day + offset AS day
         FROM changes
         ARRAY JOIN range(-14, 15) AS offset
-        WHERE day = {day:Date} OR day IN (SELECT DISTINCT date FROM dwh.sessions)
+        WHERE day IN (
+            SELECT DISTINCT date FROM dwh.sessions WHERE date != {day:Date}
+            UNION ALL
+            SELECT DISTINCT date FROM etl.sessions WHERE date = {day:Date}
+        )
     ),
     demand AS (
         SELECT date, product_id, views, cart_adds, purchased_qty
