@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/etl.py --history-days 364
 	$(BIN)/python bench/etl_day.py
 	$(BIN)/python bench/history.py
+	$(BIN)/python bench/price_changes.py
 	$(BIN)/python bench/dashboards.py
 	$(BIN)/python bench/user_agents.py
 

@@ -72,6 +72,8 @@ CONTRACT_COLUMNS = {
     "cart_attempts_out_of_stock purchased_qty revenue out_of_stock_minutes lost_revenue_estimate",
     "carts": "cart_key episode_start user_id last_changed_at lines units value status ordered_at "
     "days_to_order visits_before_order lines_out_of_stock",
+    "price_changes": "item_id changed_at old_price new_price day_offset views cart_adds "
+    "purchased_qty",
 }
 
 

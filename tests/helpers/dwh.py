@@ -24,6 +24,7 @@ DWH_TABLES = (
     "daily_promos",
     "daily_item_demand",
     "search_gaps",
+    "price_changes",
     "retention_weekly",
     "repeat_purchase_weekly",
     "cart_events",

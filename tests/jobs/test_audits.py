@@ -45,6 +45,15 @@ def copy_one(table: str) -> str:
     )
 
 
+def price_change_row(old_price: int, views: int, copies: int = 1) -> str:
+    """`copies` rows of dwh.price_changes on DAY (changed that day, offset 0): the runs here
+    have no history, so the table is empty until a break adds to it."""
+    return (
+        "INSERT INTO dwh.price_changes SELECT 7, toDateTime64({day:Date}, 3, 'UTC'), "
+        f"{old_price}, 100, 0, {views}, 0, 0 FROM numbers({copies})"
+    )
+
+
 # One statement per audit that breaks its rule on DAY; the day is rebuilt after each case.
 BREAKS = {
     "sessions_one_row_per_visit": copy_one("sessions"),
@@ -88,6 +97,9 @@ BREAKS = {
         "FROM dwh.carts WHERE toDate(episode_start) = {day:Date}) "
         "AND toDate(episode_start) = {day:Date} SETTINGS mutations_sync = 2"
     ),
+    "price_changes_fields_agree": price_change_row(old_price=100, views=0),
+    "price_changes_one_row_per_offset": price_change_row(old_price=120, views=0, copies=2),
+    "price_changes_match_daily_product_stats": price_change_row(old_price=120, views=10**6),
 }
 
 

@@ -34,6 +34,7 @@ def test_a_job_brings_what_it_reads_and_its_rollup() -> None:
         "daily_item_demand",
         "daily_product_stats",
         "daily_promos",
+        "price_changes",  # a rollup of the rollup daily_product_stats
         "repeat_purchase_weekly",
         "retention_weekly",
     ]

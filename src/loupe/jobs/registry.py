@@ -8,12 +8,12 @@ header line `-- job: after=OTHER[,OTHER] [stage] [per_visit] [rollup]`:
   per_visit    the table has a `visit_id`: hourly runs rebuild the visits their calls can change
                and carry the rest of the day over from `dwh`;
   rollup       a summary of its `after` job's table: it is rebuilt whenever that job is, so the
-               two always agree.
+               two always agree (a rollup of a rollup too).
   whole        the table holds no days (no PARTITION BY): the job stages all of it, reading the
                other days from `dwh` and the built day from staging, and the day's publish swaps
-               it whole with the day's partitions (the weekly cohorts and the cart episodes,
-               which any day can change); with `stage`, a whole table that another job reads
-               and nothing publishes (etl.cart_lines).
+               it whole with the day's partitions (the weekly cohorts, the cart episodes and
+               the price changes, which any day can change); with `stage`, a whole table that
+               another job reads and nothing publishes (etl.cart_lines).
 A job file is a Jinja template rendered with `incremental` (true in an hourly run) and
 `insert_settings` (for its SETTINGS clause); the jobs read the day's calls from
 `etl.{calls:Identifier}` (visit_calls, or touched_calls in an hourly run).
@@ -143,8 +143,14 @@ def plan(selected: list[str] | None = None) -> list[DayJob]:
 
     for name in wanted:
         visit(name)
+    # Rollups of what is planned, and rollups of those (price_changes sums daily_product_stats).
     planned = {job.name for job in ordered}
-    for job in jobs.values():
-        if job.rollup and job.name not in planned and planned.issuperset(job.after):
-            ordered.append(job)
+    added = True
+    while added:
+        added = False
+        for job in jobs.values():
+            if job.rollup and job.name not in planned and planned.issuperset(job.after):
+                ordered.append(job)
+                planned.add(job.name)
+                added = True
     return ordered

@@ -42,10 +42,15 @@ class VisitSimulator:
         self.error_rate = error_rate
         self.rng = random.Random(0)
         self.suggestions = Suggestions()
-        self._popularity = list(accumulate(item.popularity for item in shop.items))
+        self._popularity: list[float] = []
+        self.reweigh()
+
+    def reweigh(self) -> None:
+        """Weigh the items by their demand again (call after prices change)."""
+        self._popularity = list(accumulate(item.demand for item in self.shop.items))
 
     def popular_item(self) -> Item:
-        """An item drawn by popularity."""
+        """An item drawn by demand: popularity x price factor (catalog.py)."""
         point = self.rng.random() * self._popularity[-1]
         return self.shop.items[min(bisect(self._popularity, point), len(self.shop.items) - 1)]
 
@@ -258,7 +263,8 @@ class _HumanVisit:
         if roll < 0.08:
             self.shopping.favorite(item)
             return PRODUCT
-        if roll < 0.08 + 0.03 + 0.25 * self.intent:
+        # The chance to add to the cart follows the price (price_factor: 1.0 until repriced).
+        if roll < 0.08 + (0.03 + 0.25 * self.intent) * item.price_factor:
             # Most leave an item shown out of stock; some try the cart anyway (409).
             if item.stock == 0 and rng.random() < 0.85:
                 return LISTING if self.rows else BROWSE

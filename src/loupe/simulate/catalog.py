@@ -2,7 +2,9 @@
 
 Prices are whole currency units (roubles); an item on sale has an `old_price`. Between days the
 shop reprices a few items and restocks the ones running low, so history snapshots of the
-production database have something to track.
+production database have something to track. Demand follows price: an item's weight in
+visitors' picks and its chance of being put in the cart scale with `price_factor` (its first
+price over its current one, to the power `ELASTICITY`), so a price cut draws more views and adds.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ STONES: dict[str, tuple[float, float]] = {
     "pearl": (0.06, 1.3),
 }
 MOTIFS = ("", "", "", "heart", "cross", "snake", "star", "flower", "infinity")
+# How strongly demand answers price: a 20 % cut makes an item (1 / 0.8) ** 3 = 1.95 times as
+# likely to be picked (and ranked higher in the `popular` sort) and put in the cart once viewed;
+# a 10 % rise, 0.75 times.
+ELASTICITY = 3.0
 
 
 @dataclass(slots=True)
@@ -63,6 +69,24 @@ class Item:
     old_price: int | None
     stock: int
     popularity: float
+    # The price at the start of the run, which `price_factor` measures the current one against.
+    first_price: int = 0
+
+    def __post_init__(self) -> None:
+        self.first_price = self.first_price or self.price
+
+    @property
+    def price_factor(self) -> float:
+        """How much more (above 1) or less demand the item meets at its current price than at
+        its first one: (first price / price) ** ELASTICITY; exactly 1.0 until it is repriced."""
+        if self.price == self.first_price:
+            return 1.0
+        return (self.first_price / self.price) ** ELASTICITY
+
+    @property
+    def demand(self) -> float:
+        """The item's weight when a visitor picks an item: popularity x price factor."""
+        return self.popularity * self.price_factor
 
 
 def _weighted(rng: random.Random, choices: list[str], weights: list[float]) -> str:
@@ -123,12 +147,14 @@ def build_catalog(count: int, rng: random.Random) -> list[Item]:
     return items
 
 
-def reprice(items: list[Item], rng: random.Random, share: float = 0.02) -> list[Item]:
-    """Change the price of about `share` of the items (sales start and end); return them."""
+def reprice(items: list[Item], rng: random.Random, share: float = 0.02) -> list[tuple[Item, int]]:
+    """Change the price of about `share` of the items (sales start and end); return them with
+    their price before (a small change may round to the same price)."""
     changed = []
     for item in items:
         if rng.random() >= share:
             continue
+        before = item.price
         if item.old_price is not None and rng.random() < 0.5:
             item.price, item.old_price = item.old_price, None
         elif rng.random() < 0.5:
@@ -136,7 +162,7 @@ def reprice(items: list[Item], rng: random.Random, share: float = 0.02) -> list[
             item.price = _shop_price(item.old_price * (1 - rng.uniform(0.1, 0.35)))
         else:
             item.price = _shop_price(item.price * math.exp(rng.uniform(-0.08, 0.12)))
-        changed.append(item)
+        changed.append((item, before))
     return changed
 
 

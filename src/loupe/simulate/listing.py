@@ -82,7 +82,7 @@ class Listings:
         self._matches.clear()
         self._pages.clear()
         orders = {
-            "popular": sorted(self.items, key=lambda item: (-item.popularity, item.id)),
+            "popular": sorted(self.items, key=lambda item: (-item.demand, item.id)),
             "price_asc": sorted(self.items, key=lambda item: (item.price, item.id)),
             "price_desc": sorted(self.items, key=lambda item: (-item.price, item.id)),
             "new": sorted(self.items, key=lambda item: -item.id),

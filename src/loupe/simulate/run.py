@@ -8,7 +8,8 @@ The production database is written at least hourly in simulated time: before the
 that starts in a new hour, the changes of every visit started before it are committed, as of the
 latest change simulated so far (so a commit never predates a change it holds), and
 `on_commit(instant)` is told (e.g. to snapshot history as of that instant). Items are repriced
-and restocked overnight, and a delivery restocks the ones running low at 13:00 each day.
+and restocked overnight (the truth lists each price change at the instant of the commit that
+wrote it), and a delivery restocks the ones running low at 13:00 each day.
 """
 
 from __future__ import annotations
@@ -187,6 +188,8 @@ class _Simulation:
         self.committed_ms = 0
         self.next_commit_ms = run_start_ms
         self.delivery_ms: int | None = None
+        # Price changes not committed yet: (item id, price before, price after).
+        self.price_changes: list[tuple[int, int, int]] = []
         self.shop = ShopState(items, existing_users(options, run_start_ms), self.clock_ms)
         self.listings = Listings(items)
         self.simulator = VisitSimulator(self.shop, self.listings, options.server_error_rate)
@@ -217,6 +220,8 @@ class _Simulation:
             return
         self.committed_ms = max(at_ms, self.committed_ms + 1)
         self.database.write(changes)
+        self.truth.add_price_changes(self.price_changes, self.committed_ms)
+        self.price_changes = []
         if self.on_commit is not None:
             self.on_commit(datetime.fromtimestamp(self.committed_ms / 1000, timezone.utc))
 
@@ -245,7 +250,7 @@ class _Simulation:
         self.truth.add_day(day)
         midnight_ms = local_midnight_ms(plan.day, self.zone)
         if overnight:
-            _overnight_changes(self.shop, self.listings, plan.rng, midnight_ms)
+            self.overnight_changes(plan.rng, midnight_ms)
             self.clock_ms = max(self.clock_ms, midnight_ms)
         self.delivery_ms = midnight_ms + _DELIVERY_HOUR * _HOUR_MS
         self.simulator.rng = plan.rng
@@ -272,6 +277,19 @@ class _Simulation:
             bot = next(bots, None)
         self.deliver(midnight_ms + _DAY_MS)
         self.commit(self.clock_ms)
+
+    def overnight_changes(self, rng: random.Random, at_ms: int) -> None:
+        """Repricing and restocks between two days (at the new day's local midnight); the
+        visitors' picks follow the new prices."""
+        repriced = reprice(self.shop.items, rng)
+        self.shop.mark_prices([item for item, _ in repriced], at_ms)
+        if self.database is not None:  # history sees the changes a commit writes
+            self.price_changes += [(i.id, old, i.price) for i, old in repriced if old != i.price]
+        restocked = restock(self.shop.items, rng)
+        self.shop.mark_stock([item for item, _ in restocked], at_ms)
+        if repriced:
+            self.listings.invalidate()
+            self.simulator.reweigh()
 
     def simulate_visit(self, rng: random.Random, start_ms: int) -> None:
         """One visit: its calls to the arrival order, its outcome to the truth and summary."""
@@ -322,16 +340,6 @@ class _Simulation:
         if self.progress is not None:
             self.progress(summary.visits, self.total_visits)
         return summary
-
-
-def _overnight_changes(shop: ShopState, listings: Listings, rng: random.Random, at_ms: int) -> None:
-    """Repricing and restocks between two days (at the new day's local midnight)."""
-    repriced = reprice(shop.items, rng)
-    shop.mark_prices(repriced, at_ms)
-    restocked = restock(shop.items, rng)
-    shop.mark_stock([item for item, _ in restocked], at_ms)
-    if repriced:
-        listings.invalidate()
 
 
 def _run_info(options: SimulationOptions, summary: SimulationSummary) -> dict:

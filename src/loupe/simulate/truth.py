@@ -2,7 +2,8 @@
 
 Files (NDJSON, one object a line, in visit start order): `visits.ndjson`,
 `visit_products.ndjson`, `catalog_calls.ndjson`, `out_of_stock_views.ndjson`, then
-`days.ndjson`, `promos.ndjson`, `item_days.ndjson`, `carts.ndjson` and `run.json` at the end.
+`days.ndjson`, `promos.ndjson`, `item_days.ndjson`, `carts.ndjson`, `price_changes.ndjson` and
+`run.json` at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import orjson
 
 from loupe.simulate.cart_episodes import Episode
 from loupe.simulate.queries import intended_query, normalize_query
+from loupe.simulate.recorder import iso_ms
 
 CATALOG = "/api/v1/catalog"
 PRODUCT_PREFIX = "/api/v1/products/"
@@ -44,6 +46,8 @@ class TruthWriter:
         self.days: dict[str, dict] = {}
         # (date, promo) -> [orders, revenue, discount, refused], people's visits only.
         self.promos: dict[tuple[str, str], list[int]] = {}
+        # The price changes committed to the production database, in commit order.
+        self.price_changes: list[dict] = []
         self._visits: IO[bytes] = open(directory / "visits.ndjson", "wb")  # noqa: SIM115
         self._products: IO[bytes] = open(directory / "visit_products.ndjson", "wb")  # noqa: SIM115
         self._catalog: IO[bytes] = open(directory / "catalog_calls.ndjson", "wb")  # noqa: SIM115
@@ -155,6 +159,18 @@ class TruthWriter:
                 row = {"date": day, "item_id": item_id, **dict(zip(ITEM_DAY_COUNTS, counts))}
                 item_days.write(orjson.dumps(row, option=_DUMP))
 
+    def add_price_changes(self, changes: list[tuple[int, int, int]], at_ms: int) -> None:
+        """Price changes `(item id, old price, new price)` that the commit at `at_ms` wrote to
+        the production database (history dates their versions at that instant)."""
+        for item_id, old_price, new_price in changes:
+            self.price_changes.append({"item_id": item_id, "changed_at": iso_ms(at_ms),
+                                       "old_price": old_price, "new_price": new_price})  # fmt: skip
+
+    def _write_price_changes(self) -> None:
+        with open(self.directory / "price_changes.ndjson", "wb") as changes:
+            for change in self.price_changes:
+                changes.write(orjson.dumps(change, option=_DUMP))
+
     def _count_promo(self, day: str, record: dict) -> None:
         """An order call by its promo code ('' without one): a success counts as an order with
         its total and discount (its lines' subtotal less the total), a 422 as a refused code."""
@@ -224,6 +240,7 @@ class TruthWriter:
                 row = {"date": day, "promo": promo, **dict(zip(names, counts))}
                 promos.write(orjson.dumps(row, option=_DUMP))
         self._write_item_days()
+        self._write_price_changes()
         (self.directory / "run.json").write_bytes(
             orjson.dumps(run_info, option=orjson.OPT_INDENT_2 | _DUMP)
         )
