@@ -4,7 +4,8 @@
 -- into an empty cart until the cart is empty again; time column: episode_start. ORDER BY
 -- (cart_key, episode_start) in dwh.carts: a cart's episodes in time order.
 -- As of (`as_of`): the end of the newest business day with calls among the built days: the day
--- of the latest visit end in dwh.sessions (with this day's etl.sessions), or this day if later.
+-- of the latest visit end in dwh.sessions (with this day's etl.sessions). A built day without
+-- visits moves nothing, so building it alone or within a range gives the same rows.
 -- Every cart event of a built day is older (a call belongs to a visit that ends after it), so
 -- the table is a function of the published days: a rebuild of an older day, an hourly run and a
 -- full rebuild give the same rows.
@@ -27,7 +28,7 @@ INSERT INTO etl.carts
 WITH
     toDateTime64('2299-12-31 00:00:00', 3, 'UTC') AS open_end,
     (
-        SELECT greatest({day:Date}, toDate(max(end_ts), {timezone:String}))
+        SELECT toDate(max(end_ts), {timezone:String})
         FROM (
             SELECT end_ts FROM dwh.sessions
             WHERE date != {day:Date} AND date >= (SELECT max(date) FROM dwh.sessions) - 1
