@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from loupe.demo import DEMO_START
-from loupe.jobs.run import days_between
 from loupe.settings import Settings
 from loupe.warehouse import Warehouse
 from tests.helpers.dashboards import DEMO_DAYS
@@ -132,7 +131,12 @@ def test_search_gaps_equal_the_table_rows(demo_warehouse: Warehouse) -> None:
         "SELECT * FROM dwh.search_gaps WHERE date BETWEEN {first:Date} AND {last:Date}",
         {"first": FIRST, "last": LAST},
     )
-    for section in ("", "earrings"):
+    # All sections, and the section with the most zero-result asks filtered by it.
+    asked: dict[str, int] = {}
+    for row in rows:
+        if row["section"]:
+            asked[row["section"]] = asked.get(row["section"], 0) + row["zero_result"]
+    for section in ("", max(asked, key=lambda name: (asked[name], name))):
         gaps: dict[tuple, list] = {}
         for row in rows:
             if section and row["section"] != section:
@@ -172,15 +176,16 @@ def test_promo_codes_equal_the_truth(demo_warehouse: Warehouse, demo_dir: Path) 
                "average_order_value": round(revenue / orders) if orders else None}
         for code, (orders, refused, revenue, discount) in codes.items()
     }  # fmt: skip
-    assert len(got) >= 2
+    assert got
     refused = sum(sums[1] for sums in codes.values())
     assert card_rows(demo_warehouse, "refused_promos", **RANGE) == [{"refused_orders": refused}]
 
 
 def changes_from_truth(demo_dir: Path) -> list[dict]:
-    """dwh.price_changes as the truth has it: each committed change's offsets whose day the demo
-    built, with the item's people's views, cart adds and purchases that day (0 when none)."""
-    built = days_between(DEMO_START, DEMO_START + timedelta(days=DEMO_DAYS))
+    """dwh.price_changes as the truth has it: each committed change's offsets whose day is built
+    (a day with visits), with the item's people's views, cart adds and purchases that day (0
+    when none)."""
+    built = {date.fromisoformat(visit["date"]) for visit in truth(demo_dir, "visits.ndjson")}
     demand = {(day["date"], day["item_id"]): day for day in truth(demo_dir, "item_days.ndjson")}
     rows = []
     for change in truth(demo_dir, "price_changes.ndjson"):
