@@ -23,7 +23,16 @@ from loupe.errors import LoupeError
 from loupe.warehouse import Warehouse
 from tests.helpers.dashboards import DEMO_DAYS
 
-SLUGS = ["funnel", "behaviour", "search", "products", "inventory", "health", "acquisition"]
+SLUGS = [
+    "funnel",
+    "behaviour",
+    "search",
+    "products",
+    "inventory",
+    "health",
+    "acquisition",
+    "merchandising",
+]
 # Cards that may rightly be empty on a clean simulated shop (movers: the demo's few days do not
 # reach back over the week before the default range).
 MAY_BE_EMPTY = {("health", "rejected"), ("inventory", "carts_over_stock"), ("products", "movers")}
@@ -34,7 +43,7 @@ def truth_days(demo_dir: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_seven_dashboards_with_date_ranges_but_the_live_one() -> None:
+def test_eight_dashboards_with_date_ranges_but_the_live_one() -> None:
     dashboards = load_dashboards()
     assert [d.slug for d in dashboards] == SLUGS
     for dashboard in dashboards:
@@ -318,7 +327,14 @@ def test_every_card_showing_products_shows_their_labels(demo_warehouse: Warehous
             assert result.columns[0] == "product" and ids, (dashboard.slug, card.id)
             for row in (dict(zip(result.columns, row, strict=True)) for row in result.rows):
                 assert row["product"] == labels[row[ids[0]]], (dashboard.slug, card.id)
-    assert with_products == {"top_products", "movers", "carts_over_stock", "most_favorited"}
+    assert with_products == {
+        "top_products",
+        "movers",
+        "carts_over_stock",
+        "most_favorited",
+        "lost_by_item",
+        "price_changes",
+    }
 
 
 def test_most_carted_items_show_their_labels(demo_warehouse: Warehouse) -> None:

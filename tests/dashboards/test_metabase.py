@@ -346,6 +346,8 @@ PRODUCT_CARDS = {
     ("inventory", "carts_over_stock"): "item_id",
     ("inventory", "most_carted"): None,
     ("inventory", "most_favorited"): "item_id",
+    ("merchandising", "lost_by_item"): "item_id",
+    ("merchandising", "price_changes"): "item_id",
 }
 
 
@@ -379,6 +381,43 @@ def test_product_cards_show_labels(
     assert shown > 0
     carted = by_entity[payloads.entity_id("inventory", "most_carted")]
     assert carted["visualization_settings"]["graph.dimensions"] == ["product"]
+
+
+def test_merchandising_dashboard_is_pushed_with_its_filters(
+    served: str, double: MetabaseDouble
+) -> None:
+    """The merchandising dashboard and every card of it reach Metabase: the section filter as a
+    static list wired to the cards whose SQL reads it, and no other; money in the currency."""
+    board = next(d for d in load_dashboards() if d.slug == "merchandising")
+    report = _push(served, double)
+    stored = double.dashboards[report.dashboard_ids["merchandising"]]
+    assert stored["name"] == board.title
+    section = next(p for p in stored["parameters"] if p["slug"] == "section")
+    assert section["type"] == "string/="
+    assert section["values_source_config"] == {
+        "values": list(board.parameter("section").choices[1:])
+    }
+    by_entity = {c["entity_id"]: c for c in double.cards.values()}
+    cards = {card.id: by_entity[payloads.entity_id(board.slug, card.id)] for card in board.cards}
+    assert {card["id"] for card in cards.values()} == {d["card_id"] for d in stored["dashcards"]}
+    wired = {
+        double.cards[d["card_id"]]["name"]: {m["target"][1][1] for m in d["parameter_mappings"]}
+        for d in stored["dashcards"]
+    }
+    with_section = {card.title for card in board.cards if "section" in card.parameter_names()}
+    assert {name for name, tags in wired.items() if "section" in tags} == with_section
+    assert {"Lost demand by item", "Top search gaps (asked, nothing found)"} <= with_section
+    assert "Promo codes" not in with_section and all(
+        {"start", "end"} <= tags for tags in wired.values()
+    )
+    money = cards["lost_by_item"]["visualization_settings"]["column_settings"]
+    assert money['["name", "lost_revenue_estimate"]'] == {
+        "number_style": "currency",
+        "currency": "RUB",
+    }
+    assert cards["out_of_stock_hours"]["visualization_settings"]["stackable.stack_type"] == (
+        "stacked"
+    )
 
 
 def test_export_writes_payloads_without_secrets(tmp_path: Path) -> None:

@@ -241,3 +241,39 @@ def test_pie_colours_stay_with_their_values(dashboards_url: str, tab: Page) -> N
     for colours in seen.values():
         assert all(everyone[name] == colour for name, colour in colours.items()), colours
     assert tab.errors == []
+
+
+def test_merchandising_compares_what_is_alike_and_shows_money(
+    dashboards_url: str, tab: Page
+) -> None:
+    """A stock-out KPI shows the day before; the abandoned cart value does not (carts started
+    lately cannot be abandoned yet); money shows its currency, guests' carts no user id."""
+    day = LAST.isoformat()
+    cards = {
+        c["id"]: c for c in tab.open(f"{dashboards_url}/d/merchandising?start={day}&end={day}")
+    }
+    tab.page.screenshot(path=str(SCREENSHOTS / "merchandising-one-day.png"), full_page=True)
+    before = (LAST - timedelta(days=1)).isoformat()
+    lost = card_json(dashboards_url, "merchandising", "lost_revenue", start=before, end=before)
+    assert cards["lost_revenue"]["text"].startswith("₽")
+    assert float(cards["lost_revenue"]["previous"]) == lost["rows"][0][0]
+    assert f"{before} \u2013 {before}" in cards["lost_revenue"]["text"]
+    abandoned = card_json(dashboards_url, "merchandising", "abandoned_value", start=day, end=day)
+    assert "previous" not in abandoned
+    assert cards["abandoned_value"]["previous"] is None
+    assert (
+        cards["abandoned_value"]["text"].startswith("₽")
+        and "\u2013" not in (cards["abandoned_value"]["text"])
+    )
+    first = DEMO_START.isoformat()
+    tab.open(f"{dashboards_url}/d/merchandising?start={first}&end={day}")
+    headers = tab.page.locator("#card-lost_by_item th").all_inner_texts()
+    revenue = tab.page.locator(
+        f"#card-lost_by_item tbody td:nth-child({headers.index('Revenue') + 1})"
+    ).all_inner_texts()
+    assert revenue and all(text.startswith("₽") for text in revenue)
+    carts = card_json(dashboards_url, "merchandising", "abandoned_carts", start=first, end=day)
+    users = tab.page.locator("#card-abandoned_carts tbody td:first-child").all_inner_texts()
+    assert users == ["\u2013" if row[0] is None else str(row[0]) for row in carts["rows"]]
+    assert "\u2013" in users and len(users) > users.count("\u2013")  # guests and customers
+    assert tab.errors == []

@@ -46,9 +46,10 @@ class Previous:
 
 
 def compares(card: Card) -> bool:
-    """Whether the card shows its previous period: a KPI or a daily trend reading the range."""
+    """Whether the card shows its previous period: a KPI or a daily trend reading the range,
+    unless its settings say `compare: false` (a figure whose periods are not alike)."""
     names = card.parameter_names()
-    if not all(name in names for name in RANGE):
+    if card.settings.get("compare") is False or not all(name in names for name in RANGE):
         return False
     trend = card.display in TRENDS and card.settings.get("dimension") == "date"
     return card.display == "scalar" or trend
