@@ -43,6 +43,8 @@ def demo_settings(demo_dir: Path) -> Settings:
         data_dir=demo_dir / "wh",
         spool_dir=demo_dir / "spool",
         production_url=f"sqlite:///{demo_dir / 'shop.sqlite'}",
+        # Three days are shorter than the default 72 idle hours: a day makes carts abandoned.
+        cart_abandoned_after_hours=24,
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(demo_dir)  # the truth files go to .loupe/truth/ under it
