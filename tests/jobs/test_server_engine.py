@@ -50,5 +50,6 @@ def test_the_server_engine_builds_what_the_embedded_engine_builds(
     with holding_process(base / "server") as holder:
         server = holder.server_settings(spool_dir=base / "spool-s", production_url="")
         got = build_with_late_calls(server, calls_dir)
-    assert all(rows > 0 for rows, _ in expected.values())
+    # Without a production database history is empty, and so is what only history fills.
+    assert {table for table, (rows, _) in expected.items() if rows == 0} == {"price_changes"}
     assert got == expected
