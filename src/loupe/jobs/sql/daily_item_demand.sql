@@ -21,13 +21,7 @@
 -- The whole day is recomputed by every build (full or hourly), like the other rollups.
 INSERT INTO etl.daily_item_demand
 WITH
-    latest AS (
-        SELECT visit_id, max(version) AS version
-        FROM etl.visit_calls
-        WHERE date = {day:Date}
-          AND visit_id IN (SELECT visit_id FROM etl.sessions WHERE date = {day:Date} AND NOT is_bot)
-        GROUP BY visit_id
-    ),
+{% include "people_latest_visits.sql" %}
     calls AS (
         SELECT visit_id, event_type, status, is_ok, product_id, qty, stock, order_items
         FROM etl.visit_calls

@@ -8,13 +8,7 @@
 -- adds a rebuilt visit's calls beside the ones they replace).
 INSERT INTO etl.daily_promos
 WITH
-    latest AS (
-        SELECT visit_id, max(version) AS version
-        FROM etl.visit_calls
-        WHERE date = {day:Date}
-          AND visit_id IN (SELECT visit_id FROM etl.sessions WHERE date = {day:Date} AND NOT is_bot)
-        GROUP BY visit_id
-    ),
+{% include "people_latest_visits.sql" %}
     orders AS (
         SELECT promo, status, order_total,
             arraySum(line -> line.qty * line.price, order_items) AS subtotal
